@@ -1,0 +1,154 @@
+// Config files (YAML or JSON) → a validated, frozen Config; every problem reported as FILE:LINE: path: expected.
+import { readFileSync, accessSync, constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.ts';
+import { substituteEnv, type EnvProblem } from './env.ts';
+import { crossCheck } from './cross-check.ts';
+
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}:${p.line}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${String(seg)}` : String(seg)), '');
+}
+
+/** Reads and validates a config file; throws ConfigError listing every problem found. */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new ConfigError([{ file, line: 0, path: '', message: `cannot read the config file: ${reason}` }]);
+  }
+  return parseConfigText(text, file, env);
+}
+
+/** Validates config text (YAML, of which JSON is a subset); file names it in messages and anchors relative paths. */
+export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, path: '', message: `not valid YAML or JSON: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) {
+    throw new ConfigError([{ file, line: 1, path: '', message: 'the file is empty; expected listeners and services' }]);
+  }
+  const lineOf = (path: readonly PropertyKey[]) => lineAt(doc, lines, path);
+  return validate(raw, file, env, lineOf);
+}
+
+/** Validates an already-parsed config object (tests, programmatic use); line numbers are 0. */
+export function parseConfigObject(raw: unknown, env: NodeJS.ProcessEnv = process.env, file = '<object>'): Config {
+  return validate(raw, file, env, () => 0);
+}
+
+function validate(raw: unknown, file: string, env: NodeJS.ProcessEnv, lineOf: (path: readonly PropertyKey[]) => number): Config {
+  const envProblems: EnvProblem[] = [];
+  const substituted = substituteEnv(raw, env, envProblems);
+  const problems: ConfigProblem[] = [...envProblems, ...crossCheck(substituted)].map((p) => ({
+    file,
+    line: lineOf(p.path),
+    path: formatPath(p.path),
+    message: p.message,
+  }));
+  const result = configSchema.safeParse(substituted, { reportInput: true });
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(...problemsOf(issue, file, lineOf));
+  } else {
+    problems.push(...fileProblems(result.data, file, lineOf));
+  }
+  if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => a.line - b.line));
+  const config = result.data!;
+  resolveFiles(config, file);
+  return deepFreeze(config);
+}
+
+function problemsOf(issue: z.core.$ZodIssue, file: string, lineOf: (path: readonly PropertyKey[]) => number): ConfigProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const path = [...issue.path, key];
+      return { file, line: lineOf(path), path: formatPath(path), message: 'unknown key' };
+    });
+  }
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && issue.input === undefined) message = `required: ${message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')}`;
+  else message = message.replace(/^Invalid input: /, '');
+  return [{ file, line: lineOf(issue.path), path: formatPath(issue.path), message }];
+}
+
+/** TLS files must be readable now, not at first connection. */
+function fileProblems(config: Config, file: string, lineOf: (path: readonly PropertyKey[]) => number): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  config.listeners.forEach((listener, i) => {
+    for (const field of ['cert', 'key'] as const) {
+      const value = listener.tls?.[field];
+      if (value === undefined) continue;
+      const path = ['listeners', i, 'tls', field];
+      try {
+        accessSync(resolveFrom(file, value), constants.R_OK);
+      } catch {
+        problems.push({ file, line: lineOf(path), path: formatPath(path), message: `cannot read file ${value}` });
+      }
+    }
+  });
+  return problems;
+}
+
+function resolveFrom(configFile: string, path: string): string {
+  return configFile.startsWith('<') ? resolve(path) : resolve(dirname(configFile), path);
+}
+
+function resolveFiles(config: Config, file: string): void {
+  for (const listener of config.listeners) {
+    if (listener.tls) listener.tls = { cert: resolveFrom(file, listener.tls.cert), key: resolveFrom(file, listener.tls.key) };
+  }
+}
+
+/** The line of the deepest node on `path` that exists (the key's line for map entries). */
+function lineAt(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+      node = node.items[seg];
+      offset = (node as Node).range?.[0] ?? offset;
+    } else break;
+  }
+  return lines.linePos(offset).line;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

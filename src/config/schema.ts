@@ -1,0 +1,104 @@
+// The one definition of Mooring's configuration. Every key here is documented in docs/config.md.
+import { z } from 'zod';
+import { duration } from './duration.ts';
+import { cidr, listenAddress, name, upstreamUrl } from './fields.ts';
+import { balancerFactory, balancerNames } from '../balancer/registry.ts';
+
+const tlsSchema = z.strictObject({
+  cert: z.string().min(1, 'expected the path of a PEM certificate file'),
+  key: z.string().min(1, 'expected the path of a PEM private key file'),
+});
+
+const listenerSchema = z.strictObject({
+  name: name('listener name'),
+  address: listenAddress,
+  service: z.string(),
+  tls: tlsSchema.optional(),
+});
+
+const serverSchema = z.strictObject({
+  id: name('server id'),
+  url: upstreamUrl,
+  weight: z
+    .number({ error: 'expected a whole number from 1 to 10000' })
+    .int('expected a whole number from 1 to 10000')
+    .min(1, 'expected a whole number from 1 to 10000 (a weight must be positive)')
+    .max(10000, 'expected a whole number from 1 to 10000')
+    .default(1),
+});
+
+/** `balance:` — the algorithm's name, then that algorithm's own options, checked by its factory. */
+const balanceSchema = z
+  .looseObject({
+    algorithm: z.enum(balancerNames, { error: `expected one of ${balancerNames.join(', ')}` }),
+  })
+  .transform((value, ctx) => {
+    const { algorithm, ...rest } = value;
+    const factory = balancerFactory(algorithm)!;
+    const parsed = factory.options.safeParse(rest);
+    if (parsed.success) return { algorithm, options: parsed.data };
+    for (const issue of parsed.error.issues) {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+      for (const key of keys) {
+        ctx.addIssue({
+          code: 'custom',
+          path: key === undefined ? issue.path : [...issue.path, key],
+          message: key === undefined ? issue.message : `unknown key for algorithm ${algorithm}`,
+        });
+      }
+    }
+    return z.NEVER;
+  });
+
+const persistenceSchema = z.strictObject({
+  method: z.enum(['none'], { error: 'expected none (the other methods come with session persistence)' }),
+});
+
+const serviceSchema = z.strictObject({
+  name: name('service name'),
+  balance: balanceSchema.prefault({ algorithm: 'round-robin' }),
+  servers: z.array(serverSchema).min(1, 'expected at least one server'),
+  retries: z.number().int().min(0).max(10, 'expected a whole number from 0 to 10').default(2),
+  persistence: persistenceSchema.prefault({ method: 'none' }),
+  pool: z
+    .strictObject({
+      connections: z.number().int().min(1).max(10000).default(256),
+      keepAlive: duration().default(30_000),
+    })
+    .prefault({}),
+});
+
+const timeoutsSchema = z.strictObject({
+  connect: duration().default(3_000),
+  header: duration({ min: 100 }).default(10_000),
+  response: duration().default(30_000),
+  idle: duration({ min: 100 }).default(60_000),
+  tunnel: duration().default(3_600_000),
+  shutdown: duration({ allowZero: true }).default(30_000),
+});
+
+const limitsSchema = z.strictObject({
+  maxHeaderBytes: z.number().int().min(1024).max(1_048_576).default(16_384),
+  maxUrlBytes: z.number().int().min(64).max(1_048_576).default(8_192),
+  maxBodyBytes: z.number().int().min(0).default(10_485_760),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const configSchema = z.strictObject({
+  listeners: z.array(listenerSchema).min(1, 'expected at least one listener'),
+  services: z.array(serviceSchema).min(1, 'expected at least one service'),
+  trustedProxies: z.array(cidr).default([]),
+  timeouts: timeoutsSchema.prefault({}),
+  limits: limitsSchema.prefault({}),
+  log: logSchema.prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ServiceConfig = Config['services'][number];
+export type ServerConfig = ServiceConfig['servers'][number];
+export type ListenerConfig = Config['listeners'][number];
+export type Timeouts = Config['timeouts'];
+export type Limits = Config['limits'];

@@ -1,0 +1,28 @@
+// Typed errors with stable codes, and the one place that maps each code to an HTTP status.
+
+export const errorCatalog = {
+  MOORING_BAD_REQUEST: { status: 400, text: 'Bad request' },
+  MOORING_BODY_TOO_LARGE: { status: 413, text: 'Request body too large' },
+  MOORING_URL_TOO_LONG: { status: 414, text: 'Request URL too long' },
+  MOORING_NO_SERVER: { status: 503, text: 'No server is available' },
+  MOORING_UPSTREAM_REFUSED: { status: 502, text: 'The server refused the connection' },
+  MOORING_UPSTREAM_RESET: { status: 502, text: 'The server closed the connection' },
+  MOORING_UPSTREAM_BAD_RESPONSE: { status: 502, text: 'The server sent an invalid response' },
+  MOORING_CONNECT_TIMEOUT: { status: 504, text: 'Timed out connecting to the server' },
+  MOORING_UPSTREAM_TIMEOUT: { status: 504, text: 'The server did not answer in time' },
+  MOORING_INTERNAL: { status: 500, text: 'Internal error' },
+} as const satisfies Record<string, { status: number; text: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export class MooringError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    super(detail ?? errorCatalog[code].text, options);
+    this.name = 'MooringError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+  }
+}

@@ -1,0 +1,33 @@
+// A backend server as the data plane sees it: immutable identity plus live load counters.
+
+/** Counters shared by balancers and the forwarder; the only mutable part of a Server. */
+export interface ServerLoad {
+  /** Requests sent to this server and not yet finished. */
+  inflight: number;
+  /** Exponentially weighted moving average of time to first byte, in ms; 0 until measured. */
+  ewmaTtfbMs: number;
+}
+
+export interface Server {
+  /** Stable config id: the identity used in cookies, store keys, metrics and admin URLs. */
+  readonly id: string;
+  /** Position in its service's server list; only valid within one snapshot. */
+  readonly index: number;
+  readonly url: string;
+  /** scheme://host:port, as undici wants it. */
+  readonly origin: string;
+  readonly weight: number;
+  readonly datacenter: string;
+  readonly load: ServerLoad;
+}
+
+export function newLoad(): ServerLoad {
+  return { inflight: 0, ewmaTtfbMs: 0 };
+}
+
+/** Weight of the newest sample in the time-to-first-byte average. */
+const EWMA_ALPHA = 0.3;
+
+export function recordTtfb(load: ServerLoad, ms: number): void {
+  load.ewmaTtfbMs = load.ewmaTtfbMs === 0 ? ms : load.ewmaTtfbMs + EWMA_ALPHA * (ms - load.ewmaTtfbMs);
+}

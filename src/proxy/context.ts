@@ -1,0 +1,22 @@
+// What a listener's request handlers share: the service they serve and the process-wide settings.
+import type { BlockList, Socket } from 'node:net';
+import type { Limits, Timeouts } from '../config/schema.ts';
+import type { ServiceHandle } from '../topology/snapshot.ts';
+import type { Logger } from '../log.ts';
+
+export interface ListenerContext {
+  readonly listener: string;
+  readonly proto: 'http' | 'https';
+  readonly service: ServiceHandle;
+  readonly trusted: BlockList;
+  readonly limits: Limits;
+  readonly timeouts: Timeouts;
+  readonly log: Logger;
+  /** Requests and tunnels under way, across all listeners: what a graceful stop waits for. */
+  readonly activity: Activity;
+}
+
+export interface Activity {
+  requests: number;
+  readonly tunnels: Set<Socket>;
+}

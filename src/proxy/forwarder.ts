@@ -1,0 +1,58 @@
+// One undici Pool per server (keyed by server id), kept warm with long keep-alive; bodies stream.
+import { Pool } from 'undici';
+import type { Server } from '../core/server.ts';
+import type { Timeouts } from '../config/schema.ts';
+
+export interface PoolSettings {
+  readonly connections: number;
+  readonly keepAlive: number;
+  readonly timeouts: Timeouts;
+}
+
+export class UpstreamPools {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly settings: PoolSettings) {}
+
+  get(server: Server): Pool {
+    let pool = this.pools.get(server.id);
+    if (!pool) {
+      const { connections, keepAlive, timeouts } = this.settings;
+      pool = new Pool(server.origin, {
+        connections,
+        pipelining: 1,
+        connect: { timeout: timeouts.connect },
+        headersTimeout: timeouts.response,
+        bodyTimeout: timeouts.idle,
+        // Idle upstream sockets live `keepAlive`, or less when the server's Keep-Alive hint says so.
+        keepAliveTimeout: keepAlive,
+        keepAliveMaxTimeout: keepAlive,
+        // Responses are streamed as they come: no size limit, no redirects, no decompression.
+        maxResponseSize: -1,
+      });
+      // Connection errors are reported to the request that needed the connection; the pool itself
+      // must not crash the process with an unhandled 'error'.
+      pool.on('connectionError', () => {});
+      this.pools.set(server.id, pool);
+    }
+    return pool;
+  }
+
+  /** Closes idle connections and waits up to `waitMs` for busy ones, then destroys the rest. */
+  async close(waitMs = 1000): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(
+      pools.map(async (pool) => {
+        const timer = setTimeout(() => void pool.destroy().catch(() => {}), waitMs);
+        await pool.close().catch(() => {});
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  destroy(): void {
+    for (const pool of this.pools.values()) void pool.destroy();
+    this.pools.clear();
+  }
+}

@@ -1,0 +1,129 @@
+// Header rewriting both ways, on node's flat raw arrays, in one pass: hop-by-hop headers (and every
+// header named in Connection) are dropped, X-Forwarded-* and Via are set.
+
+/** RFC 9110 §7.6.1 hop-by-hop fields, plus the pre-standard ones clients still send. Expect is
+ *  answered by Mooring itself (100-continue) and must not reach undici, which rejects it. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'http2-settings',
+]);
+/** Headers that Connection must never make us drop: they carry the message's framing or identity. */
+const NEVER_NOMINATED = new Set(['host', 'content-length', 'cookie']);
+const VIA = '1.1 mooring';
+
+export interface ForwardContext {
+  /** The client's address, after trusted-proxy resolution. */
+  readonly peerIp: string;
+  readonly peerTrusted: boolean;
+  readonly proto: 'http' | 'https';
+}
+
+export interface RequestHead {
+  /** The headers to send upstream, flat [name, value, …]. */
+  readonly headers: string[];
+  readonly host: string | undefined;
+  readonly hostCount: number;
+  /** -1 when absent. */
+  readonly contentLength: number;
+  readonly chunked: boolean;
+  /** X-Forwarded-For as received (several fields joined), for client-address resolution. */
+  readonly forwardedFor: string | undefined;
+}
+
+/** Tokens of a Connection header that name other headers to drop (close/keep-alive/upgrade name none). */
+function nominated(connection: string | undefined): Set<string> | undefined {
+  if (!connection) return undefined;
+  let names: Set<string> | undefined;
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || name === 'close' || name === 'keep-alive' || name === 'upgrade' || NEVER_NOMINATED.has(name)) continue;
+    (names ??= new Set()).add(name);
+  }
+  return names;
+}
+
+function joined(previous: string | undefined, value: string): string {
+  return previous === undefined ? value : `${previous}, ${value}`;
+}
+
+/**
+ * Reads the client's raw headers once and builds the upstream set. `keepUpgrade` keeps
+ * Connection: upgrade and Upgrade, for WebSocket handshakes.
+ */
+export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpgrade = false): RequestHead {
+  const out: string[] = [];
+  let host: string | undefined;
+  let hostCount = 0;
+  let contentLength = -1;
+  let chunked = false;
+  let connection: string | undefined;
+  let forwardedFor: string | undefined;
+  let forwardedProto: string | undefined;
+  let forwardedHost: string | undefined;
+  let via: string | undefined;
+  let upgrade: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if (lower === 'host') {
+      host = value;
+      hostCount++;
+      out.push(name, value);
+    } else if (lower === 'content-length') {
+      contentLength = Number(value);
+      out.push(name, value);
+    } else if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') connection = joined(connection, value);
+      else if (lower === 'transfer-encoding') chunked = true;
+      else if (lower === 'upgrade') upgrade = value;
+    } else if (lower === 'x-forwarded-for') forwardedFor = joined(forwardedFor, value);
+    else if (lower === 'x-forwarded-proto') forwardedProto ??= value;
+    else if (lower === 'x-forwarded-host') forwardedHost ??= value;
+    else if (lower === 'via') via = joined(via, value);
+    else out.push(name, value);
+  }
+  const drop = nominated(connection);
+  const headers = drop ? dropPairs(out, drop) : out;
+  // Only a trusted proxy's X-Forwarded-* are kept; anyone else's could be forged.
+  headers.push('x-forwarded-for', fwd.peerTrusted && forwardedFor ? `${forwardedFor}, ${fwd.peerIp}` : fwd.peerIp);
+  headers.push('x-forwarded-proto', fwd.peerTrusted && forwardedProto ? forwardedProto : fwd.proto);
+  const xfHost = fwd.peerTrusted && forwardedHost ? forwardedHost : host;
+  if (xfHost !== undefined) headers.push('x-forwarded-host', xfHost);
+  headers.push('via', via === undefined ? VIA : `${via}, ${VIA}`);
+  if (keepUpgrade && upgrade !== undefined) headers.push('connection', 'upgrade', 'upgrade', upgrade);
+  return { headers, host, hostCount, contentLength, chunked, forwardedFor };
+}
+
+/** Upstream response headers (undici's raw Buffers) → a flat string array for writeHead, hop-by-hop dropped. */
+export function responseHeaders(raw: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') connection = joined(connection, raw[i + 1]!.toString('latin1'));
+      continue;
+    }
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  const drop = nominated(connection);
+  return drop ? dropPairs(out, drop) : out;
+}
+
+/** A copy of a flat [name, value, …] array without the pairs whose name is in `drop`. */
+export function dropPairs(flat: readonly string[], drop: Set<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    if (!drop.has(flat[i]!.toLowerCase())) out.push(flat[i]!, flat[i + 1]!);
+  }
+  return out;
+}

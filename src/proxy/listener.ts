@@ -1,0 +1,54 @@
+// One client-facing HTTP or HTTPS server per configured listener, with the slowloris and size limits.
+import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { ListenerConfig } from '../config/schema.ts';
+import type { ListenerContext } from './context.ts';
+import { handleRequest } from './handler.ts';
+import { handleUpgrade } from './websocket.ts';
+
+export interface BoundListener {
+  readonly name: string;
+  readonly server: HttpServer;
+  /** The bound host and port (the real port when the config says 0). */
+  readonly host: string;
+  readonly port: number;
+}
+
+export function createListener(config: ListenerConfig, ctx: ListenerContext): HttpServer {
+  const { timeouts, limits } = ctx;
+  const options: ServerOptions = {
+    maxHeaderSize: limits.maxHeaderBytes,
+    // A request head must arrive within `header` (else node answers 408); checked this often:
+    headersTimeout: timeouts.header,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeouts.header / 4))),
+    requestTimeout: 0,
+    keepAliveTimeout: timeouts.idle,
+    requireHostHeader: true,
+  };
+  const onRequest = handleRequest.bind(null, ctx);
+  const server = config.tls
+    ? createHttpsServer({ ...options, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
+    : createHttpServer(options, onRequest);
+  // Idle sockets (no bytes either way) are closed after `idle`.
+  server.setTimeout(timeouts.idle);
+  server.on('upgrade', handleUpgrade.bind(null, ctx));
+  return server;
+}
+
+export function listen(server: HttpServer, config: ListenerConfig): Promise<BoundListener> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const where = `${config.address.host}:${config.address.port}`;
+      const why = err.code === 'EADDRINUSE' ? 'the address is already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      reject(new Error(`listener ${config.name} cannot listen on ${where}: ${why}`, { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen(config.address.port, config.address.host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.address.port;
+      resolve({ name: config.name, server, host: config.address.host, port });
+    });
+  });
+}

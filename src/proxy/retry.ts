@@ -1,0 +1,35 @@
+// Upstream failures: what kind each is, which may be retried on another server, and the answer owed.
+import type { ErrorCode } from '../core/errors.ts';
+
+export type FailureKind = 'refused' | 'connect-timeout' | 'reset' | 'timeout' | 'bad-response';
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export function classify(err: unknown): FailureKind {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  if (UNREACHABLE.has(code)) return 'refused';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'connect-timeout';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  if (code.startsWith('HPE_') || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'UND_ERR_INVALID_ARG') return 'bad-response';
+  return 'reset';
+}
+
+export const failureCode: Record<FailureKind, ErrorCode> = {
+  refused: 'MOORING_UPSTREAM_REFUSED',
+  'connect-timeout': 'MOORING_CONNECT_TIMEOUT',
+  reset: 'MOORING_UPSTREAM_RESET',
+  timeout: 'MOORING_UPSTREAM_TIMEOUT',
+  'bad-response': 'MOORING_UPSTREAM_BAD_RESPONSE',
+};
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/**
+ * May a failed attempt go to another server? Only if no byte reached the server, or if the request
+ * is idempotent, had no body, and the connection broke before any answer (never after a timeout:
+ * a slow server is not helped by sending it twice the work).
+ */
+export function mayRetry(kind: FailureKind, reachedServer: boolean, method: string, hasBody: boolean): boolean {
+  if (!reachedServer) return true;
+  return kind === 'reset' && !hasBody && IDEMPOTENT.has(method);
+}

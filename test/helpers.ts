@@ -1,0 +1,110 @@
+// Test fixtures: real HTTP backends on loopback, a Mooring instance in-process, bounded helpers.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { request } from 'undici';
+import { App } from '../src/app.ts';
+import { parseConfigObject } from '../src/config/load.ts';
+import { silentLogger } from '../src/log.ts';
+
+export interface Backend {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  /** Requests seen, in order. */
+  readonly seen: IncomingMessage[];
+  /** Open client sockets (Mooring's upstream connections). */
+  readonly sockets: Set<Socket>;
+  close(): Promise<void>;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, name: string) => void;
+
+const answerName: Handler = (req, res, name) => {
+  req.resume();
+  req.on('end', () => {
+    res.setHeader('content-type', 'text/plain');
+    res.end(name);
+  });
+};
+
+/** A real HTTP server on 127.0.0.1 with an ephemeral port, answering with its own name by default. */
+export async function startBackend(name: string, handler: Handler = answerName, port = 0): Promise<Backend> {
+  const seen: IncomingMessage[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    seen.push(req);
+    handler(req, res, name);
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    name,
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    server,
+    seen,
+    sockets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface MooringOptions {
+  algorithm?: string;
+  balance?: Record<string, unknown>;
+  retries?: number;
+  service?: Record<string, unknown>;
+  top?: Record<string, unknown>;
+  listener?: Record<string, unknown>;
+}
+
+/** Mooring in this process, listening on 127.0.0.1:0 in front of `backends`. */
+export async function startMooring(backends: readonly { name: string; url: string }[], opts: MooringOptions = {}): Promise<App> {
+  const raw = {
+    listeners: [{ name: 'web', address: '127.0.0.1:0', service: 'app', ...opts.listener }],
+    services: [
+      {
+        name: 'app',
+        balance: opts.balance ?? { algorithm: opts.algorithm ?? 'round-robin' },
+        servers: backends.map((b) => ({ id: b.name, url: b.url })),
+        ...(opts.retries === undefined ? {} : { retries: opts.retries }),
+        ...opts.service,
+      },
+    ],
+    ...opts.top,
+  };
+  return App.start(parseConfigObject(raw), { logger: silentLogger });
+}
+
+/** GET through undici; returns status, headers and the body as text. */
+export async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await request(url, { headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+}
+
+/** Counts of each body text over `count` sequential GETs. */
+export async function tally(url: string, count: number, headers: (i: number) => Record<string, string> = () => ({})): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const { body } = await get(url, headers(i));
+    counts.set(body, (counts.get(body) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Resolves when `check` holds, polling every 10 ms; rejects after `ms`. */
+export async function waitFor(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
