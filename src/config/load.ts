@@ -24,7 +24,8 @@ export class ConfigError extends Error {
 }
 
 export function formatProblem(p: ConfigProblem): string {
-  return `${p.file}:${p.line}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+  const where = p.line > 0 ? `${p.file}:${p.line}` : p.file;
+  return `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -80,7 +81,7 @@ function validate(raw: unknown, file: string, env: NodeJS.ProcessEnv, lineOf: (p
   } else {
     problems.push(...fileProblems(result.data, file, lineOf));
   }
-  if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => a.line - b.line));
+  if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.path.localeCompare(b.path)));
   const config = result.data!;
   resolveFiles(config, file);
   return deepFreeze(config);

@@ -1,0 +1,100 @@
+// The contract every balancing algorithm passes: only eligible servers, undefined when none, and the
+// expected spread over 3000 picks.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { balancerFactory, balancerNames } from './registry.ts';
+import type { Balancer, PickContext } from './types.ts';
+import { makeServers } from './test-servers.ts';
+import { seededRandom, systemClock } from '../core/clock.ts';
+import type { Server } from '../core/server.ts';
+
+function build(name: string, weights: number[], options: Record<string, unknown> = {}) {
+  const factory = balancerFactory(name)!;
+  const servers = makeServers(weights);
+  const balancer = factory.build(servers, factory.options.parse(options), { random: seededRandom(7), clock: systemClock });
+  return { servers, balancer };
+}
+
+function ctx(eligible: (s: Server) => boolean = () => true, key?: string): PickContext {
+  return { key, attempt: 0, eligible };
+}
+
+function spread(balancer: Balancer, servers: Server[], picks: number, key?: (i: number) => string): number[] {
+  const counts = servers.map(() => 0);
+  for (let i = 0; i < picks; i++) counts[balancer.pick(ctx(undefined, key?.(i)))!.index]!++;
+  return counts;
+}
+
+for (const name of balancerNames) {
+  describe(`balancer contract: ${name}`, () => {
+    it('picks only eligible servers', () => {
+      const { servers, balancer } = build(name, [1, 1, 1, 1]);
+      for (let i = 0; i < 200; i++) {
+        const s = balancer.pick(ctx((x) => x.index !== 1 && x.index !== 3, `k${i}`));
+        assert.ok(s && (s.index === 0 || s.index === 2), `picked ${s?.id}`);
+      }
+      assert.equal(servers.length, 4);
+    });
+
+    it('returns undefined when no server is eligible', () => {
+      const { balancer } = build(name, [1, 1, 1]);
+      assert.equal(balancer.pick(ctx(() => false, 'k')), undefined);
+      assert.equal(balancer.pick(ctx(() => false)), undefined);
+    });
+
+    it('spreads 3000 picks evenly over 3 equal servers (within 5%)', () => {
+      const { servers, balancer } = build(name, [1, 1, 1]);
+      const counts = spread(balancer, servers, 3000, (i) => `user-${i}`);
+      for (const c of counts) assert.ok(Math.abs(c - 1000) <= 50, `counts ${counts}`);
+    });
+
+    it('works with a single server', () => {
+      const { balancer } = build(name, [1]);
+      assert.equal(balancer.pick(ctx(undefined, 'k'))?.id, 's0');
+    });
+  });
+}
+
+describe('weights', () => {
+  for (const name of ['weighted-round-robin', 'maglev']) {
+    it(`${name} honours weights 1:1:3 within 5%`, () => {
+      const { servers, balancer } = build(name, [1, 1, 3]);
+      const picks = 30_000;
+      const counts = spread(balancer, servers, picks, (i) => `user-${i}`);
+      const expected = [0.2, 0.2, 0.6].map((f) => f * picks);
+      counts.forEach((c, i) => assert.ok(Math.abs(c - expected[i]!) <= 0.05 * expected[i]!, `counts ${counts}`));
+    });
+  }
+
+  it('weighted-round-robin interleaves rather than bursting (5,1,1)', () => {
+    const { balancer } = build('weighted-round-robin', [5, 1, 1]);
+    const order = Array.from({ length: 7 }, () => balancer.pick(ctx())!.id).join(' ');
+    assert.equal(order, 's0 s0 s1 s0 s2 s0 s0');
+  });
+
+  it('least-connections prefers the server with the fewest in-flight requests per weight', () => {
+    const { servers, balancer } = build('least-connections', [1, 1, 2]);
+    servers[0]!.load.inflight = 3;
+    servers[1]!.load.inflight = 1;
+    servers[2]!.load.inflight = 3; // scores: 4, 2, 2 — servers 1 and 2 tie and take turns
+    for (let i = 0; i < 20; i++) assert.notEqual(balancer.pick(ctx())!.index, 0);
+    servers[2]!.load.inflight = 0;
+    assert.equal(balancer.pick(ctx())!.index, 2);
+  });
+
+  it('two-random-choices avoids the busy server', () => {
+    const { servers, balancer } = build('two-random-choices', [1, 1, 1]);
+    servers[0]!.load.inflight = 50;
+    const counts = spread(balancer, servers, 3000);
+    assert.ok(counts[0]! < 100, `busy server got ${counts[0]}`);
+  });
+
+  it('least-response-time prefers the faster server', () => {
+    const { servers, balancer } = build('least-response-time', [1, 1, 1]);
+    servers[0]!.load.ewmaTtfbMs = 50;
+    servers[1]!.load.ewmaTtfbMs = 5;
+    servers[2]!.load.ewmaTtfbMs = 20;
+    const counts = spread(balancer, servers, 300);
+    assert.deepEqual(counts, [0, 300, 0]);
+  });
+});

@@ -1,0 +1,120 @@
+// Config loading: defaults, durations, environment variables, and precise problem reports.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfigFile, parseConfigText } from './load.ts';
+import { parseDuration } from './duration.ts';
+
+const base = `listeners:
+  - { name: web, address: "127.0.0.1:8080", service: shop }
+services:
+  - name: shop
+    servers:
+      - { id: a, url: "http://127.0.0.1:9001" }
+      - { id: b, url: "http://127.0.0.1:9002", weight: 3 }
+`;
+
+function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfigText(text, 'mooring.yaml', env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.message.split('\n');
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('reads a minimal file with defaults filled in, and freezes it', () => {
+    const config = parseConfigText(base, 'mooring.yaml', {});
+    const shop = config.services[0]!;
+    assert.equal(shop.balance.algorithm, 'round-robin');
+    assert.equal(shop.retries, 2);
+    assert.deepEqual(shop.servers.map((s) => s.weight), [1, 3]);
+    assert.deepEqual(config.listeners[0]!.address, { host: '127.0.0.1', port: 8080 });
+    assert.equal(config.timeouts.connect, 3000);
+    assert.equal(config.limits.maxHeaderBytes, 16384);
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(shop.servers[0]));
+  });
+
+  it('reads JSON too, with line numbers', () => {
+    const json = JSON.stringify(JSON.parse(JSON.stringify({ listeners: [{ name: 'web', address: '127.0.0.1:1', service: 'shop' }], services: [{ name: 'shop', servers: [{ id: 'a', url: 'http://x:1' }], retires: 1 }] })), null, 2);
+    const lines = problems(json);
+    const line = json.split('\n').findIndex((l) => l.includes('retires')) + 1;
+    assert.deepEqual(lines, [`mooring.yaml:${line}: services[0].retires: unknown key`]);
+  });
+
+  it('reports a misspelled key with its line number', () => {
+    assert.deepEqual(problems(base.replace('    servers:', '    retrys: 2\n    servers:')), ['mooring.yaml:5: services[0].retrys: unknown key']);
+  });
+
+  it('lists every problem at once: duplicates, URLs, algorithms, weights, references', () => {
+    const text = `listeners:
+  - { name: web, address: "127.0.0.1:99999", service: shopp }
+services:
+  - name: shop
+    balance: { algorithm: round-robbin }
+    servers:
+      - { id: a, url: "http://127.0.0.1:9001" }
+      - { id: a, url: "ftp://127.0.0.1:9002", weight: 0 }
+      - { id: c, url: "not a url", weight: -2 }
+`;
+    assert.deepEqual(problems(text), [
+      'mooring.yaml:2: listeners[0].address: expected HOST:PORT such as 127.0.0.1:8080 or [::1]:8080, got "127.0.0.1:99999"',
+      'mooring.yaml:2: listeners[0].service: no service named "shopp" (services: shop)',
+      'mooring.yaml:5: services[0].balance.algorithm: expected one of round-robin, weighted-round-robin, least-connections, least-response-time, two-random-choices, maglev',
+      'mooring.yaml:8: services[0].servers[1].id: duplicate server id "a" in service shop',
+      'mooring.yaml:8: services[0].servers[1].url: expected an http:// or https:// URL, got "ftp://127.0.0.1:9002"',
+      'mooring.yaml:8: services[0].servers[1].weight: expected a whole number from 1 to 10000 (a weight must be positive)',
+      'mooring.yaml:9: services[0].servers[2].url: expected a URL such as http://10.0.0.5:8080, got "not a url"',
+      'mooring.yaml:9: services[0].servers[2].weight: expected a whole number from 1 to 10000 (a weight must be positive)',
+    ]);
+  });
+
+  it('reads ${NAME} from the environment, and reports unset variables', () => {
+    const text = base.replace('"http://127.0.0.1:9001"', '"http://${BACKEND_HOST}:9001"');
+    const config = parseConfigText(text, 'mooring.yaml', { BACKEND_HOST: '10.1.2.3' });
+    assert.equal(config.services[0]!.servers[0]!.url, 'http://10.1.2.3:9001');
+    assert.deepEqual(problems(text), ['mooring.yaml:6: services[0].servers[0].url: environment variable BACKEND_HOST is not set']);
+  });
+
+  it('reads durations and rejects bare numbers and unknown units', () => {
+    assert.deepEqual(['250ms', '3s', '5m', '1h', '7d', '1.5s'].map(parseDuration), [250, 3000, 300000, 3600000, 604800000, 1500]);
+    assert.equal(parseDuration('3'), undefined);
+    assert.equal(parseDuration('3 weeks'), undefined);
+    assert.deepEqual(problems(`${base}timeouts: { connect: 3, idle: 2w }\n`), [
+      'mooring.yaml:8: timeouts.connect: expected a duration such as 250ms, 3s, 5m, 1h or 7d',
+      'mooring.yaml:8: timeouts.idle: expected a duration such as 250ms, 3s, 5m, 1h or 7d, got "2w"',
+    ]);
+  });
+
+  it('checks maglev options and trusted proxy blocks', () => {
+    const text = base.replace('    servers:', '    balance: { algorithm: maglev, key: "cookie:sid", tableSize: 1000 }\n    servers:') + 'trustedProxies: ["10.0.0.0/8", "::1", "10.0.0.0/33"]\n';
+    assert.deepEqual(problems(text), [
+      'mooring.yaml:5: services[0].balance.tableSize: expected a prime number (the Maglev table size must be prime)',
+      'mooring.yaml:9: trustedProxies[2]: expected an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32',
+    ]);
+  });
+
+  it('reports missing fields, empty files and YAML syntax errors', () => {
+    assert.deepEqual(problems('services: []\n'), [
+      'mooring.yaml:1: listeners: required: expected array',
+      'mooring.yaml:1: services: expected at least one service',
+    ]);
+    assert.deepEqual(problems(''), ['mooring.yaml:1: the file is empty; expected listeners and services']);
+    assert.match(problems('listeners: [\n')[0]!, /^mooring\.yaml:\d+: not valid YAML or JSON: /);
+  });
+
+  it('reports unreadable files and unreadable TLS files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-config-'));
+    assert.throws(() => loadConfigFile(join(dir, 'missing.yaml')), /missing\.yaml: cannot read the config file: no such file/);
+    const file = join(dir, 'tls.yaml');
+    writeFileSync(file, base.replace('service: shop }', 'service: shop, tls: { cert: cert.pem, key: key.pem } }'));
+    assert.throws(() => loadConfigFile(file), (err: Error) => err.message.includes('tls.yaml:2: listeners[0].tls.cert: cannot read file cert.pem'));
+    writeFileSync(join(dir, 'cert.pem'), 'x');
+    writeFileSync(join(dir, 'key.pem'), 'x');
+    assert.equal(loadConfigFile(file).listeners[0]!.tls!.cert, join(dir, 'cert.pem'));
+  });
+});

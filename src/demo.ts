@@ -1,0 +1,74 @@
+// `mooring demo`: three small backends that answer with their own name, and Mooring in front of them.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App } from './app.ts';
+import { parseConfigObject } from './config/load.ts';
+import type { Logger } from './log.ts';
+
+export const DEMO_SERVERS = ['a', 'b', 'c'] as const;
+
+function startDemoBackend(name: string): Promise<Server> {
+  let visits = 0;
+  const server = createServer((req, res) => {
+    visits++;
+    req.resume();
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end(`Hello from server ${name} (request ${visits} on this server, path ${req.url})\n`);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+export interface Demo {
+  app: App;
+  backends: Server[];
+  stop(): Promise<void>;
+}
+
+export async function startDemo(port: number, logger: Logger): Promise<Demo> {
+  const backends = await Promise.all(DEMO_SERVERS.map(startDemoBackend));
+  const config = parseConfigObject({
+    listeners: [{ name: 'web', address: `127.0.0.1:${port}`, service: 'demo' }],
+    services: [
+      {
+        name: 'demo',
+        balance: { algorithm: 'round-robin' },
+        servers: DEMO_SERVERS.map((id, i) => ({ id, url: `http://127.0.0.1:${(backends[i]!.address() as AddressInfo).port}` })),
+      },
+    ],
+    timeouts: { shutdown: '2s' },
+    log: { level: 'warn' },
+  });
+  let app: App;
+  try {
+    app = await App.start(config, { logger });
+  } catch (err) {
+    for (const b of backends) b.close();
+    throw err;
+  }
+  return {
+    app,
+    backends,
+    async stop() {
+      await app.stop();
+      await Promise.all(backends.map((b) => new Promise((r) => b.close(r))));
+    },
+  };
+}
+
+export function demoBanner(demo: Demo): string {
+  const url = demo.app.url();
+  return [
+    `Mooring is listening on ${url}`,
+    `in front of three demo servers (${DEMO_SERVERS.join(', ')}), balanced round-robin.`,
+    '',
+    'Try:',
+    `  curl ${url}/                       # each request goes to the next server`,
+    `  for i in 1 2 3 4 5 6; do curl -s ${url}/; done`,
+    `  curl -i ${url}/hello               # see the headers Mooring adds and strips`,
+    '',
+    'Press Ctrl+C to stop.',
+  ].join('\n');
+}
