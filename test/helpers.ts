@@ -1,6 +1,6 @@
 // Test fixtures: real HTTP backends on loopback, a Mooring instance in-process, bounded helpers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { request } from 'undici';
 import { App } from '../src/app.ts';
 import { parseConfigObject } from '../src/config/load.ts';
@@ -107,4 +107,37 @@ export async function waitFor(check: () => boolean, ms = 5000, what = 'condition
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Runs fn(0..total-1) with at most `concurrency` at once. */
+export async function runConcurrent(total: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < total) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/**
+ * Writes raw bytes to host:port and collects everything the peer sends until it closes the
+ * connection or `ms` pass (then the socket is destroyed and what arrived is returned).
+ */
+export function rawExchange(port: number, text: string | Buffer, ms = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(), ms);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    socket.write(text);
+  });
+}
+
+/** The port of a Mooring app's first listener. */
+export function portOf(app: App): number {
+  return app.listeners[0]!.port;
 }

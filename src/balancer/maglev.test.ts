@@ -91,3 +91,17 @@ describe('maglev', () => {
     assert.equal(maglev.options.safeParse({ key: 'body:x' }).success, false);
   });
 });
+
+describe('maglev weights', () => {
+  it('gives each server a table share proportional to its weight (within 1%)', () => {
+    const weights = [1, 2, 3, 10];
+    const table = buildTable(makeServers(weights), 65537);
+    const counts = weights.map(() => 0);
+    for (const slot of table) counts[slot]!++;
+    const total = weights.reduce((a, b) => a + b, 0);
+    counts.forEach((c, i) => {
+      const want = (65537 * weights[i]!) / total;
+      assert.ok(Math.abs(c - want) <= 0.01 * want, `server ${i}: ${c} slots, expected ${want}`);
+    });
+  });
+});

@@ -109,8 +109,9 @@ export class Exchange implements PickContext, Dispatcher.DispatchHandler {
     this.finish();
   }
 
-  onBodySent(chunkSize: number): void {
-    this.bodyBytes += chunkSize;
+  /** undici 7 passes the chunk itself here (its typings say a size). */
+  onBodySent(chunk: Buffer | string | number): void {
+    this.bodyBytes += typeof chunk === 'number' ? chunk : chunk.length;
     if (this.bodyBytes > this.ctx.limits.maxBodyBytes && !this.cancelled) {
       this.cancel(new Cancelled('body-too-large'));
     }

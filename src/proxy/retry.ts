@@ -7,6 +7,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAD
 
 export function classify(err: unknown): FailureKind {
   const code = (err as { code?: string } | null)?.code ?? '';
+  if ((err as Error | null)?.name === 'HTTPParserError') return 'bad-response';
   if (UNREACHABLE.has(code)) return 'refused';
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'connect-timeout';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
