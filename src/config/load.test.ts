@@ -1,7 +1,7 @@
 // Config loading: defaults, durations, environment variables, and precise problem reports.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile, parseConfigText } from './load.ts';
@@ -116,5 +116,20 @@ services:
     writeFileSync(join(dir, 'cert.pem'), 'x');
     writeFileSync(join(dir, 'key.pem'), 'x');
     assert.equal(loadConfigFile(file).listeners[0]!.tls!.cert, join(dir, 'cert.pem'));
+  });
+});
+
+describe('examples', () => {
+  it('every file in examples/ is valid', () => {
+    const examples = new URL('../../examples/', import.meta.url);
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-examples-'));
+    writeFileSync(join(dir, 'cert.pem'), 'x');
+    writeFileSync(join(dir, 'key.pem'), 'x');
+    const files = readdirSync(examples).filter((f) => /\.(ya?ml|json)$/.test(f));
+    assert.ok(files.length >= 2);
+    for (const name of files) {
+      const config = loadConfigFile(new URL(name, examples).pathname, { MOORING_TLS_DIR: dir });
+      assert.ok(config.services.length > 0, name);
+    }
   });
 });

@@ -1,0 +1,93 @@
+// The mooring command as users run it: validate, --version, --help, demo, and the installed bin.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { get } from '../helpers.ts';
+import { runCli, runToEnd } from '../cli-process.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'mooring-cli-')), 'mooring.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('mooring CLI', () => {
+  it('validate: a misspelled key is reported with its line number, exit 1', async () => {
+    const file = configFile(`listeners:
+  - { name: web, address: "127.0.0.1:8080", service: shop }
+services:
+  - name: shop
+    servers:
+      - { id: a, url: "http://127.0.0.1:9001" }
+    retires: 2
+`);
+    const { code, stderr } = await runToEnd(['validate', '--config', file]);
+    assert.equal(code, 1);
+    assert.match(stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7: services\\[0\\]\\.retires: unknown key$`, 'm'));
+    assert.match(stderr, /1 problem$/m);
+  });
+
+  it('validate: a good file, exit 0; a missing file, exit 1', async () => {
+    const file = configFile('listeners: [{ name: web, address: "127.0.0.1:8080", service: s }]\nservices: [{ name: s, servers: [{ id: a, url: "http://127.0.0.1:1" }] }]\n');
+    const good = await runToEnd(['validate', '--config', file]);
+    assert.equal(good.code, 0);
+    assert.match(good.stdout, /ok \(1 listener\(s\), 1 service\(s\)\)/);
+    const missing = await runToEnd(['validate', '--config', join(tmpdir(), 'no-such-mooring.yaml')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no-such-mooring\.yaml: cannot read the config file: no such file/);
+  });
+
+  it('--version, --help, and usage errors', async () => {
+    assert.equal((await runToEnd(['--version'])).stdout.trim(), pkg.version);
+    const help = await runToEnd(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /start --config FILE/);
+    const bad = await runToEnd(['launch']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown command "launch"/);
+    const noConfig = await runToEnd(['start']);
+    assert.equal(noConfig.code, 1);
+    assert.match(noConfig.stderr, /--config FILE is required/);
+  });
+
+  it('start: a port already in use is a clear error, exit 1', async () => {
+    const first = runCli(['demo', '--port', '0']);
+    try {
+      const [, port] = await first.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      const file = configFile(`listeners: [{ name: web, address: "127.0.0.1:${port}", service: s }]\nservices: [{ name: s, servers: [{ id: a, url: "http://127.0.0.1:1" }] }]\n`);
+      const second = await runToEnd(['start', '--config', file]);
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, new RegExp(`listener web cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use`));
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+  });
+
+  it('demo: three named servers behind Mooring, curl hints, clean exit on SIGINT', async () => {
+    const run = runCli(['demo', '--port', '0']);
+    try {
+      const [, url] = await run.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      await run.waitFor(/Press Ctrl\+C to stop/);
+      assert.match(run.stdout(), /curl http:\/\/127\.0\.0\.1:\d+\//);
+      const names: string[] = [];
+      for (let i = 0; i < 6; i++) names.push(/server (\w)/.exec((await get(url!)).body)![1]!);
+      assert.deepEqual(names, ['a', 'b', 'c', 'a', 'b', 'c']);
+      run.child.kill('SIGINT');
+      assert.equal(await run.exit, 0);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('the installed bin runs the compiled CLI', { skip: !existsSync(join(root, 'dist/cli.js')) && 'dist/ not built (npm test builds it)' }, () => {
+    const out = execFileSync(process.execPath, [join(root, 'bin/mooring.js'), '--version'], { encoding: 'utf8' });
+    assert.equal(out.trim(), pkg.version);
+  });
+});

@@ -1,0 +1,49 @@
+// An HTTPS listener (certificate made here with openssl) in front of plain HTTP servers.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { startBackend, startMooring, type Backend } from '../helpers.ts';
+import type { App } from '../../src/app.ts';
+
+describe('https listener', () => {
+  let backend: Backend;
+  let app: App;
+  let cert: string;
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    backend = await startBackend('a', (req, res) => {
+      req.resume();
+      res.end(JSON.stringify(req.headers));
+    });
+    app = await startMooring([backend], { listener: { tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } } });
+  });
+  after(async () => {
+    await app.stop();
+    await backend.close();
+  });
+
+  it('serves HTTPS, and the server sees X-Forwarded-Proto: https', async () => {
+    assert.match(app.url(), /^https:\/\//);
+    const dispatcher = new Agent({ connect: { ca: cert } });
+    try {
+      const res = await request(`${app.url()}/secure`, { dispatcher });
+      assert.equal(res.statusCode, 200);
+      const seen = (await res.body.json()) as Record<string, string>;
+      assert.equal(seen['x-forwarded-proto'], 'https');
+      assert.equal(seen['x-forwarded-for'], '127.0.0.1');
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('refuses clients that do not trust the certificate (no silent downgrade)', async () => {
+    await assert.rejects(request(app.url()), /self-signed|certificate/i);
+  });
+});
