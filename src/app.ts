@@ -23,11 +23,13 @@ export class App {
     readonly services: ReadonlyMap<string, ServiceHandle>,
     private readonly activity: Activity,
     private readonly log: Logger,
+    private readonly stopTimers: () => void,
   ) {}
 
   static async start(config: Config, options: AppOptions = {}): Promise<App> {
     const log = options.logger ?? createLogger(config.log.level);
-    const services = buildServices(config, { clock: options.clock ?? systemClock, random: options.random ?? systemRandom });
+    const built = buildServices(config, { clock: options.clock ?? systemClock, random: options.random ?? systemRandom });
+    const services = built.handles;
     const activity: Activity = { requests: 0, tunnels: new Set() };
     const trusted = blockListOf(config.trustedProxies);
     const bound: BoundListener[] = [];
@@ -48,10 +50,11 @@ export class App {
     } catch (err) {
       for (const b of bound) b.server.close();
       for (const s of services.values()) s.current.pools.destroy();
+      built.stop();
       throw err;
     }
     for (const b of bound) log.info({ listener: b.name, host: b.host, port: b.port }, 'listening');
-    return new App(config, bound, services, activity, log);
+    return new App(config, bound, services, activity, log, built.stop);
   }
 
   /** The URL a listener answers on (the first listener by default). */
@@ -84,6 +87,7 @@ export class App {
     for (const socket of this.activity.tunnels) socket.destroy();
     for (const b of this.listeners) b.server.closeAllConnections();
     await Promise.all(closed);
+    this.stopTimers();
     await Promise.all([...this.services.values()].map((s) => s.current.pools.close()));
     this.log.info('stopped');
   }

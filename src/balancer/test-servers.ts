@@ -9,6 +9,8 @@ export function makeServers(weights: readonly number[], prefix = 's'): Server[] 
     origin: `http://127.0.0.1:${10000 + index}`,
     weight,
     datacenter: 'default',
+    maxConnections: Infinity,
+    maxSessions: Infinity,
     load: newLoad(),
   }));
 }

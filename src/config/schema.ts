@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { duration } from './duration.ts';
 import { cidr, listenAddress, name, upstreamUrl } from './fields.ts';
 import { balancerFactory, balancerNames } from '../balancer/registry.ts';
+import { persistenceSchema } from '../persistence/schema.ts';
 
 const tlsSchema = z.strictObject({
   cert: z.string().min(1, 'expected the path of a PEM certificate file'),
@@ -25,6 +26,10 @@ const serverSchema = z.strictObject({
     .min(1, 'expected a whole number from 1 to 10000 (a weight must be positive)')
     .max(10000, 'expected a whole number from 1 to 10000')
     .default(1),
+  /** Most requests this server handles at once; more wait, move or are refused (persistence.onOverload). */
+  maxConnections: z.number().int().min(1).optional(),
+  /** Most live sessions bound to this server; new sessions go elsewhere while another server has room. */
+  maxSessions: z.number().int().min(1).optional(),
 });
 
 /** `balance:` — the algorithm's name, then that algorithm's own options, checked by its factory. */
@@ -50,16 +55,12 @@ const balanceSchema = z
     return z.NEVER;
   });
 
-const persistenceSchema = z.strictObject({
-  method: z.enum(['none'], { error: 'expected none (the other methods come with session persistence)' }),
-});
-
 const serviceSchema = z.strictObject({
   name: name('service name'),
   balance: balanceSchema.prefault({ algorithm: 'round-robin' }),
   servers: z.array(serverSchema).min(1, 'expected at least one server'),
   retries: z.number().int().min(0).max(10, 'expected a whole number from 0 to 10').default(2),
-  persistence: persistenceSchema.prefault({ method: 'none' }),
+  persistence: persistenceSchema.prefault({}),
   pool: z
     .strictObject({
       connections: z.number().int().min(1).max(10000).default(256),
@@ -75,6 +76,7 @@ const timeoutsSchema = z.strictObject({
   idle: duration({ min: 100 }).default(60_000),
   tunnel: duration().default(3_600_000),
   shutdown: duration({ allowZero: true }).default(30_000),
+  queue: duration().default(5_000),
 });
 
 const limitsSchema = z.strictObject({

@@ -18,8 +18,15 @@ export interface Server {
   readonly origin: string;
   readonly weight: number;
   readonly datacenter: string;
+  /** Most requests at once (Infinity: no limit). */
+  readonly maxConnections: number;
+  /** Most live sessions bound to it (Infinity: no limit). */
+  readonly maxSessions: number;
   readonly load: ServerLoad;
 }
+
+/** Where a server stands for new and existing sessions; set by health checks and operators. */
+export type ServerStatus = 'up' | 'draining' | 'disabled' | 'down';
 
 export function newLoad(): ServerLoad {
   return { inflight: 0, ewmaTtfbMs: 0 };

@@ -1,16 +1,18 @@
-// One client request's trip upstream: pick a server, dispatch through its pool, stream the answer
-// back, retry when allowed, and account exactly once. It is its own undici dispatch handler (the
-// raw-header callbacks, which undici 7 calls without a wrapper) and its own balancer PickContext,
-// so a request allocates no closures.
+// One client request's trip upstream: ask its Routing for a server, dispatch through that server's
+// pool, stream the answer back, retry when allowed, commit the session, and account exactly once.
+// It is its own undici dispatch handler (the raw-header callbacks, which undici 7 calls without a
+// wrapper), so a request allocates no closures.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { PickContext } from '../balancer/types.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import { recordTtfb, type Server } from '../core/server.ts';
-import type { ServiceSnapshot } from '../topology/snapshot.ts';
+import type { PersistRequest } from '../persistence/types.ts';
 import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
-import { classify, failureCode, mayRetry, type FailureKind } from './retry.ts';
+import { classify, mayRetry } from './retry.ts';
 import { sendError } from './respond.ts';
+import type { Routing } from './routing.ts';
+import type { Waiter } from './wait-queue.ts';
 
 const kExchange = Symbol('mooring.exchange');
 type Tagged<T> = T & { [kExchange]?: Exchange };
@@ -22,43 +24,45 @@ class Cancelled extends Error {
   }
 }
 
-export class Exchange implements PickContext, Dispatcher.DispatchHandler {
-  attempt = 0;
-  private tried: Server[] | undefined;
+export class Exchange implements Dispatcher.DispatchHandler, Waiter {
   private server: Server | undefined;
   private abortUpstream: ((err?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   private reachedServer = false;
   private responding = false;
   private finished = false;
+  private waiting = false;
   private cancelled: Cancelled | undefined;
-  private deadline: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private sentAt = 0;
   private bodyBytes = 0;
-  private unreachedOnly = true;
-  private lastFailure: FailureKind | undefined;
 
   constructor(
     private readonly ctx: ListenerContext,
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-    private readonly service: ServiceSnapshot,
     private readonly headers: string[],
     private readonly hasBody: boolean,
-    readonly key: string | undefined,
+    readonly routing: Routing,
+    private readonly persist: PersistRequest | undefined,
   ) {
     ctx.activity.requests++;
     (res as Tagged<ServerResponse>)[kExchange] = this;
     res.once('close', onResponseClose);
   }
 
-  eligible(server: Server): boolean {
-    return this.service.isAvailable(server) && (this.tried === undefined || !this.tried.includes(server));
+  /** Chooses a server and sends the request, or waits for room, or answers why not. */
+  start(): void {
+    const choice = this.routing.choose();
+    if ('server' in choice) return this.dispatch(choice.server);
+    if ('refuse' in choice) return this.answer(choice.refuse);
+    this.waitForRoom();
   }
 
-  start(): void {
-    const server = this.service.balancer.pick(this);
-    if (!server) return this.answerFailure();
+  private dispatch(server: Server): void {
+    const { routing } = this;
+    this.markMigration();
+    if (this.persist && routing.identity) routing.service.persistence!.routed?.(routing.identity, this.persist, server);
     this.server = server;
     server.load.inflight++;
     this.reachedServer = false;
@@ -66,11 +70,50 @@ export class Exchange implements PickContext, Dispatcher.DispatchHandler {
     this.sentAt = performance.now();
     const { connect, response } = this.ctx.timeouts;
     // Overall deadline: covers waiting in the pool's queue, which undici's own timers do not.
-    this.deadline = setTimeout(onDeadline, connect + response + 1000, this);
-    this.service.pools.get(server).dispatch(
+    this.timer = setTimeout(onDeadline, connect + response + 1000, this);
+    routing.service.pools.get(server).dispatch(
       { path: this.req.url!, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.hasBody ? this.req : null },
       this,
     );
+  }
+
+  /** Tells the server a client was moved to it (once; a client-sent value was already dropped). */
+  private markMigration(): void {
+    const value = this.routing.migration();
+    if (value === undefined) return;
+    const at = this.headers.indexOf('mooring-migrated-from');
+    if (at >= 0) this.headers[at + 1] = value;
+    else this.headers.push('mooring-migrated-from', value);
+  }
+
+  // --- waiting for room (onOverload: queue) ---
+
+  private waitForRoom(): void {
+    this.waiting = true;
+    this.routing.service.queue.add(this);
+    this.timer = setTimeout(onQueueTimeout, this.ctx.timeouts.queue, this);
+  }
+
+  tryAgain(): boolean {
+    if (this.finished) return true;
+    const choice = this.routing.choose();
+    if ('wait' in choice) return false;
+    this.stopWaiting();
+    if ('server' in choice) this.dispatch(choice.server);
+    else this.answer(choice.refuse);
+    return true;
+  }
+
+  private stopWaiting(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    clearTimeout(this.timer);
+    this.routing.service.queue.remove(this);
+  }
+
+  queueTimedOut(): void {
+    this.stopWaiting();
+    this.answer('MOORING_QUEUE_TIMEOUT');
   }
 
   // --- undici callbacks ---
@@ -83,11 +126,18 @@ export class Exchange implements PickContext, Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx interim answers are not relayed
-    clearTimeout(this.deadline);
-    recordTtfb(this.server!.load, performance.now() - this.sentAt);
+    clearTimeout(this.timer);
+    const server = this.server!;
+    recordTtfb(server.load, performance.now() - this.sentAt);
     this.resumeUpstream = resume;
+    const response = responseHeaders(rawHeaders);
+    const { routing } = this;
+    if (this.persist && routing.identity) {
+      routing.service.persistence!.commit({ req: this.persist, identity: routing.identity, server, response });
+    }
+    if (routing.service.policy.debugHeader) response.push('mooring-decision', `${routing.decision}; server=${server.id}`);
     try {
-      this.res.writeHead(statusCode, responseHeaders(rawHeaders));
+      this.res.writeHead(statusCode, response);
     } catch (err) {
       // Header bytes node refuses to send: the server answered garbage.
       this.abortUpstream?.(err as Error);
@@ -112,14 +162,13 @@ export class Exchange implements PickContext, Dispatcher.DispatchHandler {
   /** undici 7 passes the chunk itself here (its typings say a size). */
   onBodySent(chunk: Buffer | string | number): void {
     this.bodyBytes += typeof chunk === 'number' ? chunk : chunk.length;
-    if (this.bodyBytes > this.ctx.limits.maxBodyBytes && !this.cancelled) {
-      this.cancel(new Cancelled('body-too-large'));
-    }
+    if (this.bodyBytes > this.ctx.limits.maxBodyBytes && !this.cancelled) this.cancel(new Cancelled('body-too-large'));
   }
 
   onError(err: Error): void {
+    const server = this.server;
     this.release();
-    if (this.finished) return;
+    if (this.finished || !server) return;
     if (this.responding) {
       // The answer already began: a clean end would pass off a truncated body as whole.
       this.res.destroy(err);
@@ -132,40 +181,40 @@ export class Exchange implements PickContext, Dispatcher.DispatchHandler {
       return this.answer('MOORING_BAD_REQUEST', true);
     }
     const kind = classify(err);
-    this.lastFailure = kind;
-    if (this.reachedServer) this.unreachedOnly = false;
-    this.ctx.log.warn({ server: this.server?.id ?? this.tried?.at(-1)?.id, kind, err: err.message, attempt: this.attempt }, 'upstream attempt failed');
-    if (this.attempt < this.service.retries && mayRetry(kind, this.reachedServer, this.req.method!, this.hasBody)) {
-      this.attempt++;
-      return this.start();
-    }
-    this.answerFailure();
+    const { routing } = this;
+    this.ctx.log.warn({ server: server.id, kind, err: err.message, attempt: routing.attempt }, 'upstream attempt failed');
+    const retryable = mayRetry(kind, this.reachedServer, this.req.method!, this.hasBody);
+    if (routing.failed(server, kind, this.reachedServer, retryable)) return this.start();
+    this.answer(routing.failure());
   }
 
   // --- internals ---
 
-  /** Ends this attempt's hold on its server (once per attempt). */
+  /** Ends this attempt's hold on its server (once per attempt), and lets a waiting request in. */
   private release(): void {
-    clearTimeout(this.deadline);
+    clearTimeout(this.timer);
     const server = this.server;
     if (!server) return;
     server.load.inflight--;
-    (this.tried ??= []).push(server);
     this.server = undefined;
+    const { queue } = this.routing.service;
+    if (queue.length > 0) queue.wake();
   }
 
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.deadline);
+    clearTimeout(this.timer);
+    this.stopWaiting();
     this.ctx.activity.requests--;
   }
 
-  cancel(reason: Cancelled): void {
+  private cancel(reason: Cancelled): void {
     if (this.finished) return;
     this.cancelled = reason;
     if (this.abortUpstream) return this.abortUpstream(reason);
-    // Still queued in the pool: undici gives no handle to abort it yet; answer now, abort on connect.
+    // Waiting for room, or still queued in the pool (undici gives no handle to abort it yet):
+    // answer now; an upstream call that connects later is aborted in onConnect.
     this.release();
     this.answerCancelled(reason);
   }
@@ -179,20 +228,15 @@ export class Exchange implements PickContext, Dispatcher.DispatchHandler {
     this.answer(reason.reason === 'deadline' ? 'MOORING_UPSTREAM_TIMEOUT' : 'MOORING_BODY_TOO_LARGE', true);
   }
 
-  /**
-   * Every try failed, or none could start. When no server is left and none was even reached, no
-   * server is available (503); otherwise the last failure names the answer (502 or 504).
-   */
-  private answerFailure(): void {
-    const kind = this.lastFailure;
-    const noneLeft = !this.service.servers.some((s) => this.eligible(s));
-    if (kind === undefined || (noneLeft && this.unreachedOnly)) return this.answer('MOORING_NO_SERVER', false);
-    this.answer(failureCode[kind], false);
+  private answer(code: ErrorCode, close = false): void {
+    const extra = code === 'MOORING_OVERLOADED' || code === 'MOORING_QUEUE_TIMEOUT' ? ['retry-after', String(Math.ceil(this.ctx.timeouts.queue / 1000))] : undefined;
+    sendError(this.res, code, this.debugExtra(extra), close || (this.hasBody && !this.req.complete));
+    this.finish();
   }
 
-  private answer(code: Parameters<typeof sendError>[1], close: boolean): void {
-    sendError(this.res, code, undefined, close || (this.hasBody && !this.req.complete));
-    this.finish();
+  private debugExtra(extra: string[] | undefined): string[] | undefined {
+    if (!this.routing.service.policy.debugHeader) return extra;
+    return [...(extra ?? []), 'mooring-decision', `${this.routing.decision}; server=-`];
   }
 
   resumeAfterDrain(): void {
@@ -217,4 +261,7 @@ function onResponseDrain(this: Tagged<ServerResponse>): void {
 }
 function onDeadline(exchange: Exchange): void {
   exchange.deadlinePassed();
+}
+function onQueueTimeout(exchange: Exchange): void {
+  exchange.queueTimedOut();
 }

@@ -1,16 +1,20 @@
-// Per-request orchestration: check the request, resolve the client, build upstream headers, and
-// hand over to an Exchange.
+// Per-request orchestration: check the request, resolve the client, build upstream headers, let
+// the service's persistence identify the session, and hand over to an Exchange.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readKey } from '../balancer/key.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import { withoutCookie } from '../persistence/cookie-header.ts';
+import type { PersistRequest } from '../persistence/types.ts';
+import type { ServiceSnapshot } from '../topology/snapshot.ts';
 import type { ListenerContext } from './context.ts';
 import { clientAddress, isTrusted, normalizeIp } from './client-address.ts';
 import { requestHead, type RequestHead } from './headers.ts';
 import { sendError } from './respond.ts';
 import { Exchange } from './exchange.ts';
-import type { ServiceSnapshot } from '../topology/snapshot.ts';
+import { Routing } from './routing.ts';
 
 /** Why a request is refused before it goes anywhere, or undefined when it may proceed. */
-export function refusal(ctx: ListenerContext, url: string, head: RequestHead): Parameters<typeof sendError>[1] | undefined {
+export function refusal(ctx: ListenerContext, url: string, head: RequestHead): ErrorCode | undefined {
   if (Buffer.byteLength(url) > ctx.limits.maxUrlBytes) return 'MOORING_URL_TOO_LONG';
   // Only origin-form targets ("/path?query"): absolute-form and "*" have no meaning behind a reverse proxy.
   if (url.charCodeAt(0) !== 47 /* "/" */) return 'MOORING_BAD_REQUEST';
@@ -22,6 +26,8 @@ export function refusal(ctx: ListenerContext, url: string, head: RequestHead): P
 export interface ResolvedRequest {
   readonly head: RequestHead;
   readonly clientIp: string;
+  /** HTTPS to Mooring, directly or as a trusted proxy says. */
+  readonly secure: boolean;
 }
 
 export function resolveRequest(ctx: ListenerContext, req: IncomingMessage, keepUpgrade: boolean): ResolvedRequest {
@@ -29,20 +35,36 @@ export function resolveRequest(ctx: ListenerContext, req: IncomingMessage, keepU
   const peerTrusted = isTrusted(ctx.trusted, peerIp);
   const head = requestHead(req.rawHeaders, { peerIp, peerTrusted, proto: ctx.proto }, keepUpgrade);
   const clientIp = peerTrusted ? clientAddress(peerIp, head.forwardedFor, ctx.trusted) : peerIp;
-  return { head, clientIp };
+  const secure = ctx.proto === 'https' || (peerTrusted && head.forwardedProto?.trim().toLowerCase() === 'https');
+  return { head, clientIp, secure };
 }
 
-export function requestKey(service: ServiceSnapshot, req: IncomingMessage, clientIp: string): string | undefined {
+/**
+ * The routing for a request on `service`: its session identity (if the service keeps sessions),
+ * its balancer key, and Mooring's own cookie taken out of the upstream headers.
+ */
+export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, resolved: ResolvedRequest): { routing: Routing; persist: PersistRequest | undefined } {
+  const { head, clientIp, secure } = resolved;
+  const url = req.url ?? '/';
   const source = service.balancer.keySource;
-  return source ? readKey(source, { clientIp, headers: req.headers, url: req.url ?? '/' }) : undefined;
+  const key = source ? readKey(source, { clientIp, headers: req.headers, url }) : undefined;
+  const method = service.persistence;
+  if (!method) return { routing: new Routing(service, undefined, key), persist: undefined };
+  const persist: PersistRequest = { clientIp, cookie: head.cookie, headers: req.headers, url, secure, now: Date.now() };
+  const identity = method.identify(persist);
+  if (method.ownCookie !== undefined && head.cookie !== undefined) {
+    const rest = withoutCookie(head.cookie, method.ownCookie);
+    if (rest === undefined) head.headers.splice(head.cookieAt, 2);
+    else head.headers[head.cookieAt + 1] = rest;
+  }
+  return { routing: new Routing(service, identity, key), persist };
 }
 
 export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
-  const url = req.url ?? '/';
-  const { head, clientIp } = resolveRequest(ctx, req, false);
-  const refused = refusal(ctx, url, head);
+  const resolved = resolveRequest(ctx, req, false);
+  const refused = refusal(ctx, req.url ?? '/', resolved.head);
   if (refused) return sendError(res, refused, undefined, true);
-  const hasBody = head.contentLength > 0 || head.chunked;
-  const service = ctx.service.current;
-  new Exchange(ctx, req, res, service, head.headers, hasBody, requestKey(service, req, clientIp)).start();
+  const { head } = resolved;
+  const { routing, persist } = routeRequest(ctx.service.current, req, resolved);
+  new Exchange(ctx, req, res, head.headers, head.contentLength > 0 || head.chunked, routing, persist).start();
 }

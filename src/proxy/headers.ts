@@ -17,6 +17,7 @@ const HOP_BY_HOP = new Set([
 /** Headers that Connection must never make us drop: they carry the message's framing or identity. */
 const NEVER_NOMINATED = new Set(['host', 'content-length', 'cookie']);
 const VIA = '1.1 mooring';
+const MIGRATED = 'mooring-migrated-from';
 
 export interface ForwardContext {
   /** The client's address, after trusted-proxy resolution. */
@@ -35,6 +36,11 @@ export interface RequestHead {
   readonly chunked: boolean;
   /** X-Forwarded-For as received (several fields joined), for client-address resolution. */
   readonly forwardedFor: string | undefined;
+  /** X-Forwarded-Proto as received (believed only from trusted peers). */
+  readonly forwardedProto: string | undefined;
+  /** The Cookie header (several joined into the first), and the index of its name in `headers` (-1: none). */
+  readonly cookie: string | undefined;
+  readonly cookieAt: number;
 }
 
 /** Tokens of a Connection header that name other headers to drop (close/keep-alive/upgrade name none). */
@@ -69,6 +75,8 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
   let forwardedHost: string | undefined;
   let via: string | undefined;
   let upgrade: string | undefined;
+  let cookie: string | undefined;
+  let cookieAt = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -80,6 +88,12 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
     } else if (lower === 'content-length') {
       contentLength = Number(value);
       out.push(name, value);
+    } else if (lower === 'cookie') {
+      if (cookieAt < 0) {
+        cookieAt = out.length;
+        out.push(name, value);
+      } else out[cookieAt + 1] += `; ${value}`;
+      cookie = out[cookieAt + 1];
     } else if (HOP_BY_HOP.has(lower)) {
       if (lower === 'connection') connection = joined(connection, value);
       else if (lower === 'transfer-encoding') chunked = true;
@@ -88,10 +102,11 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
     else if (lower === 'x-forwarded-proto') forwardedProto ??= value;
     else if (lower === 'x-forwarded-host') forwardedHost ??= value;
     else if (lower === 'via') via = joined(via, value);
-    else out.push(name, value);
+    else if (lower !== MIGRATED) out.push(name, value); // only Mooring may say a client was moved
   }
   const drop = nominated(connection);
   const headers = drop ? dropPairs(out, drop) : out;
+  if (drop) cookieAt = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'cookie');
   // Only a trusted proxy's X-Forwarded-* are kept; anyone else's could be forged.
   headers.push('x-forwarded-for', fwd.peerTrusted && forwardedFor ? `${forwardedFor}, ${fwd.peerIp}` : fwd.peerIp);
   headers.push('x-forwarded-proto', fwd.peerTrusted && forwardedProto ? forwardedProto : fwd.proto);
@@ -99,7 +114,7 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
   if (xfHost !== undefined) headers.push('x-forwarded-host', xfHost);
   headers.push('via', via === undefined ? VIA : `${via}, ${VIA}`);
   if (keepUpgrade && upgrade !== undefined) headers.push('connection', 'upgrade', 'upgrade', upgrade);
-  return { headers, host, hostCount, contentLength, chunked, forwardedFor };
+  return { headers, host, hostCount, contentLength, chunked, forwardedFor, forwardedProto, cookie, cookieAt };
 }
 
 /** Upstream response headers (undici's raw Buffers) → a flat string array for writeHead, hop-by-hop dropped. */

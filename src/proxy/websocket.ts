@@ -1,16 +1,18 @@
-// WebSocket (and any HTTP/1.1 Upgrade): pick a server like any request, replay the handshake to it,
-// relay its answer, and after a 101 pipe both sockets until either side ends or the tunnel idles.
+// WebSocket (and any HTTP/1.1 Upgrade): route like any request (persistence included), replay the
+// handshake to the chosen server, relay its answer (the 101 carries Mooring's cookie when one is
+// set), then pipe both sockets until either side ends or the tunnel idles.
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { PickContext } from '../balancer/types.ts';
 import type { Server } from '../core/server.ts';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
+import type { PersistRequest } from '../persistence/types.ts';
 import type { ListenerContext } from './context.ts';
 import { dropPairs } from './headers.ts';
-import { refusal, requestKey, resolveRequest } from './handler.ts';
-import { classify, failureCode, mayRetry } from './retry.ts';
+import { refusal, resolveRequest, routeRequest } from './handler.ts';
+import { classify, mayRetry } from './retry.ts';
+import type { Routing } from './routing.ts';
 
 const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
 
@@ -27,73 +29,88 @@ function refuse(socket: Duplex, code: ErrorCode): void {
   socket.end(rawHead(status, text, headers) + body);
 }
 
-export function handleUpgrade(ctx: ListenerContext, req: IncomingMessage, client: Duplex, clientHead: Buffer): void {
-  const url = req.url ?? '/';
-  const { head, clientIp } = resolveRequest(ctx, req, true);
-  const refused = refusal(ctx, url, head);
-  if (refused) return refuse(client, refused);
-  const service = ctx.service.current;
-  const tried: Server[] = [];
-  const pick: PickContext = {
-    key: requestKey(service, req, clientIp),
-    attempt: 0,
-    eligible: (s) => service.isAvailable(s) && !tried.includes(s),
-  };
-  client.on('error', () => client.destroy());
-
-  const attempt = (n: number): void => {
-    const server = service.balancer.pick({ ...pick, attempt: n });
-    if (!server) return refuse(client, 'MOORING_NO_SERVER');
-    tried.push(server);
-    server.load.inflight++;
-    let released = false;
-    const release = () => {
-      if (!released) server.load.inflight--;
-      released = true;
-    };
-    const origin = new URL(server.origin);
-    const send = origin.protocol === 'https:' ? httpsRequest : httpRequest;
-    const upstream: ClientRequest = send({
-      host: origin.hostname,
-      port: origin.port,
-      method: req.method,
-      path: url,
-      headers: head.headers,
-      setHost: false,
-      agent: false,
-      timeout: ctx.timeouts.connect + ctx.timeouts.response,
-    });
-    let reached = false;
-    upstream.on('socket', (s: Socket) => s.once('connect', () => (reached = true)));
-    upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upgrade timed out'), { code: 'UND_ERR_HEADERS_TIMEOUT' })));
-    upstream.on('error', (err) => {
-      release();
-      if (client.destroyed) return;
-      const kind = classify(err);
-      if (n < service.retries && mayRetry(kind, reached, req.method ?? 'GET', false)) return attempt(n + 1);
-      refuse(client, failureCode[kind]);
-    });
-    upstream.on('response', (res) => {
-      // The server declined the upgrade: relay its answer and close.
-      const headers = dropPairs(res.rawHeaders, RESPONSE_HOP);
-      headers.push('connection', 'close');
-      client.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? '', headers));
-      res.pipe(client);
-      res.on('end', release);
-    });
-    upstream.on('upgrade', (res, socket: Socket, serverHead: Buffer) => {
-      client.write(rawHead(101, res.statusMessage || 'Switching Protocols', res.rawHeaders));
-      tunnel(ctx, client, socket, clientHead, serverHead, release);
-    });
-    client.once('close', () => {
-      if (!reached) upstream.destroy();
-    });
-    upstream.end();
-  };
-  attempt(0);
+interface Upgrade {
+  readonly ctx: ListenerContext;
+  readonly req: IncomingMessage;
+  readonly client: Duplex;
+  readonly clientHead: Buffer;
+  readonly headers: string[];
+  readonly routing: Routing;
+  readonly persist: PersistRequest | undefined;
 }
 
-function tunnel(ctx: ListenerContext, client: Duplex, server: Socket, clientHead: Buffer, serverHead: Buffer, release: () => void): void {
+export function handleUpgrade(ctx: ListenerContext, req: IncomingMessage, client: Duplex, clientHead: Buffer): void {
+  const resolved = resolveRequest(ctx, req, true);
+  const refused = refusal(ctx, req.url ?? '/', resolved.head);
+  if (refused) return refuse(client, refused);
+  client.on('error', () => client.destroy());
+  const { routing, persist } = routeRequest(ctx.service.current, req, resolved);
+  attempt({ ctx, req, client, clientHead, headers: resolved.head.headers, routing, persist });
+}
+
+function attempt(u: Upgrade): void {
+  const choice = u.routing.choose();
+  // A tunnel does not wait in the queue: a full server answers 503 at once.
+  if (!('server' in choice)) return refuse(u.client, 'refuse' in choice ? choice.refuse : 'MOORING_OVERLOADED');
+  const server = choice.server;
+  const migration = u.routing.migration();
+  const headers = migration === undefined ? u.headers : [...u.headers, 'mooring-migrated-from', migration];
+  server.load.inflight++;
+  let released = false;
+  const release = () => {
+    if (!released) server.load.inflight--;
+    released = true;
+  };
+  const origin = new URL(server.origin);
+  const upstream: ClientRequest = (origin.protocol === 'https:' ? httpsRequest : httpRequest)({
+    host: origin.hostname,
+    port: origin.port,
+    method: u.req.method,
+    path: u.req.url,
+    headers,
+    setHost: false,
+    agent: false,
+    timeout: u.ctx.timeouts.connect + u.ctx.timeouts.response,
+  });
+  let reached = false;
+  upstream.on('socket', (s: Socket) => s.once('connect', () => (reached = true)));
+  upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upgrade timed out'), { code: 'UND_ERR_HEADERS_TIMEOUT' })));
+  upstream.on('error', (err) => {
+    release();
+    if (u.client.destroyed) return;
+    const kind = classify(err);
+    if (u.routing.failed(server, kind, reached, mayRetry(kind, reached, u.req.method ?? 'GET', false))) return attempt(u);
+    refuse(u.client, u.routing.failure());
+  });
+  upstream.on('response', (res) => {
+    // The server declined the upgrade: relay its answer and close.
+    const response = dropPairs(res.rawHeaders, RESPONSE_HOP);
+    commit(u, server, response);
+    response.push('connection', 'close');
+    u.client.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? '', response));
+    res.pipe(u.client);
+    res.on('end', release);
+  });
+  upstream.on('upgrade', (res, socket: Socket, serverHead: Buffer) => {
+    const response = [...res.rawHeaders];
+    commit(u, server, response);
+    u.client.write(rawHead(101, res.statusMessage || 'Switching Protocols', response));
+    tunnel(u, socket, serverHead, release);
+  });
+  u.client.once('close', () => {
+    if (!reached) upstream.destroy();
+  });
+  upstream.end();
+}
+
+function commit(u: Upgrade, server: Server, response: string[]): void {
+  const { routing, persist } = u;
+  if (persist && routing.identity) routing.service.persistence!.commit({ req: persist, identity: routing.identity, server, response });
+  if (routing.service.policy.debugHeader) response.push('mooring-decision', `${routing.decision}; server=${server.id}`);
+}
+
+function tunnel(u: Upgrade, server: Socket, serverHead: Buffer, release: () => void): void {
+  const { ctx, client, clientHead } = u;
   const clientSocket = client as Socket;
   ctx.activity.tunnels.add(clientSocket);
   if (serverHead.length > 0) client.write(serverHead);

@@ -1,0 +1,114 @@
+// method: app-cookie — application-controlled persistence. Mooring's cookie follows the lifetime of
+// the application's session cookie (set, refreshed and cleared with it). A learned mapping (keyed hash
+// of the app cookie's value → server) routes clients that send only the app cookie; the value itself
+// is never stored.
+import { createHmac } from 'node:crypto';
+import type { Server } from '../core/server.ts';
+import { CookieIssuer } from './cookie-issuer.ts';
+import { findCookie, findSetCookie } from './cookie-header.ts';
+import { newSessionId } from './session-id.ts';
+import { SessionTable } from './session-table.ts';
+import type { PersistenceConfig } from './schema.ts';
+import type { Commit, Identity, PersistRequest, PersistenceMethod } from './types.ts';
+
+interface Detail {
+  /** The app cookie's value on the request, if any. */
+  readonly appValue?: string;
+  readonly sessionId: string;
+  readonly issuedAt: number;
+  /** Absolute expiry in seconds (0: a browser-session cookie), as the app cookie's. */
+  readonly expiresAt: number;
+  /** Whether the request carried a valid Mooring cookie. */
+  readonly viaCookie: boolean;
+}
+
+export class AppCookiePersistence implements PersistenceMethod {
+  readonly ownCookie: string | undefined;
+  private readonly issuer: CookieIssuer;
+  private readonly table: SessionTable;
+  private readonly appName: string;
+  private readonly hashKeys: Buffer[];
+
+  constructor(config: PersistenceConfig, servers: readonly Server[]) {
+    this.issuer = new CookieIssuer(config, servers.map((s) => s.id));
+    this.ownCookie = config.cookie.passToServer ? undefined : config.cookie.name;
+    this.table = new SessionTable(config.table.maxEntries, config.table.idleTimeout);
+    this.appName = config.appCookie!;
+    this.hashKeys = config.keys.map((k) => createHmac('sha256', k).update('mooring/app-cookie').digest());
+  }
+
+  /** The table key for an app cookie value under key `i` (the first key binds, all look up). */
+  private hash(value: string, i = 0): string {
+    return createHmac('sha256', this.hashKeys[i]!).update(value).digest('base64url').slice(0, 22);
+  }
+
+  identify(req: PersistRequest): Identity {
+    const appValue = findCookie(req.cookie, this.appName) || undefined;
+    const read = this.issuer.read(req);
+    const nowS = Math.floor(req.now / 1000);
+    if (read.status === 'found') {
+      const { cookie } = read;
+      const detail: Detail = { appValue, sessionId: cookie.sessionId, issuedAt: cookie.issuedAt, expiresAt: cookie.expiresAt, viaCookie: true };
+      return { status: 'found', serverId: cookie.serverId, detail };
+    }
+    const fresh: Detail = { appValue, sessionId: newSessionId(), issuedAt: nowS, expiresAt: 0, viaCookie: false };
+    if (appValue === undefined) return { status: read.status, detail: fresh };
+    let status: Identity['status'] = read.status;
+    for (let i = 0; i < this.hashKeys.length; i++) {
+      const found = this.table.find(this.hash(appValue, i), req.now);
+      if (typeof found === 'object') {
+        const detail: Detail = { ...fresh, expiresAt: Math.floor(found.expiresAt / 1000) };
+        return { status: 'found', serverId: found.server, detail };
+      }
+      if (found !== undefined) status = found;
+    }
+    return { status, detail: fresh };
+  }
+
+  commit(c: Commit): void {
+    const d = c.identity.detail as Detail;
+    const { now } = c.req;
+    const app = findSetCookie(c.response, this.appName, now);
+    if (app?.cleared) {
+      // The application ended its session: end ours with it.
+      if (d.appValue !== undefined) this.forget(d.appValue);
+      return this.issuer.clear(c);
+    }
+    if (app) {
+      if (d.appValue !== undefined && d.appValue !== app.value) this.forget(d.appValue);
+      this.table.bind(this.hash(app.value), c.server.id, now, app.expiresAt);
+      const expiresAt = Math.floor(app.expiresAt / 1000);
+      return this.issue(c, d, expiresAt, { maxAge: app.maxAge, expires: app.expires });
+    }
+    if (c.identity.status !== 'found') return; // no session on either side yet
+    const moved = c.identity.serverId !== c.server.id;
+    if (d.appValue !== undefined) {
+      const key = this.hash(d.appValue);
+      const entry = this.table.find(key, now);
+      if (typeof entry === 'object' && !moved) this.table.touch(key, entry, now);
+      else this.table.bind(key, c.server.id, now, d.expiresAt * 1000);
+    }
+    // A client routed by the mapping alone, or moved, gets its Mooring cookie (back).
+    if (moved || !d.viaCookie) {
+      const nowS = Math.floor(now / 1000);
+      this.issue(c, d, d.expiresAt, d.expiresAt === 0 ? {} : { maxAge: Math.max(0, d.expiresAt - nowS) });
+    }
+  }
+
+  private issue(c: Commit, d: Detail, expiresAt: number, lifetime: { maxAge?: number | undefined; expires?: Date | undefined }): void {
+    const fields = { serverId: c.server.id, sessionId: d.sessionId, issuedAt: d.issuedAt, lastSeen: Math.floor(c.req.now / 1000), expiresAt };
+    this.issuer.issue(c, fields, lifetime);
+  }
+
+  private forget(appValue: string): void {
+    for (let i = 0; i < this.hashKeys.length; i++) this.table.delete(this.hash(appValue, i));
+  }
+
+  sessionsOn(serverId: string): number {
+    return this.table.sessionsOn(serverId);
+  }
+
+  sweep(now: number): void {
+    this.table.sweep(now);
+  }
+}

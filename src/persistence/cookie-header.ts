@@ -1,0 +1,69 @@
+// Reading and writing cookies on the data path: one cookie out of a Cookie header (without parsing
+// the rest), removing it, Set-Cookie lifetimes, and keeping responses that set cookies out of caches.
+import { parseSetCookie } from 'cookie';
+
+/** The value of the first cookie named `name` in a Cookie header. */
+export function findCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = header.length;
+    let i = start;
+    while (header.charCodeAt(i) === 32) i++;
+    if (header.startsWith(name, i) && header.charCodeAt(i + name.length) === 61 /* = */) {
+      return header.slice(i + name.length + 1, end).trim();
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
+/** The Cookie header without any cookie named `name`; undefined when nothing is left. */
+export function withoutCookie(header: string, name: string): string | undefined {
+  const kept = header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && !(part.startsWith(name) && part.charCodeAt(name.length) === 61));
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}
+
+export interface AppCookie {
+  readonly value: string;
+  /** Absolute expiry in ms since the epoch; 0 for a browser-session cookie. */
+  readonly expiresAt: number;
+  /** The application removed its cookie (Max-Age <= 0 or Expires in the past). */
+  readonly cleared: boolean;
+  readonly maxAge: number | undefined;
+  readonly expires: Date | undefined;
+}
+
+/** The application's own cookie among a response's Set-Cookie headers (the last one wins). */
+export function findSetCookie(response: readonly string[], name: string, now: number): AppCookie | undefined {
+  let found: AppCookie | undefined;
+  for (let i = 0; i < response.length; i += 2) {
+    if (response[i]!.length !== 10 || response[i]!.toLowerCase() !== 'set-cookie') continue;
+    const value = response[i + 1]!;
+    if (!value.startsWith(name) || value.charCodeAt(name.length) !== 61) continue;
+    const parsed = parseSetCookie(value);
+    const maxAge = parsed.maxAge;
+    const expires = parsed.expires && !Number.isNaN(parsed.expires.getTime()) ? parsed.expires : undefined;
+    const expiresAt = maxAge !== undefined ? now + maxAge * 1000 : expires ? expires.getTime() : 0;
+    const cleared = (maxAge !== undefined && maxAge <= 0) || (maxAge === undefined && expires !== undefined && expires.getTime() <= now);
+    found = { value: parsed.value ?? '', expiresAt, cleared, maxAge, expires };
+  }
+  return found;
+}
+
+/** Keeps a response that carries a personal Set-Cookie out of shared caches. */
+export function keepPrivate(response: string[], mode: 'private' | 'no-cache-set-cookie'): void {
+  const directive = mode === 'private' ? 'private' : 'no-cache="Set-Cookie"';
+  for (let i = 0; i < response.length; i += 2) {
+    if (response[i]!.toLowerCase() !== 'cache-control') continue;
+    const value = response[i + 1]!;
+    if (/\b(private|no-store)\b/i.test(value) || value.includes(directive)) return;
+    response[i + 1] = /\bpublic\b/i.test(value) && mode === 'private' ? value.replace(/\bpublic\b/i, 'private') : `${value}, ${directive}`;
+    return;
+  }
+  response.push('cache-control', directive);
+}

@@ -1,0 +1,84 @@
+// method: cookie — duration-based persistence. Mooring issues its own signed cookie naming the
+// server, with an absolute lifetime (maxAge) and a sliding idle timeout; sessions are also counted
+// server-side (by session id) so maxSessions can be enforced.
+import type { Server } from '../core/server.ts';
+import { CookieIssuer } from './cookie-issuer.ts';
+import { FirstBurst } from './first-burst.ts';
+import { newSessionId } from './session-id.ts';
+import { SessionTable } from './session-table.ts';
+import type { PersistenceConfig } from './schema.ts';
+import type { Commit, Identity, PersistRequest, PersistenceMethod } from './types.ts';
+import type { Decoded } from './cookie-codec.ts';
+
+interface Detail {
+  readonly sessionId: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly cookie?: Decoded;
+  /** Set when this request may start a burst others join. */
+  readonly burstKey?: string;
+}
+
+export class CookiePersistence implements PersistenceMethod {
+  readonly ownCookie: string | undefined;
+  private readonly issuer: CookieIssuer;
+  private readonly table: SessionTable;
+  private readonly burst: FirstBurst;
+  private readonly maxAgeS: number | undefined;
+
+  constructor(config: PersistenceConfig, servers: readonly Server[]) {
+    this.issuer = new CookieIssuer(config, servers.map((s) => s.id));
+    this.ownCookie = config.cookie.passToServer ? undefined : config.cookie.name;
+    this.table = new SessionTable(config.table.maxEntries, config.cookie.idleTimeout ?? config.table.idleTimeout);
+    this.burst = new FirstBurst(config.firstBurstWindow);
+    this.maxAgeS = config.cookie.maxAge === undefined ? undefined : Math.round(config.cookie.maxAge / 1000);
+  }
+
+  identify(req: PersistRequest): Identity {
+    const read = this.issuer.read(req);
+    if (read.status === 'found') {
+      const { cookie } = read;
+      return { status: 'found', serverId: cookie.serverId, detail: { sessionId: cookie.sessionId, issuedAt: cookie.issuedAt, expiresAt: cookie.expiresAt, cookie } };
+    }
+    const ua = req.headers['user-agent'];
+    const burstKey = FirstBurst.key(req.clientIp, ua);
+    const burst = read.status === 'none' ? this.burst.find(burstKey, req.now) : undefined;
+    if (burst) return { status: 'found', serverId: burst.serverId, detail: burst satisfies Detail };
+    const issuedAt = Math.floor(req.now / 1000);
+    const detail: Detail = {
+      sessionId: newSessionId(),
+      issuedAt,
+      expiresAt: this.maxAgeS === undefined ? 0 : issuedAt + this.maxAgeS,
+      ...(read.status === 'none' ? { burstKey } : {}),
+    };
+    return { status: read.status, detail };
+  }
+
+  routed(identity: Identity, req: PersistRequest, server: Server): void {
+    const d = identity.detail as Detail;
+    if (d.burstKey === undefined) return;
+    this.burst.remember(d.burstKey, { serverId: server.id, sessionId: d.sessionId, issuedAt: d.issuedAt, expiresAt: d.expiresAt, at: req.now });
+  }
+
+  commit(c: Commit): void {
+    const d = c.identity.detail as Detail;
+    const { now } = c.req;
+    const stays = c.identity.serverId === c.server.id;
+    const entry = this.table.find(d.sessionId, now);
+    if (typeof entry === 'object' && entry.server === c.server.id) this.table.touch(d.sessionId, entry, now);
+    else this.table.bind(d.sessionId, c.server.id, now, d.expiresAt * 1000);
+    if (stays && d.cookie && !this.issuer.needsRefresh(d.cookie, now)) return;
+    const nowS = Math.floor(now / 1000);
+    const fields = { serverId: c.server.id, sessionId: d.sessionId, issuedAt: d.issuedAt, lastSeen: nowS, expiresAt: d.expiresAt };
+    this.issuer.issue(c, fields, d.expiresAt === 0 ? {} : { maxAge: Math.max(0, d.expiresAt - nowS) });
+  }
+
+  sessionsOn(serverId: string): number {
+    return this.table.sessionsOn(serverId);
+  }
+
+  sweep(now: number): void {
+    this.table.sweep(now);
+    this.burst.sweep(now);
+  }
+}

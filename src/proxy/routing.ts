@@ -1,0 +1,92 @@
+// Choosing a request's server, attempt by attempt: the sticky plan first (honour, move, wait,
+// refuse), then the balancer among servers that accept new sessions, then what a failure means.
+import type { PickContext } from '../balancer/types.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import type { Server } from '../core/server.ts';
+import { afterPinnedFailure, plan, type Plan } from '../persistence/router.ts';
+import type { Decision, Identity, MigrationReason } from '../persistence/types.ts';
+import type { ServiceSnapshot } from '../topology/snapshot.ts';
+import { failureCode, type FailureKind } from './retry.ts';
+
+export type Choice = { server: Server } | { refuse: ErrorCode } | { wait: true };
+
+export class Routing implements PickContext {
+  attempt = 0;
+  decision: Decision = 'none';
+  movedFrom: string | undefined;
+  reason: MigrationReason | undefined;
+  private current: Plan | undefined;
+  private tried: Server[] | undefined;
+  private lastFailure: FailureKind | undefined;
+  private unreachedOnly = true;
+
+  constructor(
+    readonly service: ServiceSnapshot,
+    readonly identity: Identity | undefined,
+    readonly key: string | undefined,
+  ) {}
+
+  /** New sessions go only to servers that accept them; a retry never returns to a server tried. */
+  eligible(server: Server): boolean {
+    return this.service.acceptsNew(server) && server.id !== this.movedFrom && (this.tried === undefined || !this.tried.includes(server));
+  }
+
+  /** The server for this attempt, or why there is none. */
+  choose(): Choice {
+    this.current ??= this.adopt(plan(this.identity, this.service));
+    const p = this.current;
+    if (p.refuse) return { refuse: p.refuse };
+    if (p.pinned) {
+      if (p.wait && this.service.overloaded(p.pinned)) return { wait: true };
+      return { server: p.pinned };
+    }
+    const server = this.service.balancer.pick(this);
+    if (server) return { server };
+    return this.noServer();
+  }
+
+  /** Records a failed attempt on `server`; true when another attempt may follow. */
+  failed(server: Server, kind: FailureKind, reachedServer: boolean, retryable: boolean): boolean {
+    (this.tried ??= []).push(server);
+    this.lastFailure = kind;
+    if (reachedServer) this.unreachedOnly = false;
+    if (!retryable || this.attempt >= this.service.retries) return false;
+    if (this.current?.pinned === server) {
+      // The server holding the session failed: move the client (strict: refuse instead).
+      this.current = this.adopt(afterPinnedFailure(this.service, server));
+    }
+    this.attempt++;
+    return true;
+  }
+
+  /** The answer owed when no attempt succeeded: 503 if nothing could be reached, else the last failure. */
+  failure(): ErrorCode {
+    const kind = this.lastFailure;
+    const noneLeft = !this.service.servers.some((s) => this.eligible(s));
+    if (kind === undefined || (noneLeft && this.unreachedOnly)) return 'MOORING_NO_SERVER';
+    return failureCode[kind];
+  }
+
+  /** Mooring-Migrated-From for the upstream request, when the client is being moved. */
+  migration(): string | undefined {
+    return this.movedFrom === undefined ? undefined : `${this.movedFrom}; reason=${this.reason}`;
+  }
+
+  private adopt(p: Plan): Plan {
+    this.decision = p.decision;
+    if (p.movedFrom !== undefined) {
+      this.movedFrom = p.movedFrom;
+      this.reason = p.reason;
+    }
+    return p;
+  }
+
+  /** No server takes a new session: full (overload policy decides) or none available at all. */
+  private noServer(): Choice {
+    if (this.lastFailure !== undefined) return { refuse: this.failure() };
+    const full = this.decision === 'overloaded' || this.service.servers.some((s) => this.service.status(s) === 'up' && s.id !== this.movedFrom);
+    if (!full) return { refuse: 'MOORING_NO_SERVER' };
+    if (this.service.policy.onOverload === 'queue') return { wait: true };
+    return { refuse: 'MOORING_OVERLOADED' };
+  }
+}
