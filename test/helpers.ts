@@ -141,3 +141,32 @@ export function rawExchange(port: number, text: string | Buffer, ms = 5000): Pro
 export function portOf(app: App): number {
   return app.listeners[0]!.port;
 }
+
+/** A minimal client cookie jar: remembers Set-Cookie values (honouring Max-Age=0) and sends them back. */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+
+  take(setCookie: string | string[] | undefined): void {
+    for (const line of setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      if (/;\s*max-age=0\b/i.test(line) || /;\s*expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, pair.slice(eq + 1));
+    }
+  }
+
+  header(): Record<string, string> {
+    return this.cookies.size === 0 ? {} : { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+  }
+}
+
+/** GET with a jar: sends its cookies, keeps what comes back. */
+export async function jarGet(url: string, jar: CookieJar, headers: Record<string, string> = {}) {
+  const res = await get(url, { ...jar.header(), ...headers });
+  jar.take(res.headers['set-cookie']);
+  return res;
+}
+
+export const TEST_KEY = 'test-key-0123456789abcdef0123456789';
+export const OLD_TEST_KEY = 'old-key-fedcba9876543210fedcba9876543';
