@@ -1,5 +1,6 @@
 // `mooring demo`: three small backends that answer with their own name, and Mooring in front of them.
 import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { App } from './app.ts';
 import { parseConfigObject } from './config/load.ts';
@@ -35,6 +36,8 @@ export async function startDemo(port: number, logger: Logger): Promise<Demo> {
       {
         name: 'demo',
         balance: { algorithm: 'round-robin' },
+        // A fresh key each run: cookies from an earlier demo simply start new sessions.
+        persistence: { method: 'cookie', keys: [randomBytes(32).toString('base64')], cookie: { idleTimeout: '30m' }, debugHeader: true, firstBurstWindow: '0s' },
         servers: DEMO_SERVERS.map((id, i) => ({ id, url: `http://127.0.0.1:${(backends[i]!.address() as AddressInfo).port}` })),
       },
     ],
@@ -62,12 +65,14 @@ export function demoBanner(demo: Demo): string {
   const url = demo.app.url();
   return [
     `Mooring is listening on ${url}`,
-    `in front of three demo servers (${DEMO_SERVERS.join(', ')}), balanced round-robin.`,
+    `in front of three demo servers (${DEMO_SERVERS.join(', ')}): round-robin, with cookie persistence.`,
     '',
-    'Try:',
-    `  curl ${url}/                       # each request goes to the next server`,
+    'Without a cookie, each request starts a new session on the next server:',
     `  for i in 1 2 3 4 5 6; do curl -s ${url}/; done`,
-    `  curl -i ${url}/hello               # see the headers Mooring adds and strips`,
+    'With a cookie jar, you stay on one server (the request count on it goes up):',
+    `  for i in 1 2 3 4 5 6; do curl -s -b jar.txt -c jar.txt ${url}/; done`,
+    'See the cookie and why each request went where it went (Mooring-Decision):',
+    `  curl -si -b jar.txt -c jar.txt ${url}/ | grep -i -E 'set-cookie|mooring-decision'`,
     '',
     'Press Ctrl+C to stop.',
   ].join('\n');

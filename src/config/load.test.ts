@@ -128,7 +128,7 @@ describe('examples', () => {
     const files = readdirSync(examples).filter((f) => /\.(ya?ml|json)$/.test(f));
     assert.ok(files.length >= 2);
     for (const name of files) {
-      const config = loadConfigFile(new URL(name, examples).pathname, { MOORING_TLS_DIR: dir });
+      const config = loadConfigFile(new URL(name, examples).pathname, { MOORING_TLS_DIR: dir, MOORING_COOKIE_KEY: 'k'.repeat(44) });
       assert.ok(config.services.length > 0, name);
     }
   });

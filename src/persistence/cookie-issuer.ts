@@ -21,6 +21,8 @@ export class CookieIssuer {
   readonly name: string;
   private readonly codec: CookieCodec;
   private readonly idleS: number | undefined;
+  /** "; Domain=…; Path=/; HttpOnly; SameSite=Lax", without and with Secure: built once, validated by the cookie library. */
+  private readonly suffix: { plain: string; secure: string };
 
   constructor(
     private readonly config: PersistenceConfig,
@@ -29,6 +31,9 @@ export class CookieIssuer {
     this.name = config.cookie.name;
     this.codec = new CookieCodec(config.keys, serverIds);
     this.idleS = config.cookie.idleTimeout === undefined ? undefined : config.cookie.idleTimeout / 1000;
+    const { path, domain, secure, httpOnly, sameSite } = config.cookie;
+    const attributes = (on: boolean) => stringifySetCookie(this.name, '', { path, domain, httpOnly, sameSite, secure: secure === 'auto' ? on : secure }).slice(this.name.length + 1);
+    this.suffix = { plain: attributes(false), secure: attributes(true) };
   }
 
   read(req: PersistRequest): CookieRead {
@@ -52,18 +57,18 @@ export class CookieIssuer {
   }
 
   issue(c: Commit, fields: CookieFields, lifetime: Lifetime): void {
-    const value = this.codec.encode(fields);
-    c.response.push('set-cookie', stringifySetCookie(this.name, value, { ...this.attributes(c.req), ...lifetime }));
-    keepPrivate(c.response, this.config.cookie.cacheControl);
+    this.set(c, this.codec.encode(fields), lifetime);
   }
 
   clear(c: Commit): void {
-    c.response.push('set-cookie', stringifySetCookie(this.name, '', { ...this.attributes(c.req), maxAge: 0, expires: new Date(0) }));
-    keepPrivate(c.response, this.config.cookie.cacheControl);
+    this.set(c, '', { maxAge: 0, expires: new Date(0) });
   }
 
-  private attributes(req: PersistRequest) {
-    const { path, domain, secure, httpOnly, sameSite } = this.config.cookie;
-    return { path, domain, httpOnly, sameSite, secure: secure === 'auto' ? req.secure : secure };
+  private set(c: Commit, value: string, { maxAge, expires }: Lifetime): void {
+    const age = maxAge === undefined ? '' : `; Max-Age=${Math.floor(maxAge)}`;
+    const until = expires === undefined ? '' : `; Expires=${expires.toUTCString()}`;
+    const suffix = c.req.secure ? this.suffix.secure : this.suffix.plain;
+    c.response.push('set-cookie', `${this.name}=${value}${age}${until}${suffix}`);
+    keepPrivate(c.response, this.config.cookie.cacheControl);
   }
 }

@@ -6,7 +6,6 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { get } from '../helpers.ts';
 import { runCli, runToEnd } from '../cli-process.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,15 +69,21 @@ services:
     }
   });
 
-  it('demo: three named servers behind Mooring, curl hints, clean exit on SIGINT', async () => {
+  it('demo: the curl commands it prints work as it says; clean exit on SIGINT', async () => {
     const run = runCli(['demo', '--port', '0']);
     try {
-      const [, url] = await run.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
       await run.waitFor(/Press Ctrl\+C to stop/);
-      assert.match(run.stdout(), /curl http:\/\/127\.0\.0\.1:\d+\//);
-      const names: string[] = [];
-      for (let i = 0; i < 6; i++) names.push(/server (\w)/.exec((await get(url!)).body)![1]!);
-      assert.deepEqual(names, ['a', 'b', 'c', 'a', 'b', 'c']);
+      const commands = run.stdout().split('\n').filter((l) => l.startsWith('  ') && l.includes('curl')).map((l) => l.trim());
+      assert.equal(commands.length, 3, run.stdout());
+      const cwd = mkdtempSync(join(tmpdir(), 'mooring-demo-'));
+      const shell = (command: string) => execFileSync('bash', ['-c', command], { cwd, encoding: 'utf8', timeout: 10_000 });
+      const servers = (out: string) => [...out.matchAll(/server (\w)/g)].map((m) => m[1]);
+      assert.deepEqual(servers(shell(commands[0]!)), ['a', 'b', 'c', 'a', 'b', 'c'], 'without a cookie: round-robin');
+      const sticky = servers(shell(commands[1]!));
+      assert.equal(sticky.length, 6);
+      assert.equal(new Set(sticky).size, 1, `with a cookie jar: one server, got ${sticky}`);
+      const explained = shell(commands[2]!);
+      assert.match(explained, new RegExp(`^mooring-decision: honored; server=${sticky[0]}`, 'im'));
       run.child.kill('SIGINT');
       assert.equal(await run.exit, 0);
     } finally {

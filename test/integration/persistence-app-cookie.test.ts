@@ -45,7 +45,7 @@ describe('persistence: app-cookie', () => {
     assert.equal(refresh.body, login.body);
     assert.match(mooringCookie(refresh.headers['set-cookie']) ?? '', /Max-Age=7200/);
     const logout = await jarGet(`${app.url()}/logout`, jar);
-    assert.match(mooringCookie(logout.headers['set-cookie']) ?? '', /^mooring=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT/);
+    assert.match(mooringCookie(logout.headers['set-cookie']) ?? '', /^mooring=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=\/; HttpOnly; SameSite=Lax$/);
     assert.deepEqual([...jar.cookies.keys()], [], 'both cookies are gone');
   });
 

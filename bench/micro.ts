@@ -1,0 +1,87 @@
+// Micro-benchmarks: nanoseconds per operation for the per-request pieces of persistence and
+// balancing. Each case runs a warm-up, then several timed rounds; the median round is reported.
+import { CookieCodec } from '../src/persistence/cookie-codec.ts';
+import { CookiePersistence } from '../src/persistence/cookie.ts';
+import { persistenceSchema } from '../src/persistence/schema.ts';
+import { newSessionId } from '../src/persistence/session-id.ts';
+import { SessionTable } from '../src/persistence/session-table.ts';
+import { makeServers } from '../src/balancer/test-servers.ts';
+import { balancerFactory } from '../src/balancer/registry.ts';
+import { seededRandom, systemClock } from '../src/core/clock.ts';
+import type { PersistRequest } from '../src/persistence/types.ts';
+
+const ROUNDS = 7;
+
+export function measure(name: string, iterations: number, fn: (i: number) => void): { name: string; ns: number } {
+  for (let i = 0; i < Math.min(iterations, 20_000); i++) fn(i);
+  const rounds: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) fn(i);
+    rounds.push(Number(process.hrtime.bigint() - start) / iterations);
+  }
+  rounds.sort((a, b) => a - b);
+  return { name, ns: rounds[Math.floor(ROUNDS / 2)]! };
+}
+
+function cookieCases() {
+  const key = 'bench-key-0123456789abcdef0123456789';
+  const servers = makeServers([1, 1, 1]);
+  const codec = new CookieCodec([key], servers.map((s) => s.id));
+  const now = Math.floor(Date.now() / 1000);
+  const fields = { serverId: 's1', sessionId: newSessionId(), issuedAt: now, lastSeen: now, expiresAt: now + 28_800 };
+  const values = Array.from({ length: 100_000 }, () => codec.encode({ ...fields, sessionId: newSessionId() }));
+  const method = new CookiePersistence(persistenceSchema.parse({ method: 'cookie', keys: [key], cookie: { maxAge: '8h', idleTimeout: '30m' } }), servers);
+  const req = (cookie: string | undefined): PersistRequest => ({ clientIp: '10.0.0.1', cookie, headers: {}, url: '/', secure: false, now: Date.now() });
+  const reqs = values.slice(0, 1000).map((v) => req(`theme=dark; mooring=${v}; lang=en`));
+  let fresh = 0;
+  return [
+    measure('cookie: issue (encode + sign)', 100_000, (i) => codec.encode({ ...fields, lastSeen: now + (i & 1023) })),
+    // Each value seen once: every verify pays the HMAC (a fresh codec, so nothing is cached).
+    (() => {
+      const cold = new CookieCodec([key], servers.map((s) => s.id));
+      return measure('cookie: verify, first sight (HMAC)', 10_000, () => cold.decode(values[fresh++ % values.length]!));
+    })(),
+    measure('cookie: verify, returning client (cached)', 200_000, (i) => codec.decode(values[i % 1000]!)),
+    measure('cookie method: identify + commit, valid cookie', 200_000, (i) => {
+      const r = reqs[i % 1000]!;
+      const identity = method.identify(r);
+      method.commit({ req: r, identity, server: servers[1]!, response: [] });
+    }),
+    measure('cookie method: identify + commit, new client (issues a cookie)', 50_000, () => {
+      const r = req(undefined);
+      const identity = method.identify(r);
+      method.commit({ req: r, identity, server: servers[0]!, response: [] });
+    }),
+  ];
+}
+
+function tableCases() {
+  const table = new SessionTable(2_000_000, 1_800_000);
+  const keys = Array.from({ length: 100_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+  for (const k of keys) table.bind(k, 's0', Date.now());
+  return [measure('session table: find + touch', 500_000, (i) => {
+    const k = keys[i % keys.length]!;
+    const e = table.find(k, Date.now());
+    if (typeof e === 'object') table.touch(k, e, Date.now());
+  })];
+}
+
+function balancerCases() {
+  const out = [];
+  for (const name of ['round-robin', 'least-connections', 'two-random-choices', 'maglev']) {
+    for (const n of [3, 100, 1000]) {
+      const factory = balancerFactory(name)!;
+      const servers = makeServers(Array(n).fill(1));
+      const balancer = factory.build(servers, factory.options.parse({}), { random: seededRandom(1), clock: systemClock });
+      const keys = Array.from({ length: 1024 }, (_, i) => `client-${i}`);
+      out.push(measure(`balancer ${name}, ${n} servers`, 200_000, (i) => balancer.pick({ key: keys[i & 1023], attempt: 0, eligible: () => true })));
+    }
+  }
+  return out;
+}
+
+const results = [...cookieCases(), ...tableCases(), ...balancerCases()];
+const width = Math.max(...results.map((r) => r.name.length));
+console.log(`${'operation'.padEnd(width)}  ns/op (median of ${ROUNDS} rounds)`);
+for (const r of results) console.log(`${r.name.padEnd(width)}  ${r.ns.toFixed(0).padStart(8)}`);
