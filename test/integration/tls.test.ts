@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { startBackend, startMooring, type Backend } from '../helpers.ts';
+import { startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
 import type { App } from '../../src/app.ts';
 
 describe('https listener', () => {
@@ -40,6 +40,22 @@ describe('https listener', () => {
       assert.equal(seen['x-forwarded-for'], '127.0.0.1');
     } finally {
       await dispatcher.close();
+    }
+  });
+
+  it('with cookie persistence, the cookie is Secure on an HTTPS listener (secure: auto)', async () => {
+    const sticky = await startMooring([backend], {
+      listener: { tls: app.config.listeners[0]!.tls },
+      service: { persistence: { method: 'cookie', keys: [TEST_KEY] } },
+    });
+    const dispatcher = new Agent({ connect: { ca: cert } });
+    try {
+      const res = await request(sticky.url(), { dispatcher });
+      await res.body.text();
+      assert.match(String(res.headers['set-cookie']), /^mooring=[\w-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    } finally {
+      await dispatcher.close();
+      await sticky.stop();
     }
   });
 
