@@ -170,3 +170,12 @@ export async function jarGet(url: string, jar: CookieJar, headers: Record<string
 
 export const TEST_KEY = 'test-key-0123456789abcdef0123456789';
 export const OLD_TEST_KEY = 'old-key-fedcba9876543210fedcba9876543';
+
+/** A cookie jar whose session is pinned to `server` (new clients until one lands there). */
+export async function pinnedTo(app: App, server: string, attempts = 10): Promise<CookieJar> {
+  for (let i = 0; i < attempts; i++) {
+    const jar = new CookieJar();
+    if ((await jarGet(app.url(), jar)).body === server) return jar;
+  }
+  throw new Error(`no client got pinned to ${server}`);
+}

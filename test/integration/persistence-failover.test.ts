@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
-import { CookieJar, get, jarGet, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
+import { CookieJar, pinnedTo, get, jarGet, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
 import type { App } from '../../src/app.ts';
 
 const persistence = (extra: Record<string, unknown> = {}) => ({
@@ -23,14 +23,6 @@ describe('persistence: failover, drain, removal', () => {
     req.resume();
     migrations.push(`${name} <- ${req.headers['mooring-migrated-from'] ?? '-'}`);
     res.end(name);
-  }
-
-  async function pinnedTo(app: App, server: string): Promise<CookieJar> {
-    for (let i = 0; i < 10; i++) {
-      const jar = new CookieJar();
-      if ((await jarGet(app.url(), jar)).body === server) return jar;
-    }
-    throw new Error(`no client got pinned to ${server}`);
   }
 
   it('pinned server stopped: the next request succeeds elsewhere with the migration header, and re-pins', async () => {

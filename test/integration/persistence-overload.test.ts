@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { CookieJar, get, jarGet, startBackend, startMooring, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
+import { CookieJar, pinnedTo, get, jarGet, startBackend, startMooring, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
 import type { App } from '../../src/app.ts';
 
 const persistence = (extra: Record<string, unknown>) => ({ method: 'cookie', keys: [TEST_KEY], debugHeader: true, firstBurstWindow: '0s', ...extra });
@@ -69,14 +69,6 @@ describe('persistence: capacity and overload', () => {
       await app.stop();
     }
   });
-
-  async function pinnedTo(app: App, server: string): Promise<CookieJar> {
-    for (let i = 0; i < 10; i++) {
-      const jar = new CookieJar();
-      if ((await jarGet(app.url(), jar)).body === server) return jar;
-    }
-    throw new Error(`no client got pinned to ${server}`);
-  }
 
   /** Occupies server a's only slot with a slow request; resolves when it is in flight. */
   async function occupy(app: App, jar: CookieJar, ms: number) {
