@@ -96,6 +96,8 @@ export const configSchema = z.strictObject({
   timeouts: timeoutsSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   log: logSchema.prefault({}),
+  /** Processes serving the listeners (node:cluster); 1 runs everything in one process. */
+  workers: z.number().int().min(1).max(64).default(1),
 });
 
 export type Config = z.output<typeof configSchema>;

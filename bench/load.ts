@@ -1,0 +1,198 @@
+// The load benchmark: Mooring side by side with HAProxy, nginx and the http-proxy package (when
+// installed), in front of the same backends, driven by wrk on loopback. Proxies run on core 0, load
+// and backends on core 1 (taskset). Runs are interleaved (A B C, A B C, …) after an unrecorded
+// warm-up; medians are reported. Env: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CONNECTIONS (64).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CookieCodec } from '../src/persistence/cookie-codec.ts';
+import { newSessionId } from '../src/persistence/session-id.ts';
+import { BENCH_KEY, cookieScript, haproxyConf, mooringConf, nginxBackendConf, nginxProxyConf, type Ports } from './peers.ts';
+import { hasWrk, load, type LoadResult } from './wrk.ts';
+import { report, type Run } from './report.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const WORKERS = Number(process.env['BENCH_WORKERS'] ?? 1);
+const PROXY_CPUS = process.env['BENCH_PROXY_CPUS'] ?? '0';
+const LOAD_CPUS = process.env['BENCH_LOAD_CPUS'] ?? '1';
+
+const which = (cmd: string) => {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, what: string, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`${what} did not listen on ${port} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const children: ChildProcess[] = [];
+function start(cpus: string, cmd: string, args: string[], log: string): ChildProcess {
+  const child = spawn('taskset', ['-c', cpus, cmd, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c) => (err += c));
+  child.on('exit', (code) => {
+    if (code && !stopping) console.error(`${log} exited with ${code}: ${err.slice(-500)}`);
+  });
+  children.push(child);
+  return child;
+}
+let stopping = false;
+function stopAll(): void {
+  stopping = true;
+  for (const c of children) c.kill('SIGKILL');
+}
+process.on('SIGINT', () => (stopAll(), process.exit(130)));
+
+/** Peak resident memory (VmHWM) of a process and its children (nginx workers), in MiB. */
+function peakRss(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const hwm = (p: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  let kids: number[] = [];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    /* no children */
+  }
+  return Math.max(hwm(pid), ...kids.map(hwm));
+}
+
+interface Peer {
+  name: string;
+  pid?: number | undefined;
+  /** The URL for a scenario's listener kind, or undefined when the peer has no equivalent. */
+  url(kind: 'rr' | 'cookie' | 'ip'): string | undefined;
+}
+
+async function main(): Promise<void> {
+  const useWrk = await hasWrk();
+  const nginx = which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : undefined);
+  const haproxy = which('haproxy') ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'mooring-bench-'));
+  chmodSync(dir, 0o755); // nginx workers run as an unprivileged user
+  mkdirSync(join(dir, 'www'));
+  writeFileSync(join(dir, 'www', '1k'), Buffer.alloc(1024, 'x'));
+  writeFileSync(join(dir, 'www', '100k'), Buffer.alloc(100 * 1024, 'y'));
+  const p = async () => freePort();
+  const ports: Ports = {
+    backends: [await p(), await p(), await p()],
+    mooring: { rr: await p(), cookie: await p(), ip: await p() },
+    haproxy: { rr: await p(), cookie: await p(), ip: await p() },
+    nginx: { rr: await p(), ip: await p() },
+    httpProxy: await p(),
+  };
+
+  // Backends on the load core.
+  if (nginx) {
+    writeFileSync(join(dir, 'backend.conf'), nginxBackendConf(dir, ports.backends));
+    start(LOAD_CPUS, nginx, ['-p', dir, '-c', join(dir, 'backend.conf'), '-e', join(dir, 'backend.err')], 'nginx backend');
+  } else {
+    start(LOAD_CPUS, process.execPath, ['--import', 'tsx', 'bench/node-backend.ts', ...ports.backends.map(String)], 'node backend');
+  }
+  for (const port of ports.backends) await waitForPort(port, 'backend');
+
+  // Proxies on the proxy core.
+  const peers: Peer[] = [{ name: 'direct', url: () => `http://127.0.0.1:${ports.backends[0]}` }];
+  writeFileSync(join(dir, 'mooring.yaml'), mooringConf(ports, WORKERS));
+  const mooring = start(PROXY_CPUS, process.execPath, [join(ROOT, 'bin/mooring.js'), 'start', '--config', join(dir, 'mooring.yaml')], 'mooring');
+  peers.push({ name: 'mooring', pid: mooring.pid, url: (k) => `http://127.0.0.1:${ports.mooring[k]}` });
+  await waitForPort(ports.mooring.rr, 'mooring');
+  if (haproxy) {
+    writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(ports));
+    const h = start(PROXY_CPUS, haproxy, ['-db', '-f', join(dir, 'haproxy.cfg')], 'haproxy');
+    peers.push({ name: 'haproxy', pid: h.pid, url: (k) => `http://127.0.0.1:${ports.haproxy[k]}` });
+    await waitForPort(ports.haproxy.rr, 'haproxy');
+  }
+  if (nginx) {
+    writeFileSync(join(dir, 'proxy.conf'), nginxProxyConf(dir, ports));
+    const n = start(PROXY_CPUS, nginx, ['-p', dir, '-c', join(dir, 'proxy.conf'), '-e', join(dir, 'proxy.err')], 'nginx proxy');
+    // nginx (open source) has no cookie persistence; ip_hash stands in for client-ip.
+    peers.push({ name: 'nginx', pid: n.pid, url: (k) => (k === 'cookie' ? undefined : `http://127.0.0.1:${k === 'rr' ? ports.nginx.rr : ports.nginx.ip}`) });
+    await waitForPort(ports.nginx.rr, 'nginx proxy');
+  }
+  const hp = start(PROXY_CPUS, process.execPath, ['--import', 'tsx', 'bench/http-proxy-peer.ts', String(ports.httpProxy), ...ports.backends.map((b) => `http://127.0.0.1:${b}`)], 'http-proxy');
+  peers.push({ name: 'http-proxy', pid: hp.pid, url: (k) => (k === 'rr' ? `http://127.0.0.1:${ports.httpProxy}` : undefined) });
+  await waitForPort(ports.httpProxy, 'http-proxy');
+
+  // Clients with valid cookies: one session per wrk connection's worth, spread over the servers.
+  const codec = new CookieCodec([BENCH_KEY], ['a', 'b', 'c']);
+  const now = Math.floor(Date.now() / 1000);
+  const mooringCookies = Array.from({ length: 64 }, (_, i) => `mooring=${codec.encode({ serverId: 'abc'[i % 3]!, sessionId: newSessionId(), issuedAt: now, lastSeen: now, expiresAt: 0 })}`);
+  writeFileSync(join(dir, 'mooring-cookies.lua'), cookieScript(mooringCookies));
+  writeFileSync(join(dir, 'haproxy-cookies.lua'), cookieScript(Array.from({ length: 64 }, (_, i) => `SERVERID=${'abc'[i % 3]}`)));
+  const cookieScriptFor = (peer: string) => (peer === 'mooring' ? join(dir, 'mooring-cookies.lua') : peer === 'haproxy' ? join(dir, 'haproxy-cookies.lua') : undefined);
+
+  const scenarios = [
+    { name: 'round-robin, 1 KB, keep-alive', kind: 'rr' as const, path: '/1k', close: false },
+    { name: 'cookie persistence, 1 KB, keep-alive', kind: 'cookie' as const, path: '/1k', close: false },
+    { name: 'client-ip persistence, 1 KB, keep-alive', kind: 'ip' as const, path: '/1k', close: false },
+    { name: 'round-robin, 100 KB, keep-alive', kind: 'rr' as const, path: '/100k', close: false },
+    { name: 'round-robin, 1 KB, new connection per request', kind: 'rr' as const, path: '/1k', close: true },
+    { name: 'cookie persistence, 1 KB, new connection per request', kind: 'cookie' as const, path: '/1k', close: true },
+  ];
+  const plan = scenarios.flatMap((s) =>
+    peers.flatMap((peer) => {
+      const base = peer.name === 'direct' ? peer.url(s.kind) : peer.url(s.kind);
+      return base ? [{ scenario: s, peer, url: `${base}${s.path}` }] : [];
+    }),
+  );
+  const runOne = (item: (typeof plan)[number], seconds: number): Promise<LoadResult> =>
+    load(
+      {
+        url: item.url,
+        seconds,
+        connections: CONNECTIONS,
+        cpus: LOAD_CPUS,
+        headers: item.scenario.close ? { Connection: 'close' } : {},
+        script: item.scenario.kind === 'cookie' ? cookieScriptFor(item.peer.name) : undefined,
+      },
+      useWrk,
+    );
+
+  console.error(`warm-up: ${plan.length} runs of 1 s (not recorded)`);
+  for (const item of plan) await runOne(item, 1);
+  const runs: Run[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.error(`round ${round}/${ROUNDS}: ${plan.length} runs of ${SECONDS} s`);
+    for (const item of plan) runs.push({ scenario: item.scenario.name, peer: item.peer.name, round, ...(await runOne(item, SECONDS)) });
+  }
+  const rss = Object.fromEntries(peers.filter((p) => p.pid !== undefined).map((p) => [p.name, peakRss(p.pid)]));
+  const text = report(runs, rss, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, workers: WORKERS, backend: nginx ? 'nginx' : 'node', loader: useWrk ? 'wrk' : 'autocannon' });
+  console.log(text);
+  mkdirSync(join(ROOT, '.bench'), { recursive: true });
+  writeFileSync(join(ROOT, '.bench', 'load.json'), JSON.stringify({ runs, rss }, null, 2));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(stopAll);

@@ -1,0 +1,82 @@
+// The load benchmark's report: medians per scenario and peer, ratios to direct and to HAProxy
+// measured in the same run, peak memory, and the issue's targets checked against them.
+
+export interface Run {
+  scenario: string;
+  peer: string;
+  round: number;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+}
+
+export interface Setup {
+  rounds: number;
+  seconds: number;
+  connections: number;
+  workers: number;
+  backend: string;
+  loader: string;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export function summarize(runs: Run[]) {
+  const keys = [...new Set(runs.map((r) => `${r.scenario}\u0000${r.peer}`))];
+  return keys.map((key) => {
+    const [scenario, peer] = key.split('\u0000') as [string, string];
+    const mine = runs.filter((r) => r.scenario === scenario && r.peer === peer);
+    return {
+      scenario,
+      peer,
+      rps: median(mine.map((r) => r.rps)),
+      p50ms: median(mine.map((r) => r.p50ms)),
+      p99ms: median(mine.map((r) => r.p99ms)),
+      errors: mine.reduce((a, r) => a + r.errors, 0),
+    };
+  });
+}
+
+export function report(runs: Run[], rss: Record<string, number>, setup: Setup): string {
+  const rows = summarize(runs);
+  const find = (scenario: string, peer: string) => rows.find((r) => r.scenario === scenario && r.peer === peer);
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b ? '–' : (a / b).toFixed(2));
+  const lines = [
+    `${setup.rounds} interleaved rounds of ${setup.seconds} s, ${setup.connections} connections, ${setup.loader}, backends: ${setup.backend}, Mooring workers: ${setup.workers}; medians.`,
+    '',
+    '| scenario | peer | req/s | p50 ms | p99 ms | peak RSS MiB | × direct | × HAProxy | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const direct = find(r.scenario.replace('cookie persistence', 'round-robin').replace('client-ip persistence', 'round-robin'), 'direct') ?? find(r.scenario, 'direct');
+    const mem = r.peer === 'direct' ? '–' : (rss[r.peer] ?? NaN).toFixed(0);
+    lines.push(
+      `| ${r.scenario} | ${r.peer} | ${r.rps.toFixed(0)} | ${r.p50ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${mem} | ${ratio(r.rps, direct?.rps)} | ${ratio(r.rps, find(r.scenario, 'haproxy')?.rps)} | ${r.errors} |`,
+    );
+  }
+  const rr = 'round-robin, 1 KB, keep-alive';
+  const cookie = 'cookie persistence, 1 KB, keep-alive';
+  const m = (s: string) => find(s, 'mooring');
+  const targets: [string, number | undefined, string, boolean | undefined][] = [];
+  const check = (label: string, value: number | undefined, goal: string, ok: (v: number) => boolean) =>
+    targets.push([label, value, goal, value === undefined || Number.isNaN(value) ? undefined : ok(value)]);
+  const hRr = find(rr, 'haproxy')?.rps;
+  check('Mooring cookie ÷ HAProxy round-robin', hRr ? (m(cookie)?.rps ?? NaN) / hRr : undefined, '≥ 0.40', (v) => v >= 0.4);
+  check('Mooring cookie ÷ Mooring round-robin', (m(cookie)?.rps ?? NaN) / (m(rr)?.rps ?? NaN), '≥ 0.95', (v) => v >= 0.95);
+  check('Mooring p99, 1 KB keep-alive (worst scenario), ms', Math.max(...[rr, cookie, 'client-ip persistence, 1 KB, keep-alive'].map((s) => m(s)?.p99ms ?? NaN)), '≤ 10', (v) => v <= 10);
+  check('Mooring peak RSS, MiB', rss['mooring'], '≤ 128', (v) => v <= 128);
+  const close = 'round-robin, 1 KB, new connection per request';
+  const hClose = find(close, 'haproxy')?.rps;
+  check('Mooring new connection per request ÷ HAProxy', hClose ? (m(close)?.rps ?? NaN) / hClose : undefined, '≥ 0.35', (v) => v >= 0.35);
+  const hp = find(rr, 'http-proxy')?.rps;
+  check('Mooring round-robin ÷ http-proxy', hp ? (m(rr)?.rps ?? NaN) / hp : undefined, '≥ 3', (v) => v >= 3);
+  lines.push('', '| target | measured | goal | met |', '|---|---:|---|---|');
+  for (const [label, value, goal, ok] of targets) {
+    lines.push(`| ${label} | ${value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(2)} | ${goal} | ${ok === undefined ? 'n/a (peer missing)' : ok ? 'yes' : 'NO'} |`);
+  }
+  return lines.join('\n');
+}
