@@ -9,20 +9,8 @@ import { makeServers } from '../src/balancer/test-servers.ts';
 import { balancerFactory } from '../src/balancer/registry.ts';
 import { seededRandom, systemClock } from '../src/core/clock.ts';
 import type { PersistRequest } from '../src/persistence/types.ts';
-
-const ROUNDS = 7;
-
-export function measure(name: string, iterations: number, fn: (i: number) => void): { name: string; ns: number } {
-  for (let i = 0; i < Math.min(iterations, 20_000); i++) fn(i);
-  const rounds: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) fn(i);
-    rounds.push(Number(process.hrtime.bigint() - start) / iterations);
-  }
-  rounds.sort((a, b) => a - b);
-  return { name, ns: rounds[Math.floor(ROUNDS / 2)]! };
-}
+import { measure, ROUNDS } from './measure.ts';
+import { RequestView } from '../src/proxy/request-view.ts';
 
 function cookieCases() {
   const key = 'bench-key-0123456789abcdef0123456789';
@@ -32,7 +20,7 @@ function cookieCases() {
   const fields = { serverId: 's1', sessionId: newSessionId(), issuedAt: now, lastSeen: now, expiresAt: now + 28_800 };
   const values = Array.from({ length: 100_000 }, () => codec.encode({ ...fields, sessionId: newSessionId() }));
   const method = new CookiePersistence(persistenceSchema.parse({ method: 'cookie', keys: [key], cookie: { maxAge: '8h', idleTimeout: '30m' } }), servers);
-  const req = (cookie: string | undefined): PersistRequest => ({ clientIp: '10.0.0.1', cookie, headers: {}, url: '/', secure: false, now: Date.now() });
+  const req = (cookie: string | undefined): PersistRequest => new RequestView(['User-Agent', 'bench'], '10.0.0.1', cookie, '/', false, Date.now());
   const reqs = values.slice(0, 1000).map((v) => req(`theme=dark; mooring=${v}; lang=en`));
   let fresh = 0;
   return [

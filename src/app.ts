@@ -40,6 +40,7 @@ export class App {
           proto: listener.tls ? 'https' : 'http',
           service: services.get(listener.service)!,
           trusted,
+          trustsProxies: config.trustedProxies.length > 0,
           limits: config.limits,
           timeouts: config.timeouts,
           log: log.child({ listener: listener.name }),

@@ -1,16 +1,17 @@
 // Where a key-based algorithm (maglev) reads its hash key: `client-ip`, `header:NAME`,
 // `cookie:NAME` or `query:NAME`.
 import { z } from 'zod';
+import { findCookie } from '../core/cookie-value.ts';
 
 export type KeySource =
   | { kind: 'client-ip' }
   | { kind: 'header' | 'cookie' | 'query'; name: string };
 
-/** What a key is read from; built by the proxy once per request, only when a key is needed. */
+/** What a key is read from. */
 export interface KeyRequest {
   readonly clientIp: string;
-  /** Lower-cased header name → value(s), as node:http gives them. */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The first value of a header, by lower-case name. */
+  header(name: string): string | undefined;
   /** The request target, path and query. */
   readonly url: string;
 }
@@ -36,24 +37,13 @@ export function readKey(source: KeySource, req: KeyRequest): string | undefined 
   switch (source.kind) {
     case 'client-ip':
       return req.clientIp;
-    case 'header': {
-      const value = req.headers[source.name];
-      return Array.isArray(value) ? value[0] : value || undefined;
-    }
+    case 'header':
+      return req.header(source.name) || undefined;
     case 'cookie':
-      return cookieValue(req.headers['cookie'], source.name);
+      return findCookie(req.header('cookie'), source.name) || undefined;
     case 'query':
       return queryValue(req.url, source.name);
   }
-}
-
-function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
-  }
-  return undefined;
 }
 
 function queryValue(url: string, name: string): string | undefined {

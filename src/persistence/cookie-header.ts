@@ -1,10 +1,15 @@
 // Reading and writing cookies on the data path: one cookie out of a Cookie header (without parsing
 // the rest), removing it, Set-Cookie lifetimes, and keeping responses that set cookies out of caches.
 import { parseSetCookie } from 'cookie';
+export { findCookie } from '../core/cookie-value.ts';
 
-/** The value of the first cookie named `name` in a Cookie header. */
-export function findCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
+/**
+ * The Cookie header without the cookies named `name`: the same string when there is none,
+ * undefined when nothing else is left. One scan, slicing around each match.
+ */
+export function withoutCookie(header: string, name: string): string | undefined {
+  let out: string | undefined;
+  let kept = 0; // start of the part not yet copied
   let start = 0;
   while (start < header.length) {
     let end = header.indexOf(';', start);
@@ -12,20 +17,15 @@ export function findCookie(header: string | undefined, name: string): string | u
     let i = start;
     while (header.charCodeAt(i) === 32) i++;
     if (header.startsWith(name, i) && header.charCodeAt(i + name.length) === 61 /* = */) {
-      return header.slice(i + name.length + 1, end).trim();
+      out = (out ?? '') + header.slice(kept, start);
+      kept = end + 1;
     }
     start = end + 1;
   }
-  return undefined;
-}
-
-/** The Cookie header without any cookie named `name`; undefined when nothing is left. */
-export function withoutCookie(header: string, name: string): string | undefined {
-  const kept = header
-    .split(';')
-    .map((part) => part.trim())
-    .filter((part) => part !== '' && !(part.startsWith(name) && part.charCodeAt(name.length) === 61));
-  return kept.length > 0 ? kept.join('; ') : undefined;
+  if (out === undefined) return header;
+  out += kept < header.length ? header.slice(kept) : '';
+  const trimmed = out.replace(/^[\s;]+|[\s;]+$/g, '').replace(/;\s*;/g, ';');
+  return trimmed === '' ? undefined : trimmed;
 }
 
 export interface AppCookie {

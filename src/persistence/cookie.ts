@@ -40,7 +40,7 @@ export class CookiePersistence implements PersistenceMethod {
       const { cookie } = read;
       return { status: 'found', serverId: cookie.serverId, detail: { sessionId: cookie.sessionId, issuedAt: cookie.issuedAt, expiresAt: cookie.expiresAt, cookie } };
     }
-    const ua = req.headers['user-agent'];
+    const ua = req.header('user-agent');
     const burstKey = FirstBurst.key(req.clientIp, ua);
     const burst = read.status === 'none' ? this.burst.find(burstKey, req.now) : undefined;
     if (burst) return { status: 'found', serverId: burst.serverId, detail: burst satisfies Detail };

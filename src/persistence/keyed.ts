@@ -58,10 +58,7 @@ export function clientIpPersistence(config: PersistenceConfig): KeyedPersistence
 
 export function headerPersistence(config: PersistenceConfig): KeyedPersistence {
   const name = config.header!.toLowerCase();
-  const keyOf: KeyOf = (req) => {
-    const value = req.headers[name];
-    return (Array.isArray(value) ? value[0] : value) || undefined;
-  };
+  const keyOf: KeyOf = (req) => req.header(name) || undefined;
   const table = new SessionTable(config.table.maxEntries, config.table.idleTimeout);
   return new KeyedPersistence(keyOf, table, config.learnFromResponse ? name : undefined);
 }

@@ -1,6 +1,5 @@
 // The persistence seam: each method identifies a request's session and records the server that
 // answered it. Routing on top of that (honour, move, overload) is shared, in router.ts.
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Server } from '../core/server.ts';
 
 /** Why a request went where it went. Every request has one. */
@@ -23,7 +22,8 @@ export interface PersistRequest {
   readonly clientIp: string;
   /** The Cookie header as received (several joined with "; "). */
   readonly cookie: string | undefined;
-  readonly headers: IncomingHttpHeaders;
+  /** The first value of a header, by lower-case name. */
+  header(name: string): string | undefined;
   readonly url: string;
   /** Whether the client reached Mooring over HTTPS (directly or via a trusted proxy). */
   readonly secure: boolean;

@@ -9,6 +9,8 @@ export interface ListenerContext {
   readonly proto: 'http' | 'https';
   readonly service: ServiceHandle;
   readonly trusted: BlockList;
+  /** Whether any trusted proxy is configured (skips the BlockList check when not). */
+  readonly trustsProxies: boolean;
   readonly limits: Limits;
   readonly timeouts: Timeouts;
   readonly log: Logger;

@@ -1,6 +1,7 @@
 // Per-request orchestration: check the request, resolve the client, build upstream headers, let
 // the service's persistence identify the session, and hand over to an Exchange.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { readKey } from '../balancer/key.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { withoutCookie } from '../persistence/cookie-header.ts';
@@ -12,6 +13,7 @@ import { requestHead, type RequestHead } from './headers.ts';
 import { sendError } from './respond.ts';
 import { Exchange } from './exchange.ts';
 import { Routing } from './routing.ts';
+import { RequestView } from './request-view.ts';
 
 /** Why a request is refused before it goes anywhere, or undefined when it may proceed. */
 export function refusal(ctx: ListenerContext, url: string, head: RequestHead): ErrorCode | undefined {
@@ -30,9 +32,21 @@ export interface ResolvedRequest {
   readonly secure: boolean;
 }
 
+const kPeer = Symbol('mooring.peer');
+type PeerSocket = Socket & { [kPeer]?: { ip: string; trusted: boolean } };
+
+/** The socket's peer and whether it is a trusted proxy: worked out once per connection. */
+function peerOf(ctx: ListenerContext, socket: PeerSocket): { ip: string; trusted: boolean } {
+  let peer = socket[kPeer];
+  if (!peer) {
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    peer = socket[kPeer] = { ip, trusted: ctx.trustsProxies && isTrusted(ctx.trusted, ip) };
+  }
+  return peer;
+}
+
 export function resolveRequest(ctx: ListenerContext, req: IncomingMessage, keepUpgrade: boolean): ResolvedRequest {
-  const peerIp = normalizeIp(req.socket.remoteAddress ?? '');
-  const peerTrusted = isTrusted(ctx.trusted, peerIp);
+  const { ip: peerIp, trusted: peerTrusted } = peerOf(ctx, req.socket);
   const head = requestHead(req.rawHeaders, { peerIp, peerTrusted, proto: ctx.proto }, keepUpgrade);
   const clientIp = peerTrusted ? clientAddress(peerIp, head.forwardedFor, ctx.trusted) : peerIp;
   const secure = ctx.proto === 'https' || (peerTrusted && head.forwardedProto?.trim().toLowerCase() === 'https');
@@ -45,19 +59,19 @@ export function resolveRequest(ctx: ListenerContext, req: IncomingMessage, keepU
  */
 export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, resolved: ResolvedRequest): { routing: Routing; persist: PersistRequest | undefined } {
   const { head, clientIp, secure } = resolved;
-  const url = req.url ?? '/';
   const source = service.balancer.keySource;
-  const key = source ? readKey(source, { clientIp, headers: req.headers, url }) : undefined;
   const method = service.persistence;
+  if (!source && !method) return { routing: new Routing(service, undefined, undefined), persist: undefined };
+  const view = new RequestView(req.rawHeaders, clientIp, head.cookie, req.url ?? '/', secure, Date.now());
+  const key = source ? readKey(source, view) : undefined;
   if (!method) return { routing: new Routing(service, undefined, key), persist: undefined };
-  const persist: PersistRequest = { clientIp, cookie: head.cookie, headers: req.headers, url, secure, now: Date.now() };
-  const identity = method.identify(persist);
+  const identity = method.identify(view);
   if (method.ownCookie !== undefined && head.cookie !== undefined) {
     const rest = withoutCookie(head.cookie, method.ownCookie);
-    if (rest === undefined) head.headers.splice(head.cookieAt, 2);
-    else head.headers[head.cookieAt + 1] = rest;
+    if (rest === undefined) head.headers.length = head.cookieAt;
+    else if (rest !== head.cookie) head.headers[head.cookieAt + 1] = rest;
   }
-  return { routing: new Routing(service, identity, key), persist };
+  return { routing: new Routing(service, identity, key), persist: view };
 }
 
 export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {

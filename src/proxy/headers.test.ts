@@ -61,7 +61,15 @@ describe('requestHead', () => {
 
   it('never lets Connection nominate Host, Content-Length or Cookie', () => {
     const head = requestHead(['Host', 'h', 'Connection', 'host, content-length, cookie', 'Content-Length', '0', 'Cookie', 'a=1'], untrusted);
-    assert.deepEqual(pairs(head.headers).slice(0, 3), ['Host: h', 'Content-Length: 0', 'Cookie: a=1']);
+    assert.deepEqual(pairs(head.headers).slice(0, 2), ['Host: h', 'Content-Length: 0']);
+    assert.deepEqual(pairs(head.headers).at(-1), 'cookie: a=1');
+  });
+
+  it('joins several Cookie headers into one, placed last', () => {
+    const head = requestHead(['Cookie', 'a=1', 'Host', 'h', 'cookie', 'b=2'], untrusted);
+    assert.equal(head.cookie, 'a=1; b=2');
+    assert.equal(head.cookieAt, head.headers.length - 2);
+    assert.deepEqual(pairs(head.headers).at(-1), 'cookie: a=1; b=2');
   });
 });
 

@@ -38,14 +38,14 @@ export interface RequestHead {
   readonly forwardedFor: string | undefined;
   /** X-Forwarded-Proto as received (believed only from trusted peers). */
   readonly forwardedProto: string | undefined;
-  /** The Cookie header (several joined into the first), and the index of its name in `headers` (-1: none). */
+  /** The Cookie header (several joined with "; "), and the index of its name in `headers`, always the last pair (-1: none). */
   readonly cookie: string | undefined;
   readonly cookieAt: number;
 }
 
 /** Tokens of a Connection header that name other headers to drop (close/keep-alive/upgrade name none). */
 function nominated(connection: string | undefined): Set<string> | undefined {
-  if (!connection) return undefined;
+  if (!connection || connection === 'keep-alive' || connection === 'close' || connection === 'Keep-Alive') return undefined;
   let names: Set<string> | undefined;
   for (const token of connection.split(',')) {
     const name = token.trim().toLowerCase();
@@ -89,11 +89,7 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
       contentLength = Number(value);
       out.push(name, value);
     } else if (lower === 'cookie') {
-      if (cookieAt < 0) {
-        cookieAt = out.length;
-        out.push(name, value);
-      } else out[cookieAt + 1] += `; ${value}`;
-      cookie = out[cookieAt + 1];
+      cookie = cookie === undefined ? value : `${cookie}; ${value}`;
     } else if (HOP_BY_HOP.has(lower)) {
       if (lower === 'connection') connection = joined(connection, value);
       else if (lower === 'transfer-encoding') chunked = true;
@@ -106,7 +102,6 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
   }
   const drop = nominated(connection);
   const headers = drop ? dropPairs(out, drop) : out;
-  if (drop) cookieAt = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'cookie');
   // Only a trusted proxy's X-Forwarded-* are kept; anyone else's could be forged.
   headers.push('x-forwarded-for', fwd.peerTrusted && forwardedFor ? `${forwardedFor}, ${fwd.peerIp}` : fwd.peerIp);
   headers.push('x-forwarded-proto', fwd.peerTrusted && forwardedProto ? forwardedProto : fwd.proto);
@@ -114,6 +109,11 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
   if (xfHost !== undefined) headers.push('x-forwarded-host', xfHost);
   headers.push('via', via === undefined ? VIA : `${via}, ${VIA}`);
   if (keepUpgrade && upgrade !== undefined) headers.push('connection', 'upgrade', 'upgrade', upgrade);
+  // Last, so that persistence can take its own cookie out by shortening the array.
+  if (cookie !== undefined) {
+    cookieAt = headers.length;
+    headers.push('cookie', cookie);
+  }
   return { headers, host, hostCount, contentLength, chunked, forwardedFor, forwardedProto, cookie, cookieAt };
 }
 
