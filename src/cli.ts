@@ -5,6 +5,8 @@ import { App } from './app.ts';
 import { ConfigError, loadConfigFile } from './config/load.ts';
 import { createLogger } from './log.ts';
 import { demoBanner, startDemo } from './demo.ts';
+import cluster from 'node:cluster';
+import { runPrimary, type ReadyMessage } from './cluster.ts';
 
 const HELP = `Usage: mooring <command> [options]
 
@@ -114,13 +116,16 @@ function onSignals(stop: () => Promise<void>, io: Out): Promise<number> {
 async function start(file: string | undefined, io: Out): Promise<number> {
   const config = loadOrReport(file, io);
   if (!config) return 1;
+  const log = createLogger(config.log.level);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config.workers, log.child({ role: 'primary' }));
   let app: App;
   try {
-    app = await App.start(config, { logger: createLogger(config.log.level) });
+    app = await App.start(config, { logger: cluster.isWorker ? log.child({ worker: process.pid }) : log });
   } catch (err) {
     io.err(`mooring: ${(err as Error).message}`);
     return 1;
   }
+  if (cluster.isWorker) process.send?.({ mooring: 'ready' } satisfies ReadyMessage);
   return onSignals(() => app.stop(), io);
 }
 

@@ -41,6 +41,7 @@ export function crossCheck(raw: unknown): CrossProblem[] {
   });
   duplicates(listeners, 'name', (i) => ['listeners', i], 'listener name', problems);
   duplicates(listeners, 'address', (i) => ['listeners', i], 'listener address', problems);
+  checkWorkers(root, services, problems);
   listeners.forEach((listener, li) => {
     const target = listener['service'];
     if (typeof target === 'string' && services.length > 0 && !serviceNames.has(target)) {
@@ -48,4 +49,33 @@ export function crossCheck(raw: unknown): CrossProblem[] {
     }
   });
   return problems;
+}
+
+/** Methods whose sessions live in a process's memory: with several workers, each would have its own. */
+const PER_PROCESS_METHODS = new Set(['client-ip', 'header', 'query']);
+
+/**
+ * With several workers, state kept in one process's memory would silently diverge between them:
+ * refuse it rather than let users lose their sessions (a shared store is a later step).
+ */
+function checkWorkers(root: Rec, services: Rec[], problems: CrossProblem[]): void {
+  const workers = root['workers'];
+  if (typeof workers !== 'number' || workers <= 1) return;
+  services.forEach((service, si) => {
+    const persistence = service['persistence'];
+    const method = persistence !== null && typeof persistence === 'object' ? (persistence as Rec)['method'] : undefined;
+    if (typeof method === 'string' && PER_PROCESS_METHODS.has(method)) {
+      problems.push({
+        path: ['services', si, 'persistence', 'method'],
+        message: `method ${method} keeps its sessions in one process's memory; with workers: ${workers} each worker would have its own. Use workers: 1, or method cookie`,
+      });
+    }
+    records(service['servers']).forEach((server, i) => {
+      for (const limit of ['maxConnections', 'maxSessions']) {
+        if (server[limit] !== undefined) {
+          problems.push({ path: ['services', si, 'servers', i, limit], message: `${limit} is counted per process; with workers: ${workers} it would allow ${workers} times as much. Use workers: 1` });
+        }
+      }
+    });
+  });
 }

@@ -1,0 +1,93 @@
+// workers: 2 — a real primary with two worker processes sharing the listener: requests succeed,
+// cookie sessions stick whichever worker answers, a dead worker is replaced, SIGTERM stops all (exit 0).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { CookieJar, startBackend, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
+import { runCli, runToEnd } from '../cli-process.ts';
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** A fresh connection per request (so the primary hands requests to both workers). */
+async function fresh(url: string, jar: CookieJar) {
+  const res = await request(url, { headers: { ...jar.header(), connection: 'close' }, reset: true });
+  jar.take(res.headers['set-cookie']);
+  return res.body.text();
+}
+
+describe('workers', () => {
+  let backends: Backend[];
+  let dir: string;
+  before(async () => {
+    backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n)));
+    dir = mkdtempSync(join(tmpdir(), 'mooring-workers-'));
+  });
+  after(async () => Promise.all(backends.map((b) => b.close())));
+
+  const config = (persistence: string, extra = '') => `listeners: [{ name: web, address: "127.0.0.1:0", service: app }]
+services:
+  - name: app
+    persistence: ${persistence}
+    servers: [${backends.map((b) => `{ id: ${b.name}, url: "${b.url}"${extra} }`).join(', ')}]
+workers: 2
+timeouts: { shutdown: 5s }
+`;
+
+  it('two workers serve, cookie sessions stick across them, a dead worker is replaced, SIGTERM exits 0', async () => {
+    const file = join(dir, 'workers.yaml');
+    writeFileSync(file, config(`{ method: cookie, keys: ["${TEST_KEY}"], firstBurstWindow: 0s }`));
+    const run = runCli(['start', '--config', file]);
+    try {
+      const [, port] = await run.waitFor(/"port":(\d+)/);
+      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
+      const url = `http://127.0.0.1:${port}/`;
+      const primary = run.child.pid!;
+      const workers = childrenOf(primary);
+      assert.equal(workers.length, 2);
+      const jar = new CookieJar();
+      const home = await fresh(url, jar);
+      for (let i = 0; i < 20; i++) assert.equal(await fresh(url, jar), home, 'stays on its server whichever worker answers');
+      process.kill(workers[0]!, 'SIGKILL');
+      await waitFor(() => childrenOf(primary).length === 2 && !childrenOf(primary).includes(workers[0]!), 10_000, 'a replacement worker');
+      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 3, 10_000, 'the replacement to be ready');
+      for (let i = 0; i < 10; i++) assert.equal(await fresh(url, jar), home);
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0);
+      assert.deepEqual(childrenOf(primary), []);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('workers that cannot start (port in use) stop the primary with exit 1, no respawn loop', async () => {
+    const blocker = await startBackend('blocker');
+    const file = join(dir, 'busy.yaml');
+    writeFileSync(file, config('{ method: none }').replace('127.0.0.1:0', `127.0.0.1:${blocker.port}`));
+    try {
+      const { code, stderr, stdout } = await runToEnd(['start', '--config', file], 20_000);
+      assert.equal(code, 1);
+      assert.match(stderr, /cannot listen on 127\.0\.0\.1:\d+: the address is already in use/);
+      assert.match(stdout, /worker failed to start; stopping/);
+    } finally {
+      await blocker.close();
+    }
+  });
+
+  it('refuses per-process state with several workers, naming the field', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, config('{ method: client-ip }', ', maxSessions: 10'));
+    const { code, stderr } = await runToEnd(['validate', '--config', file]);
+    assert.equal(code, 1);
+    assert.match(stderr, /services\[0\]\.persistence\.method: method client-ip keeps its sessions in one process's memory; with workers: 2/);
+    assert.match(stderr, /services\[0\]\.servers\[0\]\.maxSessions: maxSessions is counted per process/);
+  });
+});
