@@ -6,8 +6,8 @@ import { persistenceSchema } from '../src/persistence/schema.ts';
 import { newSessionId } from '../src/persistence/session-id.ts';
 import { SessionTable } from '../src/persistence/session-table.ts';
 import { makeServers } from '../src/balancer/test-servers.ts';
-import { balancerFactory } from '../src/balancer/registry.ts';
-import { seededRandom, systemClock } from '../src/core/clock.ts';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { PersistRequest } from '../src/persistence/types.ts';
 import { measure, ROUNDS } from './measure.ts';
 import { RequestView } from '../src/proxy/request-view.ts';
@@ -55,15 +55,13 @@ function tableCases() {
   })];
 }
 
+/** Each algorithm and size in its own process: a shared process would make every call site megamorphic. */
 function balancerCases() {
   const out = [];
-  for (const name of ['round-robin', 'least-connections', 'two-random-choices', 'maglev']) {
-    for (const n of [3, 100, 1000]) {
-      const factory = balancerFactory(name)!;
-      const servers = makeServers(Array(n).fill(1));
-      const balancer = factory.build(servers, factory.options.parse({}), { random: seededRandom(1), clock: systemClock });
-      const keys = Array.from({ length: 1024 }, (_, i) => `client-${i}`);
-      out.push(measure(`balancer ${name}, ${n} servers`, 200_000, (i) => balancer.pick({ key: keys[i & 1023], attempt: 0, eligible: () => true })));
+  for (const name of ['round-robin', 'weighted-round-robin', 'least-connections', 'two-random-choices', 'maglev']) {
+    for (const n of [2, 100, 1000]) {
+      const ns = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('balancer-case.ts', import.meta.url)), name, String(n)], { encoding: 'utf8' });
+      out.push({ name: `balancer ${name}, ${n} servers (pick + load update)`, ns: Number(ns.trim()) });
     }
   }
   return out;

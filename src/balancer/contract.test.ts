@@ -74,17 +74,40 @@ describe('weights', () => {
 
   it('least-connections prefers the server with the fewest in-flight requests per weight', () => {
     const { servers, balancer } = build('least-connections', [1, 1, 2]);
-    servers[0]!.load.inflight = 3;
-    servers[1]!.load.inflight = 1;
-    servers[2]!.load.inflight = 3; // scores: 4, 2, 2 — servers 1 and 2 tie and take turns
-    for (let i = 0; i < 20; i++) assert.notEqual(balancer.pick(ctx())!.index, 0);
-    servers[2]!.load.inflight = 0;
+    const set = (i: number, n: number) => {
+      servers[i]!.load.inflight = n;
+      balancer.loadChanged?.(servers[i]!);
+    };
+    set(0, 3);
+    set(1, 1);
+    set(2, 3); // scores: 4, 2, 2 — servers 1 and 2 tie and take turns
+    const picks = Array.from({ length: 20 }, () => balancer.pick(ctx())!.index);
+    assert.ok(!picks.includes(0) && picks.includes(1) && picks.includes(2), `picks ${picks}`);
+    set(2, 0);
     assert.equal(balancer.pick(ctx())!.index, 2);
+  });
+
+  it('least-connections always picks a least-loaded eligible server (random loads, 200 servers)', () => {
+    const weights = Array.from({ length: 200 }, (_, i) => 1 + (i % 4));
+    const { servers, balancer } = build('least-connections', weights);
+    const rnd = seededRandom(42);
+    const score = (s: Server) => (s.load.inflight + 1) / s.weight;
+    for (let step = 0; step < 2000; step++) {
+      const s = servers[rnd.int(servers.length)]!;
+      s.load.inflight = rnd.int(20);
+      balancer.loadChanged?.(s);
+      const banned = new Set(Array.from({ length: rnd.int(50) }, () => rnd.int(servers.length)));
+      const eligible = (x: Server) => !banned.has(x.index);
+      const best = Math.min(...servers.filter(eligible).map(score));
+      const picked = balancer.pick(ctx(eligible))!;
+      assert.ok(eligible(picked) && score(picked) === best, `step ${step}: picked score ${score(picked)}, best ${best}`);
+    }
   });
 
   it('two-random-choices avoids the busy server', () => {
     const { servers, balancer } = build('two-random-choices', [1, 1, 1]);
     servers[0]!.load.inflight = 50;
+    balancer.loadChanged?.(servers[0]!);
     const counts = spread(balancer, servers, 3000);
     assert.ok(counts[0]! < 100, `busy server got ${counts[0]}`);
   });

@@ -18,6 +18,8 @@ export interface Balancer {
   readonly keySource?: KeySource;
   /** Synchronous, no I/O; undefined when no eligible server exists. */
   pick(ctx: PickContext): Server | undefined;
+  /** Told after a server's in-flight count changed, for algorithms that keep servers ordered by load. */
+  loadChanged?(server: Server): void;
 }
 
 export interface BuildEnv {

@@ -64,7 +64,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter {
     this.markMigration();
     if (this.persist && routing.identity) routing.service.persistence!.routed?.(routing.identity, this.persist, server);
     this.server = server;
-    server.load.inflight++;
+    routing.service.acquire(server);
     this.reachedServer = false;
     this.abortUpstream = undefined;
     this.sentAt = performance.now();
@@ -195,9 +195,10 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter {
     clearTimeout(this.timer);
     const server = this.server;
     if (!server) return;
-    server.load.inflight--;
+    const { service } = this.routing;
+    service.release(server);
     this.server = undefined;
-    const { queue } = this.routing.service;
+    const { queue } = service;
     if (queue.length > 0) queue.wake();
   }
 

@@ -55,10 +55,11 @@ function attempt(u: Upgrade): void {
   const server = choice.server;
   const migration = u.routing.migration();
   const headers = migration === undefined ? u.headers : [...u.headers, 'mooring-migrated-from', migration];
-  server.load.inflight++;
+  const service = u.routing.service;
+  service.acquire(server);
   let released = false;
   const release = () => {
-    if (!released) server.load.inflight--;
+    if (!released) service.release(server);
     released = true;
   };
   const origin = new URL(server.origin);

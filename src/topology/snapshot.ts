@@ -32,6 +32,18 @@ export class ServiceSnapshot {
     this.byId = new Map(servers.map((s) => [s.id, s]));
   }
 
+  /** A request (or tunnel) starts on `server`: count it, and keep load-ordered balancers in order. */
+  acquire(server: Server): void {
+    server.load.inflight++;
+    this.balancer.loadChanged?.(server);
+  }
+
+  /** The request ends: the other half of acquire(), exactly once per acquire. */
+  release(server: Server): void {
+    server.load.inflight--;
+    this.balancer.loadChanged?.(server);
+  }
+
   status(server: Server): ServerStatus {
     return this.statuses.get(server.id) ?? 'up';
   }
