@@ -64,11 +64,15 @@ function start(cpus: string, cmd: string, args: string[], log: string): ChildPro
   return child;
 }
 let stopping = false;
-function stopAll(): void {
+/** SIGTERM first: nginx's master then ends its workers (SIGKILL would orphan them, still loading the CPU). */
+async function stopAll(): Promise<void> {
   stopping = true;
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) c.kill('SIGTERM');
+  const deadline = Date.now() + 3000;
+  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
-process.on('SIGINT', () => (stopAll(), process.exit(130)));
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 /** Peak resident memory (VmHWM) of a process and its children (nginx workers), in MiB. */
 function peakRss(pid: number | undefined): number {
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
   const peers: Peer[] = [{ name: 'direct', url: () => `http://127.0.0.1:${ports.backends[0]}` }];
   writeFileSync(join(dir, 'mooring.yaml'), mooringConf(ports, WORKERS));
   const mooring = start(PROXY_CPUS, process.execPath, [join(ROOT, 'bin/mooring.js'), 'start', '--config', join(dir, 'mooring.yaml')], 'mooring');
-  peers.push({ name: 'mooring', pid: mooring.pid, url: (k) => `http://127.0.0.1:${ports.mooring[k]}` });
+  peers.push({ name: 'mooring', pid: mooring.pid, url: (k) => (k === 'ip' && WORKERS > 1 ? undefined : `http://127.0.0.1:${ports.mooring[k]}`) });
   await waitForPort(ports.mooring.rr, 'mooring');
   if (haproxy) {
     writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(ports));
@@ -195,4 +199,4 @@ main()
     console.error(err);
     process.exitCode = 1;
   })
-  .finally(stopAll);
+  .finally(() => stopAll());

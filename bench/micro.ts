@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PersistRequest } from '../src/persistence/types.ts';
 import { measure, ROUNDS } from './measure.ts';
+import { requestPathCases } from './request-path.ts';
 import { RequestView } from '../src/proxy/request-view.ts';
 
 function cookieCases() {
@@ -67,7 +68,7 @@ function balancerCases() {
   return out;
 }
 
-const results = [...cookieCases(), ...tableCases(), ...balancerCases()];
+const results = [...cookieCases(), ...requestPathCases(), ...tableCases(), ...balancerCases()];
 const width = Math.max(...results.map((r) => r.name.length));
 console.log(`${'operation'.padEnd(width)}  ns/op (median of ${ROUNDS} rounds)`);
 for (const r of results) console.log(`${r.name.padEnd(width)}  ${r.ns.toFixed(0).padStart(8)}`);

@@ -91,6 +91,7 @@ ${servers(() => '')}
 
 export const BENCH_KEY = 'bench-cookie-key-0123456789abcdef0123';
 
+/** With several workers, client-ip sessions would be per process (Mooring refuses that): the ip listener then goes unmeasured. */
 export function mooringConf(ports: Ports, workers = 1): string {
   const servers = ports.backends.map((p, i) => `      - { id: ${'abc'[i]}, url: "http://127.0.0.1:${p}" }`).join('\n');
   const service = (name: string, persistence: string) => `  - name: ${name}
@@ -105,7 +106,7 @@ ${servers}`;
 services:
 ${service('rr', '{ method: none }')}
 ${service('cookie', `{ method: cookie, keys: ["${BENCH_KEY}"], cookie: { idleTimeout: 30m } }`)}
-${service('ip', '{ method: client-ip }')}
+${service('ip', workers > 1 ? '{ method: none }' : '{ method: client-ip }')}
 log: { level: warn }
 workers: ${workers}
 `;

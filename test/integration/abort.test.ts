@@ -1,7 +1,6 @@
 // A client that goes away mid-upload or mid-download leaves no upstream socket behind, and Mooring
 // counts the request as finished.
 import { after, before, describe, it } from 'node:test';
-import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { portOf, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
-import { CookieJar, pinnedTo, get, jarGet, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
+import { pinnedTo, get, jarGet, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
 import type { App } from '../../src/app.ts';
 
 const persistence = (extra: Record<string, unknown> = {}) => ({
