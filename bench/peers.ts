@@ -9,6 +9,10 @@ export interface Ports {
   httpProxy: number;
 }
 
+/** nginx's temporary folders, inside the bench folder (one set per nginx instance). */
+const tempPaths = (dir: string, tag: string) =>
+  ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/tmp-${tag}-${kind};`).join('\n');
+
 export function nginxBackendConf(dir: string, ports: number[]): string {
   return `worker_processes 1;
 daemon off;
@@ -18,11 +22,7 @@ http {
   access_log off;
   keepalive_requests 10000000;
   keepalive_timeout 75s;
-  client_body_temp_path ${dir}/tmp-body;
-  proxy_temp_path ${dir}/tmp-proxy;
-  fastcgi_temp_path ${dir}/tmp-fcgi;
-  uwsgi_temp_path ${dir}/tmp-uwsgi;
-  scgi_temp_path ${dir}/tmp-scgi;
+${tempPaths(dir, 'backend')}
 ${ports.map((p) => `  server { listen 127.0.0.1:${p}; root ${dir}/www; }`).join('\n')}
 }
 `;
@@ -39,11 +39,7 @@ events { worker_connections 8192; }
 http {
   access_log off;
   keepalive_requests 10000000;
-  client_body_temp_path ${dir}/tmp-body2;
-  proxy_temp_path ${dir}/tmp-proxy2;
-  fastcgi_temp_path ${dir}/tmp-fcgi2;
-  uwsgi_temp_path ${dir}/tmp-uwsgi2;
-  scgi_temp_path ${dir}/tmp-scgi2;
+${tempPaths(dir, 'proxy')}
   upstream rr { ${servers} keepalive 128; }
   upstream iphash { ip_hash; ${servers} keepalive 128; }
   server { listen 127.0.0.1:${ports.nginx.rr}; ${proxy('rr')} }

@@ -1,6 +1,7 @@
 // Reading and writing cookies on the data path: one cookie out of a Cookie header (without parsing
 // the rest), removing it, Set-Cookie lifetimes, and keeping responses that set cookies out of caches.
 import { parseSetCookie } from 'cookie';
+import { nextCookie } from '../core/cookie-value.ts';
 export { findCookie } from '../core/cookie-value.ts';
 
 /**
@@ -10,17 +11,9 @@ export { findCookie } from '../core/cookie-value.ts';
 export function withoutCookie(header: string, name: string): string | undefined {
   let out: string | undefined;
   let kept = 0; // start of the part not yet copied
-  let start = 0;
-  while (start < header.length) {
-    let end = header.indexOf(';', start);
-    if (end < 0) end = header.length;
-    let i = start;
-    while (header.charCodeAt(i) === 32) i++;
-    if (header.startsWith(name, i) && header.charCodeAt(i + name.length) === 61 /* = */) {
-      out = (out ?? '') + header.slice(kept, start);
-      kept = end + 1;
-    }
-    start = end + 1;
+  for (let span = nextCookie(header, name); span; span = nextCookie(header, name, span.end + 1)) {
+    out = (out ?? '') + header.slice(kept, span.start);
+    kept = span.end + 1;
   }
   if (out === undefined) return header;
   out += kept < header.length ? header.slice(kept) : '';
