@@ -43,11 +43,23 @@ describe('config', () => {
     const json = JSON.stringify(JSON.parse(JSON.stringify({ listeners: [{ name: 'web', address: '127.0.0.1:1', service: 'shop' }], services: [{ name: 'shop', servers: [{ id: 'a', url: 'http://x:1' }], retires: 1 }] })), null, 2);
     const lines = problems(json);
     const line = json.split('\n').findIndex((l) => l.includes('retires')) + 1;
-    assert.deepEqual(lines, [`mooring.yaml:${line}: services[0].retires: unknown key`]);
+    assert.deepEqual(lines, [`mooring.yaml:${line}: services[0].retires: unknown key (did you mean "retries"?)`]);
   });
 
   it('reports a misspelled key with its line number', () => {
-    assert.deepEqual(problems(base.replace('    servers:', '    retrys: 2\n    servers:')), ['mooring.yaml:5: services[0].retrys: unknown key']);
+    assert.deepEqual(problems(base.replace('    servers:', '    retrys: 2\n    servers:')), ['mooring.yaml:5: services[0].retrys: unknown key (did you mean "retries"?)']);
+  });
+
+  it('suggests the intended key for a typo, or lists the keys allowed there', () => {
+    const text = `${base.replace('    servers:', '    balance: { algorithm: maglev, tablesize: 101 }\n    persistence: { method: cookie, keys: [kkkkkkkkkkkkkkkkkkkk], cookie: { httponly: false } }\n    servers:')}colour: blue\n`;
+    assert.deepEqual(problems(text), [
+      'mooring.yaml:5: services[0].balance.tablesize: unknown key (did you mean "tableSize"?) for algorithm maglev',
+      'mooring.yaml:6: services[0].persistence.cookie.httponly: unknown key (did you mean "httpOnly"?)',
+      'mooring.yaml:10: colour: unknown key; expected one of listeners, services, trustedProxies, timeouts, limits, log, workers',
+    ]);
+    assert.deepEqual(problems(base.replace('    servers:', '    balance: { algorithm: round-robin, key: x }\n    servers:')), [
+      'mooring.yaml:5: services[0].balance.key: unknown key: round-robin takes no options besides algorithm',
+    ]);
   });
 
   it('lists every problem at once: duplicates, URLs, algorithms, weights, references', () => {

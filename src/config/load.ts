@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { substituteEnv, type EnvProblem } from './env.ts';
 import { crossCheck } from './cross-check.ts';
+import { unknownKeyMessage } from './suggest.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -91,7 +92,7 @@ function problemsOf(issue: z.core.$ZodIssue, file: string, lineOf: (path: readon
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
       const path = [...issue.path, key];
-      return { file, line: lineOf(path), path: formatPath(path), message: 'unknown key' };
+      return { file, line: lineOf(path), path: formatPath(path), message: unknownKeyMessage(configSchema, issue.path, key) };
     });
   }
   let message = issue.message;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { duration } from './duration.ts';
 import { cidr, listenAddress, name, upstreamUrl } from './fields.ts';
 import { balancerFactory, balancerNames } from '../balancer/registry.ts';
+import type { BalancerFactory } from '../balancer/types.ts';
+import { knownKeys, unknownKeyMessage } from './suggest.ts';
 import { persistenceSchema } from '../persistence/schema.ts';
 
 const tlsSchema = z.strictObject({
@@ -32,6 +34,12 @@ const serverSchema = z.strictObject({
   maxSessions: z.number().int().min(1).optional(),
 });
 
+function algorithmKeyMessage(factory: BalancerFactory<object>, key: string): string {
+  const known = knownKeys(factory.options, []) ?? [];
+  if (known.length === 0) return `unknown key: ${factory.name} takes no options besides algorithm`;
+  return `${unknownKeyMessage(factory.options, [], key)} for algorithm ${factory.name}`;
+}
+
 /** `balance:` — the algorithm's name, then that algorithm's own options, checked by its factory. */
 const balanceSchema = z
   .looseObject({
@@ -48,7 +56,7 @@ const balanceSchema = z
         ctx.addIssue({
           code: 'custom',
           path: key === undefined ? issue.path : [...issue.path, key],
-          message: key === undefined ? issue.message : `unknown key for algorithm ${algorithm}`,
+          message: key === undefined ? issue.message : algorithmKeyMessage(factory, String(key)),
         });
       }
     }

@@ -29,7 +29,7 @@ services:
 `);
     const { code, stderr } = await runToEnd(['validate', '--config', file]);
     assert.equal(code, 1);
-    assert.match(stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7: services\\[0\\]\\.retires: unknown key$`, 'm'));
+    assert.match(stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7: services\\[0\\]\\.retires: unknown key \\(did you mean "retries"\\?\\)$`, 'm'));
     assert.match(stderr, /1 problem$/m);
   });
 
