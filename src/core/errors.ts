@@ -1,4 +1,4 @@
-// Typed errors with stable codes, and the one place that maps each code to an HTTP status.
+// Stable error codes, and the one place that maps each code to an HTTP status and text.
 
 export const errorCatalog = {
   MOORING_BAD_REQUEST: { status: 400, text: 'Bad request' },
@@ -17,15 +17,3 @@ export const errorCatalog = {
 } as const satisfies Record<string, { status: number; text: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;
-
-export class MooringError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-
-  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
-    super(detail ?? errorCatalog[code].text, options);
-    this.name = 'MooringError';
-    this.code = code;
-    this.status = errorCatalog[code].status;
-  }
-}

@@ -29,7 +29,6 @@ export interface ForwardContext {
 export interface RequestHead {
   /** The headers to send upstream, flat [name, value, …]. */
   readonly headers: string[];
-  readonly host: string | undefined;
   readonly hostCount: number;
   /** -1 when absent. */
   readonly contentLength: number;
@@ -114,7 +113,7 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
     cookieAt = headers.length;
     headers.push('cookie', cookie);
   }
-  return { headers, host, hostCount, contentLength, chunked, forwardedFor, forwardedProto, cookie, cookieAt };
+  return { headers, hostCount, contentLength, chunked, forwardedFor, forwardedProto, cookie, cookieAt };
 }
 
 /** Upstream response headers (undici's raw Buffers) → a flat string array for writeHead, hop-by-hop dropped. */
