@@ -74,17 +74,31 @@ async function stopAll(): Promise<void> {
 }
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
-/** Peak resident memory (VmHWM) of a process and its children (nginx workers), in MiB. */
+/** A process and its children (nginx workers). */
+function family(pid: number): number[] {
+  try {
+    return [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
+  } catch {
+    return [pid];
+  }
+}
+
+/** Peak resident memory (VmHWM) of a process and its children, in MiB, since start or the last reset. */
 function peakRss(pid: number | undefined): number {
   if (pid === undefined) return NaN;
   const hwm = (p: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  let kids: number[] = [];
+  return Math.max(...family(pid).map(hwm));
+}
+
+/** Starts a new peak (Linux: writing 5 to clear_refs resets VmHWM to the current RSS); false when it cannot. */
+function resetPeakRss(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
   try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const p of family(pid)) writeFileSync(`/proc/${p}/clear_refs`, '5');
+    return true;
   } catch {
-    /* no children */
+    return false;
   }
-  return Math.max(hwm(pid), ...kids.map(hwm));
 }
 
 interface Peer {
@@ -110,6 +124,7 @@ async function main(): Promise<void> {
     haproxy: { rr: await p(), cookie: await p(), ip: await p() },
     nginx: { rr: await p(), ip: await p() },
     httpProxy: await p(),
+    minimal: await p(),
   };
 
   // Backends on the load core.
@@ -124,7 +139,8 @@ async function main(): Promise<void> {
   // Proxies on the proxy core.
   const peers: Peer[] = [{ name: 'direct', url: () => `http://127.0.0.1:${ports.backends[0]}` }];
   writeFileSync(join(dir, 'mooring.yaml'), mooringConf(ports, WORKERS));
-  const mooring = start(PROXY_CPUS, process.execPath, [join(ROOT, 'bin/mooring.js'), 'start', '--config', join(dir, 'mooring.yaml')], 'mooring');
+  // Started as users start it: the command itself, so its node flags (the shebang line) apply.
+  const mooring = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring.yaml')], 'mooring');
   peers.push({ name: 'mooring', pid: mooring.pid, url: (k) => (k === 'ip' && WORKERS > 1 ? undefined : `http://127.0.0.1:${ports.mooring[k]}`) });
   await waitForPort(ports.mooring.rr, 'mooring');
   if (haproxy) {
@@ -143,6 +159,9 @@ async function main(): Promise<void> {
   const hp = start(PROXY_CPUS, process.execPath, ['--import', 'tsx', 'bench/http-proxy-peer.ts', String(ports.httpProxy), ...ports.backends.map((b) => `http://127.0.0.1:${b}`)], 'http-proxy');
   peers.push({ name: 'http-proxy', pid: hp.pid, url: (k) => (k === 'rr' ? `http://127.0.0.1:${ports.httpProxy}` : undefined) });
   await waitForPort(ports.httpProxy, 'http-proxy');
+  const mini = start(PROXY_CPUS, process.execPath, ['--import', 'tsx', 'bench/minimal-proxy-peer.ts', String(ports.minimal), ...ports.backends.map((b) => `http://127.0.0.1:${b}`)], 'minimal node proxy');
+  peers.push({ name: 'node minimal', pid: mini.pid, url: (k) => (k === 'rr' ? `http://127.0.0.1:${ports.minimal}` : undefined) });
+  await waitForPort(ports.minimal, 'minimal node proxy');
 
   // Clients with valid cookies: one session per wrk connection's worth, spread over the servers.
   const codec = new CookieCodec([BENCH_KEY], ['a', 'b', 'c']);
@@ -184,9 +203,14 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     console.error(`round ${round}/${ROUNDS}: ${plan.length} runs of ${SECONDS} s`);
-    for (const item of plan) runs.push({ scenario: item.scenario.name, peer: item.peer.name, round, ...(await runOne(item, SECONDS)) });
+    for (const item of plan) {
+      const perRun = resetPeakRss(item.peer.pid);
+      const result = await runOne(item, SECONDS);
+      runs.push({ scenario: item.scenario.name, peer: item.peer.name, round, ...result, peakRssMiB: perRun ? peakRss(item.peer.pid) : NaN });
+    }
   }
-  const rss = Object.fromEntries(peers.filter((p) => p.pid !== undefined).map((p) => [p.name, peakRss(p.pid)]));
+  // Whole-run peaks (per-run peaks were reset between runs, so this is the highest run's, or since start without clear_refs).
+  const rss = Object.fromEntries(peers.filter((p) => p.pid !== undefined).map((p) => [p.name, Math.max(peakRss(p.pid), ...runs.filter((r) => r.peer === p.name).map((r) => r.peakRssMiB).filter((v) => !Number.isNaN(v)))]));
   const text = report(runs, rss, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, workers: WORKERS, backend: nginx ? 'nginx' : 'node', loader: useWrk ? 'wrk' : 'autocannon' });
   console.log(text);
   mkdirSync(join(ROOT, '.bench'), { recursive: true });

@@ -7,6 +7,7 @@ export interface Ports {
   haproxy: { rr: number; cookie: number; ip: number };
   nginx: { rr: number; ip: number };
   httpProxy: number;
+  minimal: number;
 }
 
 /** nginx's temporary folders, inside the bench folder (one set per nginx instance). */

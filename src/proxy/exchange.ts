@@ -48,7 +48,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter {
   ) {
     ctx.activity.requests++;
     (res as Tagged<ServerResponse>)[kExchange] = this;
-    res.once('close', onResponseClose);
+    res.on('close', onResponseClose); // a response closes once; `on` spares once()'s wrapper
   }
 
   /** Chooses a server and sends the request, or waits for room, or answers why not. */

@@ -94,5 +94,13 @@ services:
   it('the installed bin runs the compiled CLI', { skip: !existsSync(join(root, 'dist/cli.js')) && 'dist/ not built (npm test builds it)' }, () => {
     const out = execFileSync(process.execPath, [join(root, 'bin/mooring.js'), '--version'], { encoding: 'utf8' });
     assert.equal(out.trim(), pkg.version);
+    // Run as a program (as npm's bin link and `npm start` do), its shebang's node flags apply.
+    const direct = execFileSync(join(root, 'bin/mooring.js'), ['--version'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    assert.equal(direct.trim(), pkg.version);
+    const flags = execFileSync(join(root, 'bin/mooring.js'), ['--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: `--import ${JSON.stringify(join(root, 'test/print-exec-argv.mjs'))}` },
+    });
+    assert.match(flags, /--max-semi-space-size=4/);
   });
 });
