@@ -4,6 +4,7 @@ import { parseConfigObject } from '../src/config/load.ts';
 import { buildServices } from '../src/topology/services.ts';
 import { resolveRequest, routeRequest } from '../src/proxy/handler.ts';
 import type { ListenerContext } from '../src/proxy/context.ts';
+import { DeadlineList } from '../src/proxy/deadlines.ts';
 import { systemClock, systemRandom } from '../src/core/clock.ts';
 import { blockListOf } from '../src/config/fields.ts';
 import { silentLogger } from '../src/log.ts';
@@ -29,6 +30,7 @@ export function requestPathCases() {
     const ctx: ListenerContext = {
       listener: 'w', proto: 'http', service: handle, trusted: blockListOf([]), trustsProxies: false,
       limits: config.limits, timeouts: config.timeouts, log: silentLogger, activity: { requests: 0, tunnels: new Set() },
+      deadlines: new DeadlineList(1000),
     };
     const socket = { remoteAddress: '127.0.0.1' };
     const reqs = cookies.map((c) => ({ url: '/1k', method: 'GET', socket, rawHeaders: ['Host', '127.0.0.1:8080', 'User-Agent', 'wrk', 'Cookie', c] }) as unknown as IncomingMessage);

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from './log.ts';
 import { buildServices } from './topology/services.ts';
 import type { ServiceHandle } from './topology/snapshot.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
+import { DeadlineList } from './proxy/deadlines.ts';
 import { createListener, listen, type BoundListener } from './proxy/listener.ts';
 
 export interface AppOptions {
@@ -31,6 +32,8 @@ export class App {
     const built = buildServices(config, { clock: options.clock ?? systemClock, random: options.random ?? systemRandom });
     const services = built.handles;
     const activity: Activity = { requests: 0, tunnels: new Set() };
+    const { connect, response } = config.timeouts;
+    const deadlines = new DeadlineList(connect + response + 1000);
     const trusted = blockListOf(config.trustedProxies);
     const bound: BoundListener[] = [];
     try {
@@ -45,6 +48,7 @@ export class App {
           timeouts: config.timeouts,
           log: log.child({ listener: listener.name }),
           activity,
+          deadlines,
         };
         bound.push(await listen(createListener(listener, ctx), listener));
       }
@@ -52,10 +56,15 @@ export class App {
       for (const b of bound) b.server.close();
       for (const s of services.values()) s.current.pools.destroy();
       built.stop();
+      deadlines.stop();
       throw err;
     }
     for (const b of bound) log.info({ listener: b.name, host: b.host, port: b.port }, 'listening');
-    return new App(config, bound, services, activity, log, built.stop);
+    const stopTimers = () => {
+      built.stop();
+      deadlines.stop();
+    };
+    return new App(config, bound, services, activity, log, stopTimers);
   }
 
   /** The URL a listener answers on (the first listener by default). */

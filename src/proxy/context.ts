@@ -3,6 +3,7 @@ import type { BlockList, Socket } from 'node:net';
 import type { Limits, Timeouts } from '../config/schema.ts';
 import type { ServiceHandle } from '../topology/snapshot.ts';
 import type { Logger } from '../log.ts';
+import type { DeadlineList } from './deadlines.ts';
 
 export interface ListenerContext {
   readonly listener: string;
@@ -16,6 +17,8 @@ export interface ListenerContext {
   readonly log: Logger;
   /** Requests and tunnels under way, across all listeners: what a graceful stop waits for. */
   readonly activity: Activity;
+  /** Upstream calls' overall deadlines (timeouts.connect + timeouts.response + 1 s), process-wide. */
+  readonly deadlines: DeadlineList;
 }
 
 export interface Activity {

@@ -11,6 +11,7 @@ import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
 import { classify, mayRetry } from './retry.ts';
 import { sendError } from './respond.ts';
+import type { DeadlineEntry } from './deadlines.ts';
 import type { Routing } from './routing.ts';
 import type { Waiter } from './wait-queue.ts';
 
@@ -24,7 +25,7 @@ class Cancelled extends Error {
   }
 }
 
-export class Exchange implements Dispatcher.DispatchHandler, Waiter {
+export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEntry {
   private server: Server | undefined;
   private abortUpstream: ((err?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
@@ -33,7 +34,12 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter {
   private finished = false;
   private waiting = false;
   private cancelled: Cancelled | undefined;
+  /** The wait for room (onOverload: queue); the upstream call's deadline is in ctx.deadlines. */
   private timer: NodeJS.Timeout | undefined;
+  deadlineAt = 0;
+  previousDeadline: DeadlineEntry | undefined = undefined;
+  nextDeadline: DeadlineEntry | undefined = undefined;
+  hasDeadline = false;
   private sentAt = 0;
   private bodyBytes = 0;
 
@@ -68,9 +74,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter {
     this.reachedServer = false;
     this.abortUpstream = undefined;
     this.sentAt = performance.now();
-    const { connect, response } = this.ctx.timeouts;
     // Overall deadline: covers waiting in the pool's queue, which undici's own timers do not.
-    this.timer = setTimeout(onDeadline, connect + response + 1000, this);
+    this.ctx.deadlines.add(this, this.sentAt);
     routing.service.pools.get(server).dispatch(
       { path: this.req.url!, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.hasBody ? this.req : null },
       this,
@@ -126,7 +131,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx interim answers are not relayed
-    clearTimeout(this.timer);
+    this.ctx.deadlines.remove(this);
     const server = this.server!;
     recordTtfb(server.load, performance.now() - this.sentAt);
     this.resumeUpstream = resume;
@@ -192,7 +197,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter {
 
   /** Ends this attempt's hold on its server (once per attempt), and lets a waiting request in. */
   private release(): void {
-    clearTimeout(this.timer);
+    this.ctx.deadlines.remove(this);
     const server = this.server;
     if (!server) return;
     const { service } = this.routing;
@@ -205,7 +210,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.timer);
+    this.ctx.deadlines.remove(this);
     this.stopWaiting();
     this.ctx.activity.requests--;
   }
@@ -259,9 +264,6 @@ function onResponseClose(this: Tagged<ServerResponse>): void {
 }
 function onResponseDrain(this: Tagged<ServerResponse>): void {
   this[kExchange]?.resumeAfterDrain();
-}
-function onDeadline(exchange: Exchange): void {
-  exchange.deadlinePassed();
 }
 function onQueueTimeout(exchange: Exchange): void {
   exchange.queueTimedOut();

@@ -132,6 +132,37 @@ describe('failover and retries', () => {
     }
   });
 
+  it('a request waiting for a busy pool connection past its deadline: 504 MOORING_UPSTREAM_TIMEOUT', async () => {
+    // One upstream connection, held by a response that trickles for 4 s: the second request waits
+    // in undici's queue, which undici's own timers do not cover; Mooring's deadline does
+    // (connect 200 ms + response 300 ms + 1 s).
+    const trickle = await startBackend('trickle', (req, res) => {
+      if (req.url !== '/slow') return res.end('quick');
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write('.');
+        if (++sent === 40) clearInterval(timer), res.end();
+      }, 100);
+      res.on('close', () => clearInterval(timer));
+    });
+    const app = await startMooring([trickle], { service: { pool: { connections: 1 } }, top: { timeouts: { connect: '200ms', response: '300ms' } } });
+    try {
+      const slow = await request(`${app.url()}/slow`);
+      assert.equal(slow.statusCode, 200);
+      const started = performance.now();
+      const queued = await get(`${app.url()}/queued`);
+      const waited = performance.now() - started;
+      assert.equal(queued.status, 504);
+      assert.equal(queued.headers['mooring-error'], 'MOORING_UPSTREAM_TIMEOUT');
+      assert.ok(waited >= 1400 && waited < 3500, `answered after ${waited.toFixed(0)} ms, expected about 1.5 s`);
+      slow.body.destroy();
+    } finally {
+      await app.stop(500);
+      await trickle.close();
+    }
+  });
+
   it('a failure after the response began aborts the client connection (no clean end)', async () => {
     const truncating = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b', () => setTimeout(() => s.destroy(), 50)));
     const app = await startMooring([{ name: 't', url: truncating.url }]);
