@@ -1,7 +1,14 @@
 // One undici Pool per server (keyed by server id), kept warm with long keep-alive; bodies stream.
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool as PoolType } from 'undici';
 import type { Server } from '../core/server.ts';
 import type { Timeouts } from '../config/schema.ts';
+
+// undici's index loads all of undici (fetch, WebSocket, caches, mocks) and through them node's own
+// bundled copy: ~8 MiB of resident memory that Mooring never uses (measured: 59.5 vs 51.3 MiB idle).
+// The Pool module is undici's public Pool class itself; only its file is named directly.
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof PoolType;
+type Pool = PoolType;
 
 export interface PoolSettings {
   readonly connections: number;
