@@ -5,6 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import { connect as tlsConnect } from 'node:tls';
 import { Agent, request } from 'undici';
 import { startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
 import type { App } from '../../src/app.ts';
@@ -61,5 +63,28 @@ describe('https listener', () => {
 
   it('refuses clients that do not trust the certificate (no silent downgrade)', async () => {
     await assert.rejects(request(app.url()), /self-signed|certificate/i);
+  });
+
+  it('closes a TLS client that stalls in its upload after timeouts.idle', async () => {
+    const waiting = await startBackend('waits-for-the-body'); // answers once the whole body is in
+    const quick = await startMooring([waiting], { listener: { tls: app.config.listeners[0]!.tls }, top: { timeouts: { idle: '300ms' } } });
+    const socket = tlsConnect({ port: quick.listeners[0]!.port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+    try {
+      socket.on('error', () => {});
+      await once(socket, 'secureConnect');
+      const started = Date.now();
+      socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly a little');
+      let answer = '';
+      socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));
+      const closed = once(socket, 'close');
+      await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('still open after 5 s')), 5000))]);
+      const ms = Date.now() - started;
+      assert.ok(ms >= 250 && ms < 2300, `closed after ${ms} ms (idle 300 ms)`);
+      assert.equal(answer, '', 'no answer: the body never came');
+    } finally {
+      socket.destroy();
+      await quick.stop();
+      await waiting.close();
+    }
   });
 });
