@@ -101,6 +101,28 @@ function resetPeakRss(pid: number | undefined): boolean {
   }
 }
 
+/** CPU time (user + system, every thread) of a process and its children so far, in µs; NaN when unreadable. */
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks; the command name (field 2) may hold spaces.
+    const ticks = family(pid).reduce((sum, p) => {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return sum + Number(fields[11]) + Number(fields[12]);
+    }, 0);
+    return (ticks * 1e6) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
 interface Peer {
   name: string;
   pid?: number | undefined;
@@ -207,8 +229,11 @@ async function main(): Promise<void> {
     console.error(`round ${round}/${ROUNDS}: ${plan.length} runs of ${SECONDS} s`);
     for (const item of plan) {
       const perRun = resetPeakRss(item.peer.pid);
+      const cpuBefore = cpuMicros(item.peer.pid);
       const result = await runOne(item, SECONDS);
-      runs.push({ scenario: item.scenario.name, peer: item.peer.name, round, ...result, peakRssMiB: perRun ? peakRss(item.peer.pid) : NaN });
+      // The proxy's own CPU per request: its capacity on one core, whatever the load side could drive.
+      const cpuUsPerRequest = (cpuMicros(item.peer.pid) - cpuBefore) / (result.rps * SECONDS);
+      runs.push({ scenario: item.scenario.name, peer: item.peer.name, round, ...result, cpuUsPerRequest, peakRssMiB: perRun ? peakRss(item.peer.pid) : NaN });
     }
   }
   // Whole-run peaks (per-run peaks were reset between runs, so this is the highest run's, or since start without clear_refs).

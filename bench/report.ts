@@ -9,6 +9,8 @@ export interface Run {
   p50ms: number;
   p99ms: number;
   errors: number;
+  /** The proxy's CPU time (user + system, all threads and child processes) per request, in µs. */
+  cpuUsPerRequest: number;
   /** Peak RSS during this run alone, from the RSS it started with (NaN where it could not be reset per run). */
   peakRssMiB: number;
 }
@@ -39,6 +41,7 @@ export function summarize(runs: Run[]) {
       p50ms: median(mine.map((r) => r.p50ms)),
       p99ms: median(mine.map((r) => r.p99ms)),
       errors: mine.reduce((a, r) => a + r.errors, 0),
+      cpuUsPerRequest: median(mine.map((r) => r.cpuUsPerRequest)),
       peakRssMiB: median(mine.map((r) => r.peakRssMiB)),
     };
   });
@@ -51,14 +54,15 @@ export function report(runs: Run[], rss: Record<string, number>, setup: Setup): 
   const lines = [
     `${setup.rounds} interleaved rounds of ${setup.seconds} s, ${setup.connections} connections, ${setup.loader}, backends: ${setup.backend}, Mooring workers: ${setup.workers}; medians (peak RSS: per run, reset before each where Linux allows; whole-run peaks below).`,
     '',
-    '| scenario | peer | req/s | p50 ms | p99 ms | peak RSS MiB | × direct | × HAProxy | errors |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | peer | req/s | p50 ms | p99 ms | peak RSS MiB | CPU µs/req | × direct | × HAProxy | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const direct = find(r.scenario.replace('cookie persistence', 'round-robin').replace('client-ip persistence', 'round-robin'), 'direct') ?? find(r.scenario, 'direct');
     const mem = r.peer === 'direct' ? '–' : (Number.isNaN(r.peakRssMiB) ? (rss[r.peer] ?? NaN) : r.peakRssMiB).toFixed(0);
+    const cpu = r.peer === 'direct' || Number.isNaN(r.cpuUsPerRequest) ? '–' : r.cpuUsPerRequest.toFixed(1);
     lines.push(
-      `| ${r.scenario} | ${r.peer} | ${r.rps.toFixed(0)} | ${r.p50ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${mem} | ${ratio(r.rps, direct?.rps)} | ${ratio(r.rps, find(r.scenario, 'haproxy')?.rps)} | ${r.errors} |`,
+      `| ${r.scenario} | ${r.peer} | ${r.rps.toFixed(0)} | ${r.p50ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${mem} | ${cpu} | ${ratio(r.rps, direct?.rps)} | ${ratio(r.rps, find(r.scenario, 'haproxy')?.rps)} | ${r.errors} |`,
     );
   }
   const rr = 'round-robin, 1 KB, keep-alive';
@@ -79,6 +83,13 @@ export function report(runs: Run[], rss: Record<string, number>, setup: Setup): 
   check('Mooring new connection per request ÷ HAProxy', hClose ? (m(close)?.rps ?? NaN) / hClose : undefined, '≥ 0.35', (v) => v >= 0.35);
   const hp = find(rr, 'http-proxy')?.rps;
   check('Mooring round-robin ÷ http-proxy', hp ? (m(rr)?.rps ?? NaN) / hp : undefined, '≥ 3', (v) => v >= 3);
+  // The same ratios by each proxy's own CPU per request: its capacity on one core, which stays
+  // meaningful when the load side (wrk and the backends on one core) limits what a fast peer shows.
+  const cpu = (s: string, peer: string) => find(s, peer)?.cpuUsPerRequest;
+  const byCpu = (s: string, peer: string, base: string, basePeer: string) => (cpu(base, basePeer) ?? NaN) / (cpu(s, peer) ?? NaN);
+  check('by CPU per request: Mooring cookie ÷ HAProxy round-robin', byCpu(cookie, 'mooring', rr, 'haproxy'), '≥ 0.40', (v) => v >= 0.4);
+  check('by CPU per request: Mooring new connection ÷ HAProxy', byCpu(close, 'mooring', close, 'haproxy'), '≥ 0.35', (v) => v >= 0.35);
+  check('by CPU per request: Mooring round-robin ÷ http-proxy', byCpu(rr, 'mooring', rr, 'http-proxy'), '≥ 3', (v) => v >= 3);
   lines.push('', '| target | measured | goal | met |', '|---|---:|---|---|');
   const shown = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(2));
   for (const [label, value, goal, ok] of targets) lines.push(`| ${label} | ${shown(value)} | ${goal} | ${ok === undefined ? 'n/a (peer missing)' : ok ? 'yes' : 'NO'} |`);
@@ -88,5 +99,7 @@ export function report(runs: Run[], rss: Record<string, number>, setup: Setup): 
   lines.push(`| node minimal proxy ÷ HAProxy | ${shown((find(rr, floor)?.rps ?? NaN) / (hRr ?? NaN))} | ${shown((find(close, floor)?.rps ?? NaN) / (hClose ?? NaN))} |`);
   lines.push(`| Mooring round-robin ÷ node minimal proxy | ${shown((m(rr)?.rps ?? NaN) / (find(rr, floor)?.rps ?? NaN))} | ${shown((m(close)?.rps ?? NaN) / (find(close, floor)?.rps ?? NaN))} |`);
   lines.push(`| Mooring cookie ÷ node minimal proxy | ${shown((m(cookie)?.rps ?? NaN) / (find(rr, floor)?.rps ?? NaN))} | – |`);
+  lines.push(`| by CPU per request: node minimal ÷ HAProxy | ${shown(byCpu(rr, floor, rr, 'haproxy'))} | ${shown(byCpu(close, floor, close, 'haproxy'))} |`);
+  lines.push(`| by CPU per request: Mooring round-robin ÷ node minimal | ${shown(byCpu(rr, 'mooring', rr, floor))} | ${shown(byCpu(close, 'mooring', close, floor))} |`);
   return lines.join('\n');
 }
