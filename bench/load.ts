@@ -1,7 +1,8 @@
 // The load benchmark: Mooring side by side with HAProxy, nginx and the http-proxy package (when
 // installed), in front of the same backends, driven by wrk on loopback. Proxies run on core 0, load
 // and backends on core 1 (taskset). Runs are interleaved (A B C, A B C, …) after an unrecorded
-// warm-up; medians are reported. Env: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CONNECTIONS (64).
+// warm-up; medians are reported. Env: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CONNECTIONS (64),
+// BENCH_LOADER=autocannon (to use it even where wrk is installed).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -191,7 +192,8 @@ async function main(): Promise<void> {
   const mooringCookies = Array.from({ length: 64 }, (_, i) => `mooring=${codec.encode({ serverId: 'abc'[i % 3]!, sessionId: newSessionId(), issuedAt: now, lastSeen: now, expiresAt: 0 })}`);
   writeFileSync(join(dir, 'mooring-cookies.lua'), cookieScript(mooringCookies));
   writeFileSync(join(dir, 'haproxy-cookies.lua'), cookieScript(Array.from({ length: 64 }, (_, i) => `SERVERID=${'abc'[i % 3]}`)));
-  const cookieScriptFor = (peer: string) => (peer === 'mooring' ? join(dir, 'mooring-cookies.lua') : peer === 'haproxy' ? join(dir, 'haproxy-cookies.lua') : undefined);
+  const cookieFor = (peer: string) =>
+    peer === 'mooring' ? { script: join(dir, 'mooring-cookies.lua'), first: mooringCookies[0]! } : peer === 'haproxy' ? { script: join(dir, 'haproxy-cookies.lua'), first: 'SERVERID=a' } : undefined;
 
   const scenarios = [
     { name: 'round-robin, 1 KB, keep-alive', kind: 'rr' as const, path: '/1k', close: false },
@@ -217,7 +219,7 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         cpus: LOAD_CPUS,
         headers: item.scenario.close ? { Connection: 'close' } : {},
-        script: item.scenario.kind === 'cookie' ? cookieScriptFor(item.peer.name) : undefined,
+        cookie: item.scenario.kind === 'cookie' ? cookieFor(item.peer.name) : undefined,
       },
       useWrk,
     );
