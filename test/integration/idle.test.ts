@@ -10,7 +10,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { portOf, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
 import type { App } from '../../src/app.ts';
 
-const IDLE_MS = 300;
+const IDLE_MS = 500;
 
 /** How the backend's answers ended: 'finished' or 'aborted' (the connection went first), by path. */
 const endings: { path: string; ending: 'finished' | 'aborted' }[] = [];
@@ -40,7 +40,7 @@ function waitForRoom(res: ServerResponse, then: () => void): void {
   res.on('close', done);
 }
 
-/** Twelve small chunks, one every 100 ms (1.2 s in all, four times the idle timeout). */
+/** Twelve small chunks, one every 100 ms (1.2 s in all, more than twice the idle timeout). */
 function trickle(res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/plain' });
   let sent = 0;
