@@ -60,9 +60,9 @@ export function report(runs: Run[], rss: Record<string, number>, setup: Setup): 
   for (const r of rows) {
     const direct = find(r.scenario.replace('cookie persistence', 'round-robin').replace('client-ip persistence', 'round-robin'), 'direct') ?? find(r.scenario, 'direct');
     const mem = r.peer === 'direct' ? '–' : (Number.isNaN(r.peakRssMiB) ? (rss[r.peer] ?? NaN) : r.peakRssMiB).toFixed(0);
-    const cpu = r.peer === 'direct' || Number.isNaN(r.cpuUsPerRequest) ? '–' : r.cpuUsPerRequest.toFixed(1);
+    const cpuText = r.peer === 'direct' || Number.isNaN(r.cpuUsPerRequest) ? '–' : r.cpuUsPerRequest.toFixed(1);
     lines.push(
-      `| ${r.scenario} | ${r.peer} | ${r.rps.toFixed(0)} | ${r.p50ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${mem} | ${cpu} | ${ratio(r.rps, direct?.rps)} | ${ratio(r.rps, find(r.scenario, 'haproxy')?.rps)} | ${r.errors} |`,
+      `| ${r.scenario} | ${r.peer} | ${r.rps.toFixed(0)} | ${r.p50ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${mem} | ${cpuText} | ${ratio(r.rps, direct?.rps)} | ${ratio(r.rps, find(r.scenario, 'haproxy')?.rps)} | ${r.errors} |`,
     );
   }
   const rr = 'round-robin, 1 KB, keep-alive';
