@@ -102,6 +102,15 @@ function resetPeakRss(pid: number | undefined): boolean {
   }
 }
 
+/** Clock ticks per second, the unit of /proc/PID/stat's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
 /** CPU time (user + system, every thread) of a process and its children so far, in µs; NaN when unreadable. */
 function cpuMicros(pid: number | undefined): number {
   if (pid === undefined) return NaN;
@@ -116,13 +125,6 @@ function cpuMicros(pid: number | undefined): number {
     return NaN;
   }
 }
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
-  } catch {
-    return 100;
-  }
-})();
 
 interface Peer {
   name: string;
