@@ -11,7 +11,7 @@ const factory = balancerFactory(name);
 if (!factory) throw new Error(`unknown algorithm ${name}`);
 const servers = makeServers(Array.from({ length: Number(countText) }, (_, i) => 1 + (i % 3)));
 const balancer = factory.build(servers, factory.options.parse({}), { random: seededRandom(1), clock: systemClock });
-const contexts: PickContext[] = Array.from({ length: 1024 }, (_, i) => ({ key: `client-${i}`, attempt: 0, eligible: () => true }));
+const contexts: PickContext[] = Array.from({ length: 1024 }, (_, i) => ({ key: `client-${i}`, attempt: 0, eligible: () => true, weightFactor: () => 1 }));
 // Each pick starts a request on its server and ends the one picked 32 picks ago: a steady load.
 const inflight: (typeof servers)[number][] = [];
 const result = measure('pick', 200_000, (i) => {

@@ -20,7 +20,7 @@ function cookieCases() {
   const now = Math.floor(Date.now() / 1000);
   const fields = { serverId: 's1', sessionId: newSessionId(), issuedAt: now, lastSeen: now, expiresAt: now + 28_800 };
   const values = Array.from({ length: 100_000 }, () => codec.encode({ ...fields, sessionId: newSessionId() }));
-  const method = new CookiePersistence(persistenceSchema.parse({ method: 'cookie', keys: [key], cookie: { maxAge: '8h', idleTimeout: '30m' } }), servers);
+  const method = new CookiePersistence(persistenceSchema.parse({ method: 'cookie', keys: [key], cookie: { maxAge: '8h', idleTimeout: '30m' } }), servers.map((s) => s.id));
   const req = (cookie: string | undefined): PersistRequest => new RequestView(['User-Agent', 'bench'], '10.0.0.1', cookie, '/', false, Date.now());
   const reqs = values.slice(0, 1000).map((v) => req(`theme=dark; mooring=${v}; lang=en`));
   let fresh = 0;

@@ -1,6 +1,7 @@
 // Mooring's own per-request work without sockets: resolve the client, route (persistence included),
 // choose a server, commit the session. Shows what Mooring adds on top of node:http and undici.
 import { parseConfigObject } from '../src/config/load.ts';
+import { EventLog } from '../src/core/events.ts';
 import { buildServices } from '../src/topology/services.ts';
 import { resolveRequest, routeRequest } from '../src/proxy/handler.ts';
 import type { ListenerContext } from '../src/proxy/context.ts';
@@ -25,7 +26,7 @@ export function requestPathCases() {
       listeners: [{ name: 'w', address: '127.0.0.1:0', service: 's' }],
       services: [{ name: 's', persistence, servers: ['a', 'b', 'c'].map((id, i) => ({ id, url: `http://127.0.0.1:${9000 + i}` })) }],
     });
-    const { handles, stop } = buildServices(config, { clock: systemClock, random: systemRandom });
+    const { handles, stop } = buildServices(config, { clock: systemClock, random: systemRandom }, new EventLog());
     const handle = handles.get('s')!;
     const ctx: ListenerContext = {
       listener: 'w', proto: 'http', service: handle, trusted: blockListOf([]), trustsProxies: false,

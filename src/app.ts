@@ -2,6 +2,7 @@
 import type { Config } from './config/schema.ts';
 import { blockListOf } from './config/fields.ts';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.ts';
+import { EventLog } from './core/events.ts';
 import { createLogger, type Logger } from './log.ts';
 import { buildServices } from './topology/services.ts';
 import type { ServiceHandle } from './topology/snapshot.ts';
@@ -22,6 +23,7 @@ export class App {
     readonly config: Config,
     readonly listeners: readonly BoundListener[],
     readonly services: ReadonlyMap<string, ServiceHandle>,
+    readonly events: EventLog,
     private readonly activity: Activity,
     private readonly log: Logger,
     private readonly stopTimers: () => void,
@@ -29,7 +31,9 @@ export class App {
 
   static async start(config: Config, options: AppOptions = {}): Promise<App> {
     const log = options.logger ?? createLogger(config.log.level);
-    const built = buildServices(config, { clock: options.clock ?? systemClock, random: options.random ?? systemRandom });
+    const events = new EventLog();
+    events.subscribe((event) => log.info({ event }, `${event.service}/${event.server}: ${event.type} (${event.reason})`));
+    const built = buildServices(config, { clock: options.clock ?? systemClock, random: options.random ?? systemRandom }, events);
     const services = built.handles;
     const activity: Activity = { requests: 0, tunnels: new Set() };
     const { connect, response } = config.timeouts;
@@ -54,7 +58,7 @@ export class App {
       }
     } catch (err) {
       for (const b of bound) b.server.close();
-      for (const s of services.values()) s.current.pools.destroy();
+      for (const s of services.values()) s.current.runtime.pools.destroy();
       built.stop();
       deadlines.stop();
       throw err;
@@ -64,7 +68,7 @@ export class App {
       built.stop();
       deadlines.stop();
     };
-    return new App(config, bound, services, activity, log, stopTimers);
+    return new App(config, bound, services, events, activity, log, stopTimers);
   }
 
   /** The URL a listener answers on (the first listener by default). */
@@ -98,7 +102,7 @@ export class App {
     for (const b of this.listeners) b.server.closeAllConnections();
     await Promise.all(closed);
     this.stopTimers();
-    await Promise.all([...this.services.values()].map((s) => s.current.pools.close()));
+    await Promise.all([...this.services.values()].map((s) => s.current.runtime.pools.close()));
     this.log.info('stopped');
   }
 }

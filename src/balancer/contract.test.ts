@@ -3,8 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { balancerFactory, balancerNames } from './registry.ts';
-import type { Balancer, PickContext } from './types.ts';
-import { makeServers } from './test-servers.ts';
+import type { Balancer } from './types.ts';
+import { makeServers, pickContext } from './test-servers.ts';
 import { seededRandom, systemClock } from '../core/clock.ts';
 import type { Server } from '../core/server.ts';
 
@@ -15,9 +15,7 @@ function build(name: string, weights: number[], options: Record<string, unknown>
   return { servers, balancer };
 }
 
-function ctx(eligible: (s: Server) => boolean = () => true, key?: string): PickContext {
-  return { key, attempt: 0, eligible };
-}
+const ctx = pickContext;
 
 function spread(balancer: Balancer, servers: Server[], picks: number, key?: (i: number) => string): number[] {
   const counts = servers.map(() => 0);

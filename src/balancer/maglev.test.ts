@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTable, isPrime, maglev } from './maglev.ts';
-import { makeServers } from './test-servers.ts';
+import { makeServers, pickContext } from './test-servers.ts';
 import { murmur3 } from '../core/hash.ts';
 import { seededRandom, systemClock } from '../core/clock.ts';
 import type { Server } from '../core/server.ts';
@@ -31,7 +31,7 @@ describe('maglev', () => {
     const servers = makeServers([1, 1, 1], 'srv-');
     const balancer = maglev.build(servers, maglev.options.parse({}), env);
     const ids = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'].map(
-      (key) => balancer.pick({ key, attempt: 0, eligible: () => true })!.id,
+      (key) => balancer.pick(pickContext(undefined, key))!.id,
     );
     assert.deepEqual(ids, ['srv-0', 'srv-1', 'srv-0', 'srv-2', 'srv-2', 'srv-1', 'srv-0', 'srv-1']);
   });
@@ -60,8 +60,8 @@ describe('maglev', () => {
       let movedOthers = 0;
       for (let i = 0; i < keys; i++) {
         const key = `client-${i}`;
-        const was = b1.pick({ key, attempt: 0, eligible: () => true })!.id;
-        const now = b2.pick({ key, attempt: 0, eligible: () => true })!.id;
+        const was = b1.pick(pickContext(undefined, key))!.id;
+        const now = b2.pick(pickContext(undefined, key))!.id;
         if (was !== now) {
           moved++;
           if (was !== 'node-1') movedOthers++;
@@ -77,8 +77,8 @@ describe('maglev', () => {
     const balancer = maglev.build(servers, maglev.options.parse({}), env);
     for (let i = 0; i < 2000; i++) {
       const key = `k${i}`;
-      const home = balancer.pick({ key, attempt: 0, eligible: () => true })!;
-      const other = balancer.pick({ key, attempt: 0, eligible: (s) => s.id !== 'n2' })!;
+      const home = balancer.pick(pickContext(undefined, key))!;
+      const other = balancer.pick(pickContext((s) => s.id !== 'n2', key))!;
       if (home.id !== 'n2') assert.equal(other.id, home.id);
       else assert.notEqual(other.id, 'n2');
     }

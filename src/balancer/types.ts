@@ -11,6 +11,8 @@ export interface PickContext {
   readonly attempt: number;
   /** Whether a server may take this request now (health, drain, already tried). */
   eligible(server: Server): boolean;
+  /** Share of its weight a server gets now, in (0, 1]: below 1 while it ramps up (slow start). */
+  weightFactor(server: Server): number;
 }
 
 export interface Balancer {

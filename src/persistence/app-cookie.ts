@@ -3,7 +3,6 @@
 // of the app cookie's value → server) routes clients that send only the app cookie; the value itself
 // is never stored.
 import { createHmac } from 'node:crypto';
-import type { Server } from '../core/server.ts';
 import { CookieIssuer } from './cookie-issuer.ts';
 import { findCookie, findSetCookie } from './cookie-header.ts';
 import { newSessionId } from './session-id.ts';
@@ -29,8 +28,8 @@ export class AppCookiePersistence implements PersistenceMethod {
   private readonly appName: string;
   private readonly hashKeys: Buffer[];
 
-  constructor(config: PersistenceConfig, servers: readonly Server[]) {
-    this.issuer = new CookieIssuer(config, servers.map((s) => s.id));
+  constructor(config: PersistenceConfig, serverIds: readonly string[]) {
+    this.issuer = new CookieIssuer(config, serverIds);
     this.ownCookie = config.cookie.passToServer ? undefined : config.cookie.name;
     this.table = new SessionTable(config.table.maxEntries, config.table.idleTimeout);
     this.appName = config.appCookie!;

@@ -26,8 +26,8 @@ export class CookiePersistence implements PersistenceMethod {
   private readonly burst: FirstBurst;
   private readonly maxAgeS: number | undefined;
 
-  constructor(config: PersistenceConfig, servers: readonly Server[]) {
-    this.issuer = new CookieIssuer(config, servers.map((s) => s.id));
+  constructor(config: PersistenceConfig, serverIds: readonly string[]) {
+    this.issuer = new CookieIssuer(config, serverIds);
     this.ownCookie = config.cookie.passToServer ? undefined : config.cookie.name;
     this.table = new SessionTable(config.table.maxEntries, config.cookie.idleTimeout ?? config.table.idleTimeout);
     this.burst = new FirstBurst(config.firstBurstWindow);

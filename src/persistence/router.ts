@@ -1,9 +1,30 @@
 // Sticky routing, shared by every persistence method: given what the request's identity says and
-// the service's state, honour the binding, move the client (and say why), wait, or refuse.
+// where its server stands, honour the binding, move the client (and say why), wait, or refuse.
 import type { ErrorCode } from '../core/errors.ts';
 import type { Server } from '../core/server.ts';
-import type { ServiceSnapshot } from '../topology/snapshot.ts';
+import type { PersistenceConfig } from './schema.ts';
 import type { Decision, Identity, MigrationReason } from './types.ts';
+
+export interface SessionPolicy {
+  readonly onOverload: PersistenceConfig['onOverload'];
+  readonly strict: boolean;
+  readonly debugHeader: boolean;
+}
+
+/**
+ * Where a pinned server stands for the sessions bound to it: `ok` to keep them, or why they move:
+ * down (monitors or ejection), disabled by an operator, drained (its drain deadline passed), or
+ * failback (a backup server while a primary of its data center is back).
+ */
+export type Standing = 'ok' | 'down' | 'disabled' | 'drained' | 'failback';
+
+/** What plan() needs of a service: its servers, where each stands, its load, its policy. */
+export interface PlanView {
+  readonly policy: SessionPolicy;
+  server(id: string): Server | undefined;
+  standing(server: Server, now: number): Standing;
+  overloaded(server: Server): boolean;
+}
 
 export interface Plan {
   readonly decision: Decision;
@@ -21,22 +42,34 @@ export interface Plan {
 const NONE: Plan = { decision: 'none' };
 const NEW: Plan = { decision: 'new' };
 
-function move(service: ServiceSnapshot, decision: Decision, from: string, reason: MigrationReason): Plan {
-  return service.policy.strict ? { decision, refuse: 'MOORING_PINNED_SERVER_DOWN' } : { decision, movedFrom: from, reason };
+/** Standing → the decision and migration reason of the move it calls for. */
+const MOVES: Record<Exclude<Standing, 'ok'>, [Decision, MigrationReason]> = {
+  down: ['target-down', 'down'],
+  disabled: ['disabled', 'disabled'],
+  drained: ['drained', 'drain'],
+  failback: ['failback', 'failback'],
+};
+
+function move(view: PlanView, decision: Decision, from: string, reason: MigrationReason): Plan {
+  return view.policy.strict ? { decision, refuse: 'MOORING_PINNED_SERVER_DOWN' } : { decision, movedFrom: from, reason };
 }
 
-export function plan(identity: Identity | undefined, service: ServiceSnapshot): Plan {
+export function plan(identity: Identity | undefined, view: PlanView, now: number): Plan {
   if (!identity) return NONE;
   if (identity.status === 'none') return NEW;
   if (identity.status !== 'found') return { decision: identity.status };
   const id = identity.serverId!;
-  const server = service.byId.get(id);
-  if (!server) return move(service, 'repinned', id, 'removed');
-  const status = service.status(server);
-  if (status === 'down') return move(service, 'target-down', id, 'down');
-  if (status === 'disabled') return move(service, 'draining', id, 'drain');
-  if (service.overloaded(server)) {
-    switch (service.policy.onOverload) {
+  const server = view.server(id);
+  if (!server) return move(view, 'repinned', id, 'removed');
+  const standing = view.standing(server, now);
+  if (standing !== 'ok') {
+    const [decision, reason] = MOVES[standing];
+    // A backup or a drained server still works: strict keeps the session there rather than refuse it.
+    const stays = view.policy.strict && (standing === 'failback' || standing === 'drained');
+    if (!stays) return move(view, decision, id, reason);
+  }
+  if (view.overloaded(server)) {
+    switch (view.policy.onOverload) {
       case 'queue':
         return { decision: 'overloaded', pinned: server, wait: true };
       case 'reject':
@@ -49,6 +82,6 @@ export function plan(identity: Identity | undefined, service: ServiceSnapshot): 
 }
 
 /** The plan after the pinned server failed under a request: move the client, unless strict. */
-export function afterPinnedFailure(service: ServiceSnapshot, server: Server): Plan {
-  return move(service, 'target-down', server.id, 'down');
+export function afterPinnedFailure(view: PlanView, server: Server): Plan {
+  return move(view, 'target-down', server.id, 'down');
 }

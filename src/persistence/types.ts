@@ -11,12 +11,14 @@ export type Decision =
   | 'invalid'
   | 'target-down'
   | 'overloaded'
-  | 'draining'
+  | 'disabled'
+  | 'drained'
+  | 'failback'
   | 'repinned'
   | 'none';
 
 /** Why a client was moved off its pinned server (sent upstream in Mooring-Migrated-From). */
-export type MigrationReason = 'down' | 'overload' | 'drain' | 'removed';
+export type MigrationReason = 'down' | 'overload' | 'drain' | 'disabled' | 'failback' | 'removed';
 
 export interface PersistRequest {
   readonly clientIp: string;

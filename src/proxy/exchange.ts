@@ -13,7 +13,7 @@ import { classify, mayRetry } from './retry.ts';
 import { sendError } from './respond.ts';
 import type { DeadlineEntry } from './deadlines.ts';
 import type { Routing } from './routing.ts';
-import type { Waiter } from './wait-queue.ts';
+import type { Waiter } from '../core/wait-queue.ts';
 
 const kExchange = Symbol('mooring.exchange');
 type Tagged<T> = T & { [kExchange]?: Exchange };
@@ -76,7 +76,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     this.sentAt = performance.now();
     // Overall deadline: covers waiting in the pool's queue, which undici's own timers do not.
     this.ctx.deadlines.add(this, this.sentAt);
-    routing.service.pools.get(server).dispatch(
+    routing.service.runtime.pools.get(server).dispatch(
       { path: this.req.url!, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.hasBody ? this.req : null },
       this,
     );
@@ -95,7 +95,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
 
   private waitForRoom(): void {
     this.waiting = true;
-    this.routing.service.queue.add(this);
+    this.routing.service.runtime.queue.add(this);
     this.timer = setTimeout(onQueueTimeout, this.ctx.timeouts.queue, this);
   }
 
@@ -113,7 +113,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (!this.waiting) return;
     this.waiting = false;
     clearTimeout(this.timer);
-    this.routing.service.queue.remove(this);
+    this.routing.service.runtime.queue.remove(this);
   }
 
   queueTimedOut(): void {
@@ -203,7 +203,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     const { service } = this.routing;
     service.release(server);
     this.server = undefined;
-    const { queue } = service;
+    const { queue } = service.runtime;
     if (queue.length > 0) queue.wake();
   }
 

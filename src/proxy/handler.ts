@@ -61,17 +61,18 @@ export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, res
   const { head, clientIp, secure } = resolved;
   const source = service.balancer.keySource;
   const method = service.persistence;
-  if (!source && !method) return { routing: new Routing(service, undefined, undefined), persist: undefined };
-  const view = new RequestView(req.rawHeaders, clientIp, head.cookie, req.url ?? '/', secure, Date.now());
+  const now = service.env.clock.now();
+  if (!source && !method) return { routing: new Routing(service, undefined, undefined, now), persist: undefined };
+  const view = new RequestView(req.rawHeaders, clientIp, head.cookie, req.url ?? '/', secure, now);
   const key = source ? readKey(source, view) : undefined;
-  if (!method) return { routing: new Routing(service, undefined, key), persist: undefined };
+  if (!method) return { routing: new Routing(service, undefined, key, now), persist: undefined };
   const identity = method.identify(view);
   if (method.ownCookie !== undefined && head.cookie !== undefined) {
     const rest = withoutCookie(head.cookie, method.ownCookie);
     if (rest === undefined) head.headers.length = head.cookieAt;
     else if (rest !== head.cookie) head.headers[head.cookieAt + 1] = rest;
   }
-  return { routing: new Routing(service, identity, key), persist: view };
+  return { routing: new Routing(service, identity, key, now), persist: view };
 }
 
 export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {

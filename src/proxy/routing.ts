@@ -1,5 +1,6 @@
 // Choosing a request's server, attempt by attempt: the sticky plan first (honour, move, wait,
 // refuse), then the balancer among servers that accept new sessions, then what a failure means.
+import { pickWithRamp } from '../balancer/ramp.ts';
 import type { PickContext } from '../balancer/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { Server } from '../core/server.ts';
@@ -24,6 +25,8 @@ export class Routing implements PickContext {
     readonly service: ServiceSnapshot,
     readonly identity: Identity | undefined,
     readonly key: string | undefined,
+    /** The request's time (the service's clock), for every decision about it. */
+    readonly now: number,
   ) {}
 
   /** New sessions go only to servers that accept them; a retry never returns to a server tried. */
@@ -31,16 +34,20 @@ export class Routing implements PickContext {
     return this.service.acceptsNew(server) && server.id !== this.movedFrom && (this.tried === undefined || !this.tried.includes(server));
   }
 
+  weightFactor(server: Server): number {
+    return this.service.health.weightFactor(server.id, this.now);
+  }
+
   /** The server for this attempt, or why there is none. */
   choose(): Choice {
-    this.current ??= this.adopt(plan(this.identity, this.service));
+    this.current ??= this.adopt(plan(this.identity, this.service, this.now));
     const p = this.current;
     if (p.refuse) return { refuse: p.refuse };
     if (p.pinned) {
       if (p.wait && this.service.overloaded(p.pinned)) return { wait: true };
       return { server: p.pinned };
     }
-    const server = this.service.balancer.pick(this);
+    const server = pickWithRamp(this.service.balancer, this, this.service.env.random);
     if (server) return { server };
     return this.noServer();
   }
@@ -84,7 +91,8 @@ export class Routing implements PickContext {
   /** No server takes a new session: full (overload policy decides) or none available at all. */
   private noServer(): Choice {
     if (this.lastFailure !== undefined) return { refuse: this.failure() };
-    const full = this.decision === 'overloaded' || this.service.servers.some((s) => this.service.status(s) === 'up' && s.id !== this.movedFrom);
+    const { health } = this.service;
+    const full = this.decision === 'overloaded' || this.service.servers.some((s) => health.acceptsNew(s.id) && s.id !== this.movedFrom);
     if (!full) return { refuse: 'MOORING_NO_SERVER' };
     if (this.service.policy.onOverload === 'queue') return { wait: true };
     return { refuse: 'MOORING_OVERLOADED' };

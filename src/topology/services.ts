@@ -1,20 +1,23 @@
-// Builds each service's runtime (servers, balancer, persistence, upstream pools) from its config.
+// Builds each service's runtime (load, health, sessions, pools) and snapshot (servers, balancer,
+// policies) from its config, and runs the service's periodic housekeeping.
 import type { Config, ServiceConfig } from '../config/schema.ts';
 import { balancerFactory } from '../balancer/registry.ts';
-import { newLoad, type Server, type ServerStatus } from '../core/server.ts';
+import type { Server } from '../core/server.ts';
 import type { BuildEnv } from '../balancer/types.ts';
-import { UpstreamPools } from '../proxy/forwarder.ts';
-import { WaitQueue } from '../proxy/wait-queue.ts';
+import type { EventLog } from '../core/events.ts';
+import { HealthTable } from '../health/table.ts';
+import { UpstreamPools } from '../upstream/pools.ts';
 import { buildPersistence } from '../persistence/registry.ts';
+import { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot, type ServiceHandle } from './snapshot.ts';
 
 /** The data center that the `servers:` shorthand puts servers in. */
 export const DEFAULT_DATACENTER = 'default';
 
-/** How often expired sessions are swept (and waiting requests told that room may have appeared). */
+/** How often expired sessions are swept, health timers checked, and waiting requests told that room may have appeared. */
 const SWEEP_EVERY_MS = 1000;
 
-export function buildServers(service: ServiceConfig): Server[] {
+export function buildServers(service: ServiceConfig, runtime: ServiceRuntime): Server[] {
   return service.servers.map((s, index) => ({
     id: s.id,
     index,
@@ -24,26 +27,23 @@ export function buildServers(service: ServiceConfig): Server[] {
     datacenter: DEFAULT_DATACENTER,
     maxConnections: s.maxConnections ?? Infinity,
     maxSessions: s.maxSessions ?? Infinity,
-    load: newLoad(),
+    load: runtime.loadOf(s.id),
   }));
 }
 
-export function buildSnapshot(service: ServiceConfig, config: Config, env: BuildEnv): ServiceSnapshot {
-  const servers = buildServers(service);
+export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog): ServiceRuntime {
+  const members = service.servers.map((s) => ({ id: s.id, datacenter: DEFAULT_DATACENTER, backup: false, admin: 'enabled' as const, assume: 'up' as const }));
+  const health = new HealthTable(service.name, members, { slowStart: 0, passive: undefined, drainDeadline: 0, drainRate: 1 }, events, env.clock.now());
+  const pools = new UpstreamPools({ ...service.pool, timeouts: config.timeouts });
+  return new ServiceRuntime(service.name, pools, health, buildPersistence(service.persistence, service.servers.map((s) => s.id)));
+}
+
+export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, env: BuildEnv): ServiceSnapshot {
+  const servers = buildServers(service, runtime);
   const factory = balancerFactory(service.balance.algorithm);
   if (!factory) throw new Error(`unknown balancing algorithm ${service.balance.algorithm}`);
   const { onOverload, strict, debugHeader } = service.persistence;
-  return new ServiceSnapshot(
-    service.name,
-    servers,
-    factory.build(servers, service.balance.options, env),
-    service.retries,
-    new UpstreamPools({ ...service.pool, timeouts: config.timeouts }),
-    buildPersistence(service.persistence, servers),
-    { onOverload, strict, debugHeader },
-    new Map<string, ServerStatus>(),
-    new WaitQueue(),
-  );
+  return new ServiceSnapshot(service.name, servers, factory.build(servers, service.balance.options, env), service.retries, { onOverload, strict, debugHeader }, runtime, env);
 }
 
 export interface Services {
@@ -51,14 +51,19 @@ export interface Services {
   stop(): void;
 }
 
-export function buildServices(config: Config, env: BuildEnv): Services {
+export function buildServices(config: Config, env: BuildEnv, events: EventLog): Services {
   const handles = new Map<string, ServiceHandle>();
-  for (const service of config.services) handles.set(service.name, { current: buildSnapshot(service, config, env) });
+  for (const service of config.services) {
+    const runtime = buildRuntime(service, config, env, events);
+    handles.set(service.name, { current: buildSnapshot(service, runtime, env) });
+  }
   const timer = setInterval(() => {
     const now = env.clock.now();
     for (const { current } of handles.values()) {
-      current.persistence?.sweep(now);
-      current.queue.wake();
+      const { runtime } = current;
+      runtime.persistence?.sweep(now);
+      runtime.health.tick(now, (id) => runtime.remaining(id));
+      runtime.queue.wake();
     }
   }, SWEEP_EVERY_MS);
   timer.unref();

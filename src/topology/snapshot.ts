@@ -1,19 +1,11 @@
-// An immutable view of one service for the data plane: servers, their balancer, persistence and
-// policies; plus the service's mutable state (server statuses, requests waiting for room).
-import type { Balancer } from '../balancer/types.ts';
-import type { Server, ServerStatus } from '../core/server.ts';
-import type { UpstreamPools } from '../proxy/forwarder.ts';
-import type { WaitQueue } from '../proxy/wait-queue.ts';
-import type { PersistenceConfig } from '../persistence/schema.ts';
-import type { PersistenceMethod } from '../persistence/types.ts';
+// An immutable view of one service for the data plane: its servers, their balancer and policies,
+// built from config; plus the runtime (load, health, sessions, pools) that outlives snapshots.
+import type { Balancer, BuildEnv } from '../balancer/types.ts';
+import type { Server } from '../core/server.ts';
+import type { PlanView, SessionPolicy, Standing } from '../persistence/router.ts';
+import type { ServiceRuntime } from './runtime.ts';
 
-export interface SessionPolicy {
-  readonly onOverload: PersistenceConfig['onOverload'];
-  readonly strict: boolean;
-  readonly debugHeader: boolean;
-}
-
-export class ServiceSnapshot {
+export class ServiceSnapshot implements PlanView {
   readonly byId: ReadonlyMap<string, Server>;
 
   constructor(
@@ -21,15 +13,23 @@ export class ServiceSnapshot {
     readonly servers: readonly Server[],
     readonly balancer: Balancer,
     readonly retries: number,
-    readonly pools: UpstreamPools,
-    /** Undefined for method none. */
-    readonly persistence: PersistenceMethod | undefined,
     readonly policy: SessionPolicy,
-    /** Server id → status; servers not listed are up. Shared with the control plane. */
-    readonly statuses: Map<string, ServerStatus>,
-    readonly queue: WaitQueue,
+    readonly runtime: ServiceRuntime,
+    readonly env: BuildEnv,
   ) {
     this.byId = new Map(servers.map((s) => [s.id, s]));
+  }
+
+  get persistence() {
+    return this.runtime.persistence;
+  }
+
+  get health() {
+    return this.runtime.health;
+  }
+
+  server(id: string): Server | undefined {
+    return this.byId.get(id);
   }
 
   /** A request (or tunnel) starts on `server`: count it, and keep load-ordered balancers in order. */
@@ -44,20 +44,19 @@ export class ServiceSnapshot {
     this.balancer.loadChanged?.(server);
   }
 
-  status(server: Server): ServerStatus {
-    return this.statuses.get(server.id) ?? 'up';
+  standing(server: Server, now: number): Standing {
+    const { health } = this.runtime;
+    const id = server.id;
+    if (!health.acceptsExisting(id)) return health.admin(id) === 'disabled' && health.health(id) !== 'down' ? 'disabled' : 'down';
+    if (health.isBackup(id) && health.primaryAvailable(server.datacenter)) return 'failback';
+    if (health.admin(id) === 'draining' && health.drainMove(id, now)) return 'drained';
+    return 'ok';
   }
 
-  /** May take requests of sessions already bound to it (up or draining). */
-  isAvailable(server: Server): boolean {
-    const status = this.status(server);
-    return status === 'up' || status === 'draining';
-  }
-
-  /** May take a new session now: up, and below both of its limits. */
+  /** May take a new session now: healthy, enabled, and below both of its limits. */
   acceptsNew(server: Server): boolean {
     return (
-      this.status(server) === 'up' &&
+      this.runtime.health.acceptsNew(server.id) &&
       server.load.inflight < server.maxConnections &&
       (this.persistence === undefined || this.persistence.sessionsOn(server.id) < server.maxSessions)
     );

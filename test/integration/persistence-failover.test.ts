@@ -63,19 +63,19 @@ describe('persistence: failover, drain, removal', () => {
     }
   });
 
-  it('a draining server keeps its sessions and gets no new ones; a disabled one hands them over (reason=drain)', async () => {
+  it('a draining server keeps its sessions and gets no new ones; a disabled one hands them over (reason=disabled)', async () => {
     const app = await startMooring(backends, persistence());
     try {
       const jar = await pinnedTo(app, 'a');
-      const statuses = app.services.get('app')!.current.statuses;
-      statuses.set('a', 'draining');
+      const health = app.services.get('app')!.current.health;
+      health.setAdmin('a', 'draining', 'test', Date.now());
       for (let i = 0; i < 5; i++) assert.equal((await jarGet(app.url(), jar)).body, 'a');
       for (let i = 0; i < 9; i++) assert.notEqual((await get(app.url())).body, 'a', 'no new session on a draining server');
-      statuses.set('a', 'disabled');
+      health.setAdmin('a', 'disabled', 'test', Date.now());
       const moved = await jarGet(app.url(), jar);
       assert.notEqual(moved.body, 'a');
-      assert.equal(moved.headers['mooring-decision'], `draining; server=${moved.body}`);
-      assert.equal(migrations.at(-1), `${moved.body} <- a; reason=drain`);
+      assert.equal(moved.headers['mooring-decision'], `disabled; server=${moved.body}`);
+      assert.equal(migrations.at(-1), `${moved.body} <- a; reason=disabled`);
     } finally {
       await app.stop();
     }

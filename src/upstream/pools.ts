@@ -2,7 +2,6 @@
 import { createRequire } from 'node:module';
 import type { Pool as PoolType } from 'undici';
 import type { Server } from '../core/server.ts';
-import type { Timeouts } from '../config/schema.ts';
 
 // undici's index loads all of undici (fetch, WebSocket, caches, mocks) and through them node's own
 // bundled copy: ~8 MiB of resident memory that Mooring never uses (measured: 59.5 vs 51.3 MiB idle).
@@ -13,7 +12,8 @@ type Pool = PoolType;
 export interface PoolSettings {
   readonly connections: number;
   readonly keepAlive: number;
-  readonly timeouts: Timeouts;
+  /** Milliseconds: to connect, for the answer's head, and between body chunks. */
+  readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number };
 }
 
 export class UpstreamPools {

@@ -1,0 +1,235 @@
+// The health table of one service: per server an operator's choice (admin state), what monitors and
+// passive checks say (health), and a slow-start clock. What the data plane may do with a server
+// (keep its sessions, give it new ones, at what share) is derived here and nowhere else. The two
+// halves never overwrite each other: a health flip keeps a drain, an enable keeps a failed monitor.
+import type { EventLog, EventType } from '../core/events.ts';
+import { ejectionAllowed, ejectionLength, type Outcome, type PassiveSettings } from './ejection.ts';
+import { rampFactor } from './slow-start.ts';
+
+export type AdminState = 'enabled' | 'draining' | 'disabled';
+export type HealthState = 'up' | 'down' | 'unknown';
+
+export interface TableServer {
+  readonly id: string;
+  readonly datacenter: string;
+  readonly backup: boolean;
+  readonly admin: AdminState;
+  /** What an unknown health counts as until monitors decide. */
+  readonly assume: 'up' | 'down';
+}
+
+export interface HealthSettings {
+  /** Ramp length for a server that comes back, ms (0: none). */
+  readonly slowStart: number;
+  /** Passive ejection; undefined turns it off. */
+  readonly passive: PassiveSettings | undefined;
+  /** How long a drain waits for sessions to end before moving them, ms (0: wait for ever). */
+  readonly drainDeadline: number;
+  /** Sessions moved per second per server once the drain deadline has passed. */
+  readonly drainRate: number;
+}
+
+class Entry {
+  monitored: HealthState = 'unknown';
+  ejectedUntil = 0;
+  ejections = 0;
+  reinstatedAt = 0;
+  failures = 0;
+  /** When the slow-start ramp began; 0 when not ramping. */
+  rampFrom = 0;
+  drainFrom = 0;
+  drainDone = false;
+  moveTokens = 0;
+  tokensAt = 0;
+  /** Healthy and enabled (backup or not). */
+  eligible = false;
+  everEligible = false;
+  /** Healthy and not disabled: may serve sessions already bound to it. */
+  existing = false;
+
+  constructor(
+    readonly id: string,
+    readonly datacenter: string,
+    readonly backup: boolean,
+    public admin: AdminState,
+    readonly assume: 'up' | 'down',
+  ) {}
+
+  get healthy(): boolean {
+    return this.ejectedUntil === 0 && (this.monitored === 'up' || (this.monitored === 'unknown' && this.assume === 'up'));
+  }
+}
+
+export class HealthTable {
+  private readonly entries = new Map<string, Entry>();
+  /** Data center → primaries (non-backup servers) eligible for new sessions. */
+  private readonly primariesUp = new Map<string, number>();
+
+  constructor(
+    readonly service: string,
+    servers: readonly TableServer[],
+    private readonly settings: HealthSettings,
+    private readonly events: EventLog,
+    now: number,
+  ) {
+    for (const s of servers) {
+      const entry = new Entry(s.id, s.datacenter, s.backup, s.admin, s.assume);
+      if (s.admin === 'draining') entry.drainFrom = now;
+      this.entries.set(s.id, entry);
+      this.derive(entry, now);
+    }
+  }
+
+  // --- what the data plane reads ---
+
+  admin(id: string): AdminState {
+    return this.entry(id).admin;
+  }
+
+  /** Ejected servers read down; unknown means no monitor has decided yet. */
+  health(id: string): HealthState {
+    const e = this.entry(id);
+    return e.ejectedUntil !== 0 ? 'down' : e.monitored;
+  }
+
+  ejected(id: string): boolean {
+    return this.entry(id).ejectedUntil !== 0;
+  }
+
+  isBackup(id: string): boolean {
+    return this.entry(id).backup;
+  }
+
+  acceptsExisting(id: string): boolean {
+    return this.entries.get(id)?.existing ?? false;
+  }
+
+  /** Healthy, enabled, and (for a backup) no primary of its data center is. */
+  acceptsNew(id: string): boolean {
+    const e = this.entries.get(id);
+    return e !== undefined && e.eligible && (!e.backup || this.primariesUp.get(e.datacenter) === 0);
+  }
+
+  /** Whether a primary of `datacenter` takes new sessions (sessions on backups then move back). */
+  primaryAvailable(datacenter: string): boolean {
+    return (this.primariesUp.get(datacenter) ?? 0) > 0;
+  }
+
+  /** Share of its weight a server gets now: below 1 while it ramps up after coming back. */
+  weightFactor(id: string, now: number): number {
+    const e = this.entries.get(id);
+    return e === undefined || e.rampFrom === 0 ? 1 : rampFactor(now - e.rampFrom, this.settings.slowStart);
+  }
+
+  /**
+   * Whether a session on a draining server whose deadline has passed may be moved now (at most
+   * drainRate a second; the others stay until a later request).
+   */
+  drainMove(id: string, now: number): boolean {
+    const e = this.entry(id);
+    const { drainDeadline, drainRate } = this.settings;
+    if (e.admin !== 'draining' || drainDeadline === 0 || now - e.drainFrom < drainDeadline) return false;
+    e.moveTokens = Math.min(drainRate, e.moveTokens + ((now - e.tokensAt) / 1000) * drainRate);
+    e.tokensAt = now;
+    if (e.moveTokens < 1) return false;
+    e.moveTokens -= 1;
+    return true;
+  }
+
+  // --- what the control plane writes ---
+
+  setAdmin(id: string, state: AdminState, reason: string, now: number): void {
+    const e = this.entry(id);
+    if (e.admin === state) return;
+    const from = e.admin;
+    e.admin = state;
+    if (state === 'draining') {
+      e.drainFrom = now;
+      e.drainDone = false;
+      e.moveTokens = 0;
+      e.tokensAt = now;
+    }
+    this.derive(e, now);
+    this.emit(state, e, from, state, reason, now);
+  }
+
+  /** The monitors' verdict (after rise/fall and quorum). */
+  setMonitored(id: string, state: HealthState, reason: string, now: number): void {
+    const e = this.entry(id);
+    if (e.monitored === state) return;
+    const from = e.monitored;
+    e.monitored = state;
+    this.derive(e, now);
+    if (state !== 'unknown') this.emit(state, e, from, state, reason, now);
+  }
+
+  /** Passive health: how a request to `id` ended. */
+  report(id: string, outcome: Outcome, now: number): void {
+    const passive = this.settings.passive;
+    const e = this.entries.get(id);
+    if (!passive || !e || e.ejectedUntil !== 0) return;
+    if (outcome === 'success') {
+      e.failures = 0;
+      return;
+    }
+    if (!passive.failOn.includes(outcome) || ++e.failures < passive.consecutiveFailures) return;
+    const inDc = [...this.entries.values()].filter((x) => x.datacenter === e.datacenter);
+    if (!ejectionAllowed(inDc.filter((x) => x.ejectedUntil !== 0).length, inDc.length, passive.maxEjectedPercent)) return;
+    const length = ejectionLength(e.ejections, passive);
+    e.ejectedUntil = now + length;
+    e.ejections++;
+    e.failures = 0;
+    this.derive(e, now);
+    this.emit('ejected', e, 'up', 'down', `${passive.consecutiveFailures} ${outcome} failures in a row; ejected for ${length / 1000}s`, now);
+  }
+
+  /**
+   * Time-driven changes: ejections that end, ramps that finish, drains whose sessions are gone.
+   * `remaining(id)` is the sessions and requests still on a server.
+   */
+  tick(now: number, remaining: (id: string) => number): void {
+    const passive = this.settings.passive;
+    for (const e of this.entries.values()) {
+      if (e.ejectedUntil !== 0 && now >= e.ejectedUntil) {
+        e.ejectedUntil = 0;
+        e.reinstatedAt = now;
+        this.derive(e, now);
+        this.emit('reinstated', e, 'down', this.health(e.id), 'ejection over', now);
+      }
+      if (passive && e.ejections > 0 && e.ejectedUntil === 0 && now - e.reinstatedAt >= passive.maxEjectFor) e.ejections = 0;
+      if (e.rampFrom !== 0 && now - e.rampFrom >= this.settings.slowStart) {
+        e.rampFrom = 0;
+        this.emit('slow-start-done', e, 'ramping', 'full weight', `slow start of ${this.settings.slowStart / 1000}s over`, now);
+      }
+      if (e.admin === 'draining' && !e.drainDone && remaining(e.id) === 0) {
+        e.drainDone = true;
+        this.emit('drain-complete', e, 'draining', 'drained', 'no session or request left on the server', now);
+      }
+    }
+  }
+
+  // --- internals ---
+
+  private entry(id: string): Entry {
+    const e = this.entries.get(id);
+    if (!e) throw new Error(`no server ${id} in service ${this.service}`);
+    return e;
+  }
+
+  /** Recomputes what a server may do, starts its ramp when it comes back, and the per-DC counts. */
+  private derive(e: Entry, now: number): void {
+    const was = e.eligible;
+    e.existing = e.healthy && e.admin !== 'disabled';
+    e.eligible = e.healthy && e.admin === 'enabled';
+    if (e.eligible && !was && e.everEligible && this.settings.slowStart > 0) e.rampFrom = now;
+    if (!e.eligible) e.rampFrom = 0;
+    e.everEligible ||= e.eligible;
+    let up = 0;
+    for (const x of this.entries.values()) if (x.datacenter === e.datacenter && !x.backup && x.eligible) up++;
+    this.primariesUp.set(e.datacenter, up);
+  }
+
+  private emit(type: EventType, e: Entry, from: string, to: string, reason: string, now: number): void {
+    this.events.emit({ at: now, type, service: this.service, server: e.id, from, to, reason });
+  }
+}
