@@ -1,11 +1,12 @@
 // The one definition of Mooring's configuration. Every key here is documented in docs/config.md.
 import { z } from 'zod';
-import { duration } from './duration.ts';
+import { duration } from '../core/duration.ts';
 import { cidr, listenAddress, name, upstreamUrl } from './fields.ts';
 import { balancerFactory, balancerNames } from '../balancer/registry.ts';
 import type { BalancerFactory } from '../balancer/types.ts';
 import { knownKeys, unknownKeyMessage } from './suggest.ts';
 import { persistenceSchema } from '../persistence/schema.ts';
+import { adminStates, monitorsRequiredSchema, monitorsSchema, passiveSchema } from '../health/schema.ts';
 
 const tlsSchema = z.strictObject({
   cert: z.string().min(1, 'expected the path of a PEM certificate file'),
@@ -32,6 +33,12 @@ const serverSchema = z.strictObject({
   maxConnections: z.number().int().min(1).optional(),
   /** Most live sessions bound to this server; new sessions go elsewhere while another server has room. */
   maxSessions: z.number().int().min(1).optional(),
+  /** An operator's choice: draining takes no new sessions, disabled moves its sessions away. */
+  state: z.enum(adminStates, { error: `expected one of ${adminStates.join(', ')}` }).default('enabled'),
+  /** Used only while no primary server of its data center takes new sessions. */
+  backup: z.boolean().default(false),
+  /** This server's own monitors instead of the service's; false: none. */
+  health: z.union([z.literal(false), monitorsSchema]).optional(),
 });
 
 function algorithmKeyMessage(factory: BalancerFactory<object>, key: string): string {
@@ -69,6 +76,12 @@ const serviceSchema = z.strictObject({
   servers: z.array(serverSchema).min(1, 'expected at least one server'),
   retries: z.number().int().min(0).max(10, 'expected a whole number from 0 to 10').default(2),
   persistence: persistenceSchema.prefault({}),
+  health: monitorsSchema.optional(),
+  monitorsRequired: monitorsRequiredSchema.default('most'),
+  passive: passiveSchema.prefault({}),
+  slowStart: duration({ allowZero: true }).default(0),
+  drainDeadline: duration({ allowZero: true }).default(0),
+  drainRate: z.number().int().min(1).max(100_000).default(100),
   pool: z
     .strictObject({
       connections: z.number().int().min(1).max(10000).default(256),

@@ -1,6 +1,6 @@
 // `persistence:` in a service: which method keeps users on one server, and its options.
 import { z } from 'zod';
-import { duration } from '../config/duration.ts';
+import { duration } from '../core/duration.ts';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const cookieName = z.string().regex(TOKEN, 'expected a cookie name (letters, digits and !#$%&\'*+-.^_`|~)');

@@ -9,7 +9,7 @@ import { recordTtfb, type Server } from '../core/server.ts';
 import type { PersistRequest } from '../persistence/types.ts';
 import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
-import { classify, mayRetry } from './retry.ts';
+import { classify, failureOutcome, mayRetry } from './retry.ts';
 import { sendError } from './respond.ts';
 import type { DeadlineEntry } from './deadlines.ts';
 import type { Routing } from './routing.ts';
@@ -134,6 +134,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     this.ctx.deadlines.remove(this);
     const server = this.server!;
     recordTtfb(server.load, performance.now() - this.sentAt);
+    const { service } = this.routing;
+    service.health.report(server.id, statusCode >= 500 ? '5xx' : 'success', service.env.clock.now());
     this.resumeUpstream = resume;
     const response = responseHeaders(rawHeaders);
     const { routing } = this;
@@ -179,14 +181,19 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       this.res.destroy(err);
       return this.finish();
     }
-    if (this.cancelled) return this.answerCancelled(this.cancelled);
+    const { routing } = this;
+    const { service } = routing;
+    if (this.cancelled) {
+      if (this.cancelled.reason === 'deadline') service.health.report(server.id, 'timeout', service.env.clock.now());
+      return this.answerCancelled(this.cancelled);
+    }
     const code = (err as { code?: string }).code;
     if (!this.reachedServer && (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED')) {
       // undici refused the request itself before sending anything: the client's request is at fault.
       return this.answer('MOORING_BAD_REQUEST', true);
     }
     const kind = classify(err);
-    const { routing } = this;
+    service.health.report(server.id, failureOutcome[kind], service.env.clock.now());
     this.ctx.log.warn({ server: server.id, kind, err: err.message, attempt: routing.attempt }, 'upstream attempt failed');
     const retryable = mayRetry(kind, this.reachedServer, this.req.method!, this.hasBody);
     if (routing.failed(server, kind, this.reachedServer, retryable)) return this.start();

@@ -1,5 +1,6 @@
 // Upstream failures: what kind each is, which may be retried on another server, and the answer owed.
 import type { ErrorCode } from '../core/errors.ts';
+import type { Outcome } from '../health/ejection.ts';
 
 export type FailureKind = 'refused' | 'connect-timeout' | 'reset' | 'timeout' | 'bad-response';
 
@@ -21,6 +22,15 @@ export const failureCode: Record<FailureKind, ErrorCode> = {
   reset: 'MOORING_UPSTREAM_RESET',
   timeout: 'MOORING_UPSTREAM_TIMEOUT',
   'bad-response': 'MOORING_UPSTREAM_BAD_RESPONSE',
+};
+
+/** How passive health counts each failure. */
+export const failureOutcome: Record<FailureKind, Outcome> = {
+  refused: 'connect',
+  'connect-timeout': 'connect',
+  reset: 'reset',
+  timeout: 'timeout',
+  'bad-response': 'bad-response',
 };
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);

@@ -11,7 +11,7 @@ import type { PersistRequest } from '../persistence/types.ts';
 import type { ListenerContext } from './context.ts';
 import { dropPairs } from './headers.ts';
 import { refusal, resolveRequest, routeRequest } from './handler.ts';
-import { classify, mayRetry } from './retry.ts';
+import { classify, failureOutcome, mayRetry } from './retry.ts';
 import type { Routing } from './routing.ts';
 
 const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
@@ -80,12 +80,14 @@ function attempt(u: Upgrade): void {
     release();
     if (u.client.destroyed) return;
     const kind = classify(err);
+    service.health.report(server.id, failureOutcome[kind], service.env.clock.now());
     if (u.routing.failed(server, kind, reached, mayRetry(kind, reached, u.req.method ?? 'GET', false))) return attempt(u);
     refuse(u.client, u.routing.failure());
   });
   upstream.on('response', (res) => {
     // The server declined the upgrade: relay its answer and close.
     const response = dropPairs(res.rawHeaders, RESPONSE_HOP);
+    service.health.report(server.id, (res.statusCode ?? 502) >= 500 ? '5xx' : 'success', service.env.clock.now());
     commit(u, server, response);
     response.push('connection', 'close');
     u.client.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? '', response));
@@ -94,6 +96,7 @@ function attempt(u: Upgrade): void {
   });
   upstream.on('upgrade', (res, socket: Socket, serverHead: Buffer) => {
     const response = [...res.rawHeaders];
+    service.health.report(server.id, 'success', service.env.clock.now());
     commit(u, server, response);
     u.client.write(rawHead(101, res.statusMessage || 'Switching Protocols', response));
     tunnel(u, socket, serverHead, release);

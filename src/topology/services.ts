@@ -1,11 +1,14 @@
 // Builds each service's runtime (load, health, sessions, pools) and snapshot (servers, balancer,
 // policies) from its config, and runs the service's periodic housekeeping.
-import type { Config, ServiceConfig } from '../config/schema.ts';
+import type { Config, ServerConfig, ServiceConfig } from '../config/schema.ts';
 import { balancerFactory } from '../balancer/registry.ts';
 import type { Server } from '../core/server.ts';
 import type { BuildEnv } from '../balancer/types.ts';
 import type { EventLog } from '../core/events.ts';
 import { HealthTable } from '../health/table.ts';
+import { HealthScheduler } from '../health/scheduler.ts';
+import { quorum } from '../health/quorum.ts';
+import type { MonitorConfig } from '../health/schema.ts';
 import { UpstreamPools } from '../upstream/pools.ts';
 import { buildPersistence } from '../persistence/registry.ts';
 import { ServiceRuntime } from './runtime.ts';
@@ -31,9 +34,23 @@ export function buildServers(service: ServiceConfig, runtime: ServiceRuntime): S
   }));
 }
 
+/** A server's monitors: its own, or the service's, or none (`health: false`). */
+export function monitorsOf(service: ServiceConfig, server: ServerConfig): readonly MonitorConfig[] {
+  if (server.health === false) return [];
+  return server.health ?? service.health ?? [];
+}
+
+function buildHealthTable(service: ServiceConfig, env: BuildEnv, events: EventLog): HealthTable {
+  const members = service.servers.map((s) => {
+    const assumed = quorum(monitorsOf(service, s).map((m) => m.assume), service.monitorsRequired);
+    return { id: s.id, datacenter: DEFAULT_DATACENTER, backup: s.backup, admin: s.state, assume: assumed === 'down' ? ('down' as const) : ('up' as const) };
+  });
+  const { slowStart, drainDeadline, drainRate, passive } = service;
+  return new HealthTable(service.name, members, { slowStart, drainDeadline, drainRate, passive: passive === false ? undefined : passive }, events, env.clock.now());
+}
+
 export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog): ServiceRuntime {
-  const members = service.servers.map((s) => ({ id: s.id, datacenter: DEFAULT_DATACENTER, backup: false, admin: 'enabled' as const, assume: 'up' as const }));
-  const health = new HealthTable(service.name, members, { slowStart: 0, passive: undefined, drainDeadline: 0, drainRate: 1 }, events, env.clock.now());
+  const health = buildHealthTable(service, env, events);
   const pools = new UpstreamPools({ ...service.pool, timeouts: config.timeouts });
   return new ServiceRuntime(service.name, pools, health, buildPersistence(service.persistence, service.servers.map((s) => s.id)));
 }
@@ -53,10 +70,14 @@ export interface Services {
 
 export function buildServices(config: Config, env: BuildEnv, events: EventLog): Services {
   const handles = new Map<string, ServiceHandle>();
+  const schedulers: HealthScheduler[] = [];
   for (const service of config.services) {
     const runtime = buildRuntime(service, config, env, events);
     handles.set(service.name, { current: buildSnapshot(service, runtime, env) });
+    const monitored = service.servers.map((s) => ({ id: s.id, origin: s.url, monitors: monitorsOf(service, s) })).filter((s) => s.monitors.length > 0);
+    if (monitored.length > 0) schedulers.push(new HealthScheduler(monitored, service.monitorsRequired, runtime.health, () => env.clock.now(), env.random));
   }
+  for (const scheduler of schedulers) scheduler.start();
   const timer = setInterval(() => {
     const now = env.clock.now();
     for (const { current } of handles.values()) {
@@ -67,5 +88,9 @@ export function buildServices(config: Config, env: BuildEnv, events: EventLog): 
     }
   }, SWEEP_EVERY_MS);
   timer.unref();
-  return { handles, stop: () => clearInterval(timer) };
+  const stop = () => {
+    clearInterval(timer);
+    for (const scheduler of schedulers) scheduler.stop();
+  };
+  return { handles, stop };
 }

@@ -1,0 +1,88 @@
+// Runs a service's active monitors: each (server, monitor) pair probes every `interval`, the pairs
+// staggered evenly across the interval (with a random phase per service) so that many servers are
+// never probed at once. Results go through rise/fall, then the quorum, into the health table.
+import type { Random } from '../core/clock.ts';
+import { buildMonitor } from './registry.ts';
+import type { Monitor } from './monitor.ts';
+import { quorum, votesNeeded, type Required } from './quorum.ts';
+import { nextVerdict, UNKNOWN, type RiseFall } from './rise-fall.ts';
+import type { MonitorConfig } from './schema.ts';
+import type { HealthTable } from './table.ts';
+
+export interface MonitoredServer {
+  readonly id: string;
+  readonly origin: string;
+  readonly monitors: readonly MonitorConfig[];
+}
+
+class Pair {
+  verdict: RiseFall = UNKNOWN;
+  running = false;
+  timer: NodeJS.Timeout | undefined;
+  plannedAt = 0;
+
+  constructor(
+    readonly server: MonitoredServer,
+    readonly config: MonitorConfig,
+    readonly monitor: Monitor,
+    readonly siblings: Pair[],
+  ) {}
+}
+
+export class HealthScheduler {
+  private readonly pairs: Pair[] = [];
+  private readonly stopper = new AbortController();
+
+  constructor(
+    servers: readonly MonitoredServer[],
+    private readonly required: Required,
+    private readonly table: HealthTable,
+    private readonly now: () => number,
+    private readonly random: Random,
+  ) {
+    for (const server of servers) {
+      const siblings: Pair[] = [];
+      for (const config of server.monitors) siblings.push(new Pair(server, config, buildMonitor(config), siblings));
+      this.pairs.push(...siblings);
+    }
+  }
+
+  start(): void {
+    const phase = this.random.next();
+    const n = this.pairs.length;
+    this.pairs.forEach((pair, i) => {
+      const offset = (pair.config.interval * ((i + phase) % n)) / n;
+      pair.plannedAt = performance.now() + offset;
+      pair.timer = setTimeout(() => this.fire(pair), offset);
+    });
+  }
+
+  stop(): void {
+    this.stopper.abort();
+    for (const pair of this.pairs) clearTimeout(pair.timer);
+  }
+
+  /** Probes `pair` (unless its previous probe still runs) and plans its next probe one interval on. */
+  private fire(pair: Pair): void {
+    if (this.stopper.signal.aborted) return;
+    pair.plannedAt += pair.config.interval;
+    pair.timer = setTimeout(() => this.fire(pair), Math.max(0, pair.plannedAt - performance.now()));
+    if (!pair.running) void this.probe(pair);
+  }
+
+  private async probe(pair: Pair): Promise<void> {
+    pair.running = true;
+    const signal = AbortSignal.any([this.stopper.signal, AbortSignal.timeout(pair.config.timeout)]);
+    const result = await pair.monitor.probe(pair.server.origin, signal);
+    pair.running = false;
+    if (this.stopper.signal.aborted) return;
+    const before = pair.verdict.state;
+    pair.verdict = nextVerdict(pair.verdict, result.ok, pair.config);
+    if (pair.verdict.state === before) return;
+    const votes = pair.siblings.map((p) => p.verdict.state);
+    const state = quorum(votes, this.required);
+    const down = votes.filter((v) => v === 'down').length;
+    const tally = votes.length > 1 ? ` (${down} of ${votes.length} monitors down, ${votesNeeded(this.required, votes.length)} needed)` : '';
+    this.table.setMonitored(pair.server.id, state, `${pair.monitor.label}: ${result.detail}${tally}`, this.now());
+  }
+}
