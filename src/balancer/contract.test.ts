@@ -4,6 +4,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { balancerFactory, balancerNames } from './registry.ts';
 import type { Balancer } from './types.ts';
+import { pickWithRamp } from './ramp.ts';
+import { HealthTable } from '../health/table.ts';
+import { EventLog } from '../core/events.ts';
 import { makeServers, pickContext } from './test-servers.ts';
 import { seededRandom, systemClock } from '../core/clock.ts';
 import type { Server } from '../core/server.ts';
@@ -117,5 +120,37 @@ describe('weights', () => {
     servers[2]!.load.ewmaTtfbMs = 20;
     const counts = spread(balancer, servers, 300);
     assert.deepEqual(counts, [0, 300, 0]);
+  });
+});
+
+describe('slow start: every algorithm honours the ramp', () => {
+  /** s0 came back at t=0 with a 40 s slow start; its share of 4000 new sessions at time `at`. */
+  function shareAt(name: string, at: number): number {
+    const { servers, balancer } = build(name, [1, 1, 1, 1]);
+    const table = new HealthTable('svc', servers.map((s) => ({ id: s.id, datacenter: 'dc', backup: false, admin: 'enabled' as const, assume: 'up' as const })), { slowStart: 40_000, passive: undefined, drainDeadline: 0, drainRate: 1 }, new EventLog(), 0);
+    table.setMonitored('s0', 'down', 'test', 0);
+    table.setMonitored('s0', 'up', 'test', 0);
+    const random = seededRandom(11);
+    let s0 = 0;
+    for (let i = 0; i < 4000; i++) {
+      const picked = pickWithRamp(balancer, ctx(undefined, `user-${i}`, (s) => table.weightFactor(s.id, at)), random);
+      if (picked!.id === 's0') s0++;
+    }
+    return s0 / 4000;
+  }
+
+  for (const name of balancerNames) {
+    it(`${name}: about factor × the usual share while ramping, the full share after`, () => {
+      const shares = [0, 10_000, 20_000, 40_000].map((at) => shareAt(name, at));
+      // Ideal share with factor f among 3 others at full weight: f / (f + 3).
+      const ideal = [0.1, 0.25, 0.5, 1].map((f) => f / (f + 3));
+      shares.forEach((got, i) => assert.ok(got >= ideal[i]! * 0.6 && got <= ideal[i]! * 1.4, `shares ${shares.map((s) => s.toFixed(3))}, ideal ${ideal.map((s) => s.toFixed(3))}`));
+    });
+  }
+
+  it('when every eligible server ramps, picks still succeed', () => {
+    const { balancer } = build('round-robin', [1, 1]);
+    const picks = Array.from({ length: 50 }, () => pickWithRamp(balancer, ctx(undefined, undefined, () => 0.1), seededRandom(3)));
+    assert.ok(picks.every((p) => p !== undefined));
   });
 });

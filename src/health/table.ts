@@ -35,8 +35,8 @@ class Entry {
   ejections = 0;
   reinstatedAt = 0;
   failures = 0;
-  /** When the slow-start ramp began; 0 when not ramping. */
-  rampFrom = 0;
+  /** When the slow-start ramp began; undefined when not ramping. */
+  rampFrom: number | undefined = undefined;
   drainFrom = 0;
   drainDone = false;
   moveTokens = 0;
@@ -118,7 +118,7 @@ export class HealthTable {
   /** Share of its weight a server gets now: below 1 while it ramps up after coming back. */
   weightFactor(id: string, now: number): number {
     const e = this.entries.get(id);
-    return e === undefined || e.rampFrom === 0 ? 1 : rampFactor(now - e.rampFrom, this.settings.slowStart);
+    return e?.rampFrom === undefined ? 1 : rampFactor(now - e.rampFrom, this.settings.slowStart);
   }
 
   /**
@@ -129,7 +129,9 @@ export class HealthTable {
     const e = this.entry(id);
     const { drainDeadline, drainRate } = this.settings;
     if (e.admin !== 'draining' || drainDeadline === 0 || now - e.drainFrom < drainDeadline) return false;
-    e.moveTokens = Math.min(drainRate, e.moveTokens + ((now - e.tokensAt) / 1000) * drainRate);
+    // No credit builds up before the deadline: from then on, drainRate moves a second.
+    const since = Math.max(e.tokensAt, e.drainFrom + drainDeadline);
+    e.moveTokens = Math.min(drainRate, e.moveTokens + ((now - since) / 1000) * drainRate);
     e.tokensAt = now;
     if (e.moveTokens < 1) return false;
     e.moveTokens -= 1;
@@ -197,8 +199,8 @@ export class HealthTable {
         this.emit('reinstated', e, 'down', this.health(e.id), 'ejection over', now);
       }
       if (passive && e.ejections > 0 && e.ejectedUntil === 0 && now - e.reinstatedAt >= passive.maxEjectFor) e.ejections = 0;
-      if (e.rampFrom !== 0 && now - e.rampFrom >= this.settings.slowStart) {
-        e.rampFrom = 0;
+      if (e.rampFrom !== undefined && now - e.rampFrom >= this.settings.slowStart) {
+        e.rampFrom = undefined;
         this.emit('slow-start-done', e, 'ramping', 'full weight', `slow start of ${this.settings.slowStart / 1000}s over`, now);
       }
       if (e.admin === 'draining' && !e.drainDone && remaining(e.id) === 0) {
@@ -222,7 +224,7 @@ export class HealthTable {
     e.existing = e.healthy && e.admin !== 'disabled';
     e.eligible = e.healthy && e.admin === 'enabled';
     if (e.eligible && !was && e.everEligible && this.settings.slowStart > 0) e.rampFrom = now;
-    if (!e.eligible) e.rampFrom = 0;
+    if (!e.eligible) e.rampFrom = undefined;
     e.everEligible ||= e.eligible;
     let up = 0;
     for (const x of this.entries.values()) if (x.datacenter === e.datacenter && !x.backup && x.eligible) up++;
