@@ -4,7 +4,8 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { request } from 'undici';
 import { App } from '../src/app.ts';
 import { parseConfigObject } from '../src/config/load.ts';
-import { silentLogger } from '../src/log.ts';
+import { createLogger, silentLogger, type Logger } from '../src/log.ts';
+import { Writable } from 'node:stream';
 
 export interface Backend {
   readonly name: string;
@@ -64,6 +65,7 @@ export interface MooringOptions {
   service?: Record<string, unknown>;
   top?: Record<string, unknown>;
   listener?: Record<string, unknown>;
+  logger?: Logger;
 }
 
 /** Mooring in this process, listening on 127.0.0.1:0 in front of `backends`. */
@@ -81,7 +83,19 @@ export async function startMooring(backends: readonly { name: string; url: strin
     ],
     ...opts.top,
   };
-  return App.start(parseConfigObject(raw), { logger: silentLogger });
+  return App.start(parseConfigObject(raw), { logger: opts.logger ?? silentLogger });
+}
+
+/** A logger that keeps every line it writes (parsed JSON), for tests that read the log. */
+export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger('info', sink), lines };
 }
 
 /** GET through undici; returns status, headers and the body as text. */
