@@ -1,5 +1,5 @@
 // The monitor seam: one kind per file (http.ts, tcp.ts), named in registry.ts. A probe never
-// throws: every way it can end is a result, and it ends when its signal aborts (the timeout).
+// throws: every way it can end is a result, and it ends by its own timeout at the latest.
 import type { MonitorConfig } from './schema.ts';
 
 export interface ProbeResult {
@@ -11,15 +11,13 @@ export interface ProbeResult {
 export interface Monitor {
   /** Short description for events: "http GET /health", "tcp". */
   readonly label: string;
-  probe(origin: string, signal: AbortSignal): Promise<ProbeResult>;
+  /** Ends within the monitor's timeout, or at once when `stop` aborts. */
+  probe(origin: string, stop: AbortSignal): Promise<ProbeResult>;
+  /** Releases what the monitor keeps between probes (connections). */
+  close?(): void;
 }
 
 export interface MonitorKind {
   readonly type: MonitorConfig['type'];
   build(config: MonitorConfig): Monitor;
-}
-
-/** A probe cut by its signal: the text of the reason, for the result's detail. */
-export function abortedDetail(signal: AbortSignal, timeoutMs: number): string {
-  return signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError' ? `no answer within ${timeoutMs}ms` : 'stopped';
 }

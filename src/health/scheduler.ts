@@ -1,6 +1,7 @@
 // Runs a service's active monitors: each (server, monitor) pair probes every `interval`, the pairs
 // staggered evenly across the interval (with a random phase per service) so that many servers are
 // never probed at once. Results go through rise/fall, then the quorum, into the health table.
+import { setMaxListeners } from 'node:events';
 import type { Random } from '../core/clock.ts';
 import { buildMonitor } from './registry.ts';
 import type { Monitor } from './monitor.ts';
@@ -48,6 +49,8 @@ export class HealthScheduler {
   }
 
   start(): void {
+    // Every probe under way listens for the stop: as many listeners as probes may overlap.
+    setMaxListeners(0, this.stopper.signal);
     const phase = this.random.next();
     const n = this.pairs.length;
     this.pairs.forEach((pair, i) => {
@@ -59,7 +62,10 @@ export class HealthScheduler {
 
   stop(): void {
     this.stopper.abort();
-    for (const pair of this.pairs) clearTimeout(pair.timer);
+    for (const pair of this.pairs) {
+      clearTimeout(pair.timer);
+      pair.monitor.close?.();
+    }
   }
 
   /** Probes `pair` (unless its previous probe still runs) and plans its next probe one interval on. */
@@ -72,8 +78,7 @@ export class HealthScheduler {
 
   private async probe(pair: Pair): Promise<void> {
     pair.running = true;
-    const signal = AbortSignal.any([this.stopper.signal, AbortSignal.timeout(pair.config.timeout)]);
-    const result = await pair.monitor.probe(pair.server.origin, signal);
+    const result = await pair.monitor.probe(pair.server.origin, this.stopper.signal);
     pair.running = false;
     if (this.stopper.signal.aborted) return;
     const before = pair.verdict.state;

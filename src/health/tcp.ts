@@ -1,24 +1,28 @@
 // type: tcp — the server accepts a connection within the timeout; nothing is sent.
 import { connect } from 'node:net';
-import { abortedDetail, type MonitorKind, type ProbeResult } from './monitor.ts';
+import type { MonitorKind, ProbeResult } from './monitor.ts';
 
 export const tcpMonitor: MonitorKind = {
   type: 'tcp',
   build(config) {
     return {
       label: 'tcp',
-      probe(origin, signal) {
+      probe(origin, stop) {
         const url = new URL(origin);
         const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
         return new Promise<ProbeResult>((resolve) => {
-          const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port, signal });
-          socket.once('connect', () => {
+          const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
+          const finish = (result: ProbeResult) => {
+            clearTimeout(timer);
+            stop.removeEventListener('abort', onStop);
             socket.destroy();
-            resolve({ ok: true, detail: 'connected' });
-          });
-          socket.once('error', (err: NodeJS.ErrnoException) => {
-            resolve({ ok: false, detail: signal.aborted ? abortedDetail(signal, config.timeout) : `cannot connect: ${err.code ?? err.message}` });
-          });
+            resolve(result);
+          };
+          const timer = setTimeout(() => finish({ ok: false, detail: `no connection within ${config.timeout}ms` }), config.timeout);
+          const onStop = () => finish({ ok: false, detail: 'stopped' });
+          stop.addEventListener('abort', onStop, { once: true });
+          socket.once('connect', () => finish({ ok: true, detail: 'connected' }));
+          socket.once('error', (err: NodeJS.ErrnoException) => finish({ ok: false, detail: `cannot connect: ${err.code ?? err.message}` }));
         });
       },
     };

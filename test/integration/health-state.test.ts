@@ -112,7 +112,7 @@ describe('health: passive ejection, backups, drain', () => {
   it('drain: sessions stay, new clients go elsewhere, health flips keep the drain, drain-complete when the sessions end', async () => {
     failing.clear();
     const monitor = { path: '/health', interval: '100ms', timeout: '80ms', rise: 1, fall: 1 };
-    const app = await startMooring(backends, { service: { health: monitor, persistence: cookies({ cookie: { idleTimeout: '1s' } }) } });
+    const app = await startMooring(backends, { service: { health: monitor, persistence: cookies({ cookie: { idleTimeout: '3s' } }) } });
     try {
       await waitFor(() => ['a', 'b', 'c'].every((s) => events(app, 'up', s).length === 1), 3000, 'first verdicts');
       const jar = await pinnedTo(app, 'a');
@@ -126,8 +126,8 @@ describe('health: passive ejection, backups, drain', () => {
       assert.equal(health.admin('a'), 'draining', 'the drain survived the health flip');
       for (let i = 0; i < 3; i++) assert.equal((await jarGet(app.url(), jar)).headers['mooring-decision'], 'honored; server=a');
       assert.equal(events(app, 'drain-complete', 'a').length, 0);
-      // The client goes quiet: its session idles out (1 s) and the drain completes.
-      await waitFor(() => events(app, 'drain-complete', 'a').length === 1, 4000, 'drain-complete');
+      // The client goes quiet: its session idles out (3 s) and the drain completes.
+      await waitFor(() => events(app, 'drain-complete', 'a').length === 1, 7000, 'drain-complete');
     } finally {
       failing.clear();
       await app.stop();
