@@ -12,6 +12,8 @@ import type { PersistRequest } from '../src/persistence/types.ts';
 import { measure, ROUNDS } from './measure.ts';
 import { requestPathCases } from './request-path.ts';
 import { RequestView } from '../src/proxy/request-view.ts';
+import { HealthTable } from '../src/health/table.ts';
+import { EventLog } from '../src/core/events.ts';
 
 function cookieCases() {
   const key = 'bench-key-0123456789abcdef0123456789';
@@ -56,6 +58,24 @@ function tableCases() {
   })];
 }
 
+/** Eligibility, weight and standing of a server, per request: flat in the number of servers. */
+function healthCases() {
+  return [2, 100, 1000].map((n) => {
+    const ids = Array.from({ length: n }, (_, i) => `s${i}`);
+    const members = ids.map((id) => ({ id, datacenter: 'dc', backup: false, admin: 'enabled' as const, assume: 'up' as const }));
+    const table = new HealthTable('bench', members, { slowStart: 30_000, passive: undefined, drainDeadline: 0, drainRate: 1 }, new EventLog(), 0);
+    table.setMonitored('s1', 'down', 'bench', 0);
+    table.setMonitored('s1', 'up', 'bench', 0); // one server ramping
+    let sink = 0;
+    const result = measure(`health: acceptsNew + weightFactor + acceptsExisting, ${n} servers`, 1_000_000, (i) => {
+      const id = ids[i % n]!;
+      if (table.acceptsNew(id) && table.acceptsExisting(id)) sink += table.weightFactor(id, 1000);
+    });
+    if (sink < 0) console.log(sink);
+    return result;
+  });
+}
+
 /** Each algorithm and size in its own process: a shared process would make every call site megamorphic. */
 function balancerCases() {
   const out = [];
@@ -68,7 +88,7 @@ function balancerCases() {
   return out;
 }
 
-const results = [...cookieCases(), ...requestPathCases(), ...tableCases(), ...balancerCases()];
+const results = [...cookieCases(), ...requestPathCases(), ...tableCases(), ...healthCases(), ...balancerCases()];
 const width = Math.max(...results.map((r) => r.name.length));
 console.log(`${'operation'.padEnd(width)}  ns/op (median of ${ROUNDS} rounds)`);
 for (const r of results) console.log(`${r.name.padEnd(width)}  ${r.ns.toFixed(0).padStart(8)}`);

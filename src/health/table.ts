@@ -64,6 +64,8 @@ export class HealthTable {
   private readonly entries = new Map<string, Entry>();
   /** Data center → primaries (non-backup servers) eligible for new sessions. */
   private readonly primariesUp = new Map<string, number>();
+  /** Servers ramping up now: while none is, picks skip the slow-start step entirely. */
+  private rampingCount = 0;
 
   constructor(
     readonly service: string,
@@ -113,6 +115,10 @@ export class HealthTable {
   /** Whether a primary of `datacenter` takes new sessions (sessions on backups then move back). */
   primaryAvailable(datacenter: string): boolean {
     return (this.primariesUp.get(datacenter) ?? 0) > 0;
+  }
+
+  get anyRamping(): boolean {
+    return this.rampingCount > 0;
   }
 
   /** Share of its weight a server gets now: below 1 while it ramps up after coming back. */
@@ -200,7 +206,7 @@ export class HealthTable {
       }
       if (passive && e.ejections > 0 && e.ejectedUntil === 0 && now - e.reinstatedAt >= passive.maxEjectFor) e.ejections = 0;
       if (e.rampFrom !== undefined && now - e.rampFrom >= this.settings.slowStart) {
-        e.rampFrom = undefined;
+        this.setRamp(e, undefined);
         this.emit('slow-start-done', e, 'ramping', 'full weight', `slow start of ${this.settings.slowStart / 1000}s over`, now);
       }
       if (e.admin === 'draining' && !e.drainDone && remaining(e.id) === 0) {
@@ -223,12 +229,17 @@ export class HealthTable {
     const was = e.eligible;
     e.existing = e.healthy && e.admin !== 'disabled';
     e.eligible = e.healthy && e.admin === 'enabled';
-    if (e.eligible && !was && e.everEligible && this.settings.slowStart > 0) e.rampFrom = now;
-    if (!e.eligible) e.rampFrom = undefined;
+    if (e.eligible && !was && e.everEligible && this.settings.slowStart > 0) this.setRamp(e, now);
+    if (!e.eligible) this.setRamp(e, undefined);
     e.everEligible ||= e.eligible;
     let up = 0;
     for (const x of this.entries.values()) if (x.datacenter === e.datacenter && !x.backup && x.eligible) up++;
     this.primariesUp.set(e.datacenter, up);
+  }
+
+  private setRamp(e: Entry, from: number | undefined): void {
+    this.rampingCount += (from === undefined ? 0 : 1) - (e.rampFrom === undefined ? 0 : 1);
+    e.rampFrom = from;
   }
 
   private emit(type: EventType, e: Entry, from: string, to: string, reason: string, now: number): void {

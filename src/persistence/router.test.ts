@@ -42,5 +42,5 @@ describe('sticky routing plan', () => {
     ['overloaded, reject', found('a'), service({ onOverload: 'reject' }, 'ok', true), 'overloaded - - - - MOORING_OVERLOADED'],
     ['down and overloaded: moved as down', found('a'), service({}, 'down', true), 'target-down - a down - -'],
   ];
-  for (const [name, identity, svc, want] of cases) it(name, () => assert.equal(summary(plan(identity, svc, 0)), want));
+  for (const [name, identity, svc, want] of cases) it(name, () => assert.equal(summary(plan(identity, svc)), want));
 });

@@ -22,7 +22,7 @@ export type Standing = 'ok' | 'down' | 'disabled' | 'drained' | 'failback';
 export interface PlanView {
   readonly policy: SessionPolicy;
   server(id: string): Server | undefined;
-  standing(server: Server, now: number): Standing;
+  standing(server: Server): Standing;
   overloaded(server: Server): boolean;
 }
 
@@ -54,14 +54,14 @@ function move(view: PlanView, decision: Decision, from: string, reason: Migratio
   return view.policy.strict ? { decision, refuse: 'MOORING_PINNED_SERVER_DOWN' } : { decision, movedFrom: from, reason };
 }
 
-export function plan(identity: Identity | undefined, view: PlanView, now: number): Plan {
+export function plan(identity: Identity | undefined, view: PlanView): Plan {
   if (!identity) return NONE;
   if (identity.status === 'none') return NEW;
   if (identity.status !== 'found') return { decision: identity.status };
   const id = identity.serverId!;
   const server = view.server(id);
   if (!server) return move(view, 'repinned', id, 'removed');
-  const standing = view.standing(server, now);
+  const standing = view.standing(server);
   if (standing !== 'ok') {
     const [decision, reason] = MOVES[standing];
     // A backup or a drained server still works: strict keeps the session there rather than refuse it.

@@ -61,8 +61,8 @@ export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, res
   const { head, clientIp, secure } = resolved;
   const source = service.balancer.keySource;
   const method = service.persistence;
+  if (!source && !method) return { routing: new Routing(service, undefined, undefined), persist: undefined };
   const now = service.env.clock.now();
-  if (!source && !method) return { routing: new Routing(service, undefined, undefined, now), persist: undefined };
   const view = new RequestView(req.rawHeaders, clientIp, head.cookie, req.url ?? '/', secure, now);
   const key = source ? readKey(source, view) : undefined;
   if (!method) return { routing: new Routing(service, undefined, key, now), persist: undefined };

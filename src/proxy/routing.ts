@@ -25,9 +25,14 @@ export class Routing implements PickContext {
     readonly service: ServiceSnapshot,
     readonly identity: Identity | undefined,
     readonly key: string | undefined,
-    /** The request's time (the service's clock), for every decision about it. */
-    readonly now: number,
+    /** The request's time, when persistence read it already; else read from the service's clock when first needed. */
+    private at?: number,
   ) {}
+
+  /** The request's time (the service's clock), the same for every decision about it. */
+  get now(): number {
+    return (this.at ??= this.service.env.clock.now());
+  }
 
   /** New sessions go only to servers that accept them; a retry never returns to a server tried. */
   eligible(server: Server): boolean {
@@ -40,14 +45,15 @@ export class Routing implements PickContext {
 
   /** The server for this attempt, or why there is none. */
   choose(): Choice {
-    this.current ??= this.adopt(plan(this.identity, this.service, this.now));
+    this.current ??= this.adopt(plan(this.identity, this.service));
     const p = this.current;
     if (p.refuse) return { refuse: p.refuse };
     if (p.pinned) {
       if (p.wait && this.service.overloaded(p.pinned)) return { wait: true };
       return { server: p.pinned };
     }
-    const server = pickWithRamp(this.service.balancer, this, this.service.env.random);
+    const { balancer, health, env } = this.service;
+    const server = health.anyRamping ? pickWithRamp(balancer, this, env.random) : balancer.pick(this);
     if (server) return { server };
     return this.noServer();
   }

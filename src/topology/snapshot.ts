@@ -44,12 +44,12 @@ export class ServiceSnapshot implements PlanView {
     this.balancer.loadChanged?.(server);
   }
 
-  standing(server: Server, now: number): Standing {
+  standing(server: Server): Standing {
     const { health } = this.runtime;
     const id = server.id;
     if (!health.acceptsExisting(id)) return health.admin(id) === 'disabled' && health.health(id) !== 'down' ? 'disabled' : 'down';
     if (health.isBackup(id) && health.primaryAvailable(server.datacenter)) return 'failback';
-    if (health.admin(id) === 'draining' && health.drainMove(id, now)) return 'drained';
+    if (health.admin(id) === 'draining' && health.drainMove(id, this.env.clock.now())) return 'drained';
     return 'ok';
   }
 
