@@ -6,7 +6,20 @@ import { balancerFactory, balancerNames } from '../balancer/registry.ts';
 import type { BalancerFactory } from '../balancer/types.ts';
 import { knownKeys, unknownKeyMessage } from './suggest.ts';
 import { persistenceSchema } from '../persistence/schema.ts';
-import { adminStates, monitorsRequiredSchema, monitorsSchema, passiveSchema } from '../health/schema.ts';
+import { adminStates, monitorListSchema, monitorSchema, monitorsRequiredSchema, passiveSchema, type MonitorConfig, type PassiveConfig } from '../health/schema.ts';
+import { variants } from './variants.ts';
+
+const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const oneMonitor = monitorSchema.transform((m) => [m]);
+const off = z.literal(false) as z.ZodType<false>;
+const MONITORS = 'expected a monitor such as { path: /health } or a list of them';
+
+/** `health:` on a service: one monitor or a list of them. */
+const monitorsSchema = variants<MonitorConfig[]>((v) => (Array.isArray(v) ? monitorListSchema : isObject(v) ? oneMonitor : undefined), MONITORS);
+/** `health:` on a server: its own monitors, or false for none. */
+const serverMonitorsSchema = variants<MonitorConfig[] | false>((v) => (v === false ? off : Array.isArray(v) ? monitorListSchema : isObject(v) ? oneMonitor : undefined), `${MONITORS}, or false`);
+/** `passive:` — ejection settings, or false to turn it off. */
+const passiveOrOff = variants<PassiveConfig | false>((v) => (v === false ? off : isObject(v) ? passiveSchema : undefined), 'expected false or ejection settings such as { consecutiveFailures: 5 }');
 
 const tlsSchema = z.strictObject({
   cert: z.string().min(1, 'expected the path of a PEM certificate file'),
@@ -38,7 +51,7 @@ const serverSchema = z.strictObject({
   /** Used only while no primary server of its data center takes new sessions. */
   backup: z.boolean().default(false),
   /** This server's own monitors instead of the service's; false: none. */
-  health: z.union([z.literal(false), monitorsSchema]).optional(),
+  health: serverMonitorsSchema.optional(),
 });
 
 function algorithmKeyMessage(factory: BalancerFactory<object>, key: string): string {
@@ -78,7 +91,7 @@ const serviceSchema = z.strictObject({
   persistence: persistenceSchema.prefault({}),
   health: monitorsSchema.optional(),
   monitorsRequired: monitorsRequiredSchema.default('most'),
-  passive: passiveSchema.prefault({}),
+  passive: passiveOrOff.prefault({}),
   slowStart: duration({ allowZero: true }).default(0),
   drainDeadline: duration({ allowZero: true }).default(0),
   drainRate: z.number().int().min(1).max(100_000).default(100),

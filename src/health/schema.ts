@@ -70,17 +70,14 @@ export const monitorSchema = z
 
 export type MonitorConfig = z.output<typeof monitorSchema>;
 
-/** One monitor or a list of them; false (per server) turns monitoring off. */
-export const monitorsSchema = z.union([monitorSchema.transform((m) => [m]), z.array(monitorSchema).min(1, 'expected at least one monitor')]);
+export const monitorListSchema = z.array(monitorSchema).min(1, 'expected at least one monitor');
 
 export const monitorsRequiredSchema = z.union(
   [z.enum(['one', 'most', 'all']), z.number().int().min(1, 'expected at least 1')],
   { error: 'expected one, most, all or a number of monitors' },
 );
 
-export const passiveSchema = z.union([
-  z.literal(false),
-  z
+export const passiveSchema = z
     .strictObject({
       consecutiveFailures: z.number().int().min(1).max(1000).default(5),
       failOn: z.array(z.enum(failureOutcomes, { error: `expected one of ${failureOutcomes.join(', ')}` })).min(1).default(['connect', 'timeout']),
@@ -88,7 +85,8 @@ export const passiveSchema = z.union([
       maxEjectFor: duration().default(300_000),
       maxEjectedPercent: z.number().int().min(0).max(100, 'expected a percentage from 0 to 100').default(50),
     })
-    .refine((p) => p.maxEjectFor >= p.ejectFor, { path: ['maxEjectFor'], message: 'must be at least ejectFor' }),
-]);
+    .refine((p) => p.maxEjectFor >= p.ejectFor, { path: ['maxEjectFor'], message: 'must be at least ejectFor' });
+
+export type PassiveConfig = z.output<typeof passiveSchema>;
 
 export const adminStates = ['enabled', 'draining', 'disabled'] as const;
