@@ -73,6 +73,39 @@ describe('health: active monitors', () => {
     }
   });
 
+  it('probes send the configured method, Host and headers, never follow a redirect, and honour health: false', async () => {
+    const probes: IncomingMessage[] = [];
+    const redirecting = await startBackend('r', (req, res) => {
+      if (req.url === '/health') {
+        probes.push(req);
+        res.writeHead(302, { location: '/elsewhere' });
+        return res.end();
+      }
+      if (req.url === '/elsewhere') probes.push(req);
+      res.end('r');
+    });
+    const monitor = { path: '/health', method: 'HEAD', host: 'app.example.com', headers: { 'X-Probe': 'mooring' }, expect: { status: [200] }, interval: '100ms', timeout: '80ms', rise: 1, fall: 1 };
+    const servers = [
+      { id: 'r', url: redirecting.url },
+      { id: 'a', url: backends[0]!.url, health: false },
+    ];
+    failing.add('a'); // a's /health fails, but a is not checked
+    const app = await startMooring([], { service: { servers, health: monitor } });
+    try {
+      await waitFor(() => events(app, 'down', 'r').length === 1, 3000, 'r down: a 302 is not 200');
+      assert.match(events(app, 'down', 'r')[0]!.reason, /http HEAD \/health: status 302/);
+      const probe = probes[0]!;
+      assert.deepEqual([probe.method, probe.headers.host, probe.headers['x-probe']], ['HEAD', 'app.example.com', 'mooring']);
+      assert.ok(probes.every((p) => p.url === '/health'), 'the redirect was not followed');
+      assert.equal(app.services.get('app')!.current.health.health('a'), 'unknown');
+      assert.equal((await get(app.url())).body, 'a');
+    } finally {
+      failing.clear();
+      await app.stop();
+      await redirecting.close();
+    }
+  });
+
   it('several monitors decide by monitorsRequired: one, most, all', async () => {
     // a fails one of three checks, b fails two of them, c none.
     failing.clear();
