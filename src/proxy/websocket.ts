@@ -85,14 +85,9 @@ function attempt(u: Upgrade): void {
     refuse(u.client, u.routing.failure());
   });
   upstream.on('response', (res) => {
-    // The server declined the upgrade: relay its answer and close.
-    const response = dropPairs(res.rawHeaders, RESPONSE_HOP);
     service.health.report(server.id, (res.statusCode ?? 502) >= 500 ? '5xx' : 'success', service.env.clock.now());
-    commit(u, server, response);
-    response.push('connection', 'close');
-    u.client.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? '', response));
-    res.pipe(u.client);
-    res.on('end', release);
+    relayDeclined(u, server, res);
+    res.once('close', release);
   });
   upstream.on('upgrade', (res, socket: Socket, serverHead: Buffer) => {
     const response = [...res.rawHeaders];
@@ -101,10 +96,37 @@ function attempt(u: Upgrade): void {
     u.client.write(rawHead(101, res.statusMessage || 'Switching Protocols', response));
     tunnel(u, socket, serverHead, release);
   });
-  u.client.once('close', () => {
-    if (!reached) upstream.destroy();
-  });
+  // A client that leaves ends the upstream call too (a tunnel's own sockets are closed in tunnel()).
+  u.client.once('close', () => upstream.destroy());
   upstream.end();
+}
+
+/**
+ * The server declined the upgrade: relay its answer with its framing (a chunked body stays chunked,
+ * so a cut-short answer cannot pass for whole), then close the client, which was promised
+ * `Connection: close`. An answer cut short closes the client at once.
+ */
+function relayDeclined(u: Upgrade, server: Server, res: IncomingMessage): void {
+  const response = dropPairs(res.rawHeaders, RESPONSE_HOP);
+  const chunked = /\bchunked\b/i.test(String(res.headers['transfer-encoding'] ?? ''));
+  commit(u, server, response);
+  if (chunked) response.push('transfer-encoding', 'chunked');
+  response.push('connection', 'close');
+  const { client } = u;
+  // The client hung up before the whole answer: stop relaying (its close ends the upstream call).
+  client.once('end', () => client.destroy());
+  client.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? '', response));
+  res.on('data', (chunk: Buffer) => {
+    const room = chunked ? client.write(`${chunk.length.toString(16)}\r\n`) && client.write(chunk) && client.write('\r\n') : client.write(chunk);
+    if (!room) {
+      res.pause();
+      client.once('drain', () => res.resume());
+    }
+  });
+  res.once('end', () => client.end(chunked ? '0\r\n\r\n' : undefined));
+  res.once('close', () => {
+    if (!res.complete) client.destroy();
+  });
 }
 
 function commit(u: Upgrade, server: Server, response: string[]): void {
