@@ -143,6 +143,10 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       routing.service.persistence!.commit({ req: this.persist, identity: routing.identity, server, response });
     }
     if (routing.service.policy.debugHeader) response.push('mooring-decision', `${routing.decision}; server=${server.id}`);
+    // The server answered before the whole upload arrived (a 401 to an upload, say): undici drops
+    // the rest of the request stream, which would leave the client's next request on this
+    // connection unread until timeouts.idle. Close the connection after this answer instead.
+    if (this.hasBody && !this.req.complete) response.push('connection', 'close');
     try {
       this.res.writeHead(statusCode, response);
     } catch (err) {
