@@ -138,6 +138,10 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     service.health.report(server.id, statusCode >= 500 ? '5xx' : 'success', service.env.clock.now());
     this.resumeUpstream = resume;
     const response = responseHeaders(rawHeaders);
+    if (response === undefined) {
+      this.abortUpstream?.(Object.assign(new Error('transfer coding other than chunked'), { code: 'MOORING_TRANSFER_CODING' }));
+      return false;
+    }
     const { routing } = this;
     if (this.persist && routing.identity) {
       routing.service.persistence!.commit({ req: this.persist, identity: routing.identity, server, response });
@@ -155,6 +159,12 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       return false;
     }
     this.responding = true;
+    if (statusCode === 204 || statusCode === 304 || this.req.method === 'HEAD') {
+      // No body may follow, whatever Content-Length says (RFC 9110 allows it on a 304 and a HEAD):
+      // the client's answer is whole now. undici may still call its Content-Length a mismatch.
+      this.res.end();
+      this.finish();
+    }
     return true;
   }
 

@@ -16,8 +16,12 @@ import { Routing } from './routing.ts';
 import { RequestView } from './request-view.ts';
 
 /** Why a request is refused before it goes anywhere, or undefined when it may proceed. */
-export function refusal(ctx: ListenerContext, url: string, head: RequestHead): ErrorCode | undefined {
+export function refusal(ctx: ListenerContext, req: IncomingMessage, head: RequestHead): ErrorCode | undefined {
+  // HTTP/0.9 has no headers to route by; HTTP/2 and later are not spoken on an HTTP/1 connection.
+  if (req.httpVersionMajor !== 1) return req.httpVersionMajor === 0 ? 'MOORING_BAD_REQUEST' : 'MOORING_HTTP_VERSION';
+  const url = req.url ?? '/';
   if (Buffer.byteLength(url) > ctx.limits.maxUrlBytes) return 'MOORING_URL_TOO_LONG';
+  if (head.otherCoding) return 'MOORING_TRANSFER_CODING';
   // Only origin-form targets ("/path?query"): absolute-form and "*" have no meaning behind a reverse proxy.
   if (url.charCodeAt(0) !== 47 /* "/" */) return 'MOORING_BAD_REQUEST';
   if (head.hostCount > 1) return 'MOORING_BAD_REQUEST';
@@ -33,21 +37,28 @@ export interface ResolvedRequest {
 }
 
 const kPeer = Symbol('mooring.peer');
-type PeerSocket = Socket & { [kPeer]?: { ip: string; trusted: boolean } };
+interface Peer {
+  readonly ip: string;
+  readonly trusted: boolean;
+  readonly localHost: string;
+}
+type PeerSocket = Socket & { [kPeer]?: Peer };
 
-/** The socket's peer and whether it is a trusted proxy: worked out once per connection. */
-function peerOf(ctx: ListenerContext, socket: PeerSocket): { ip: string; trusted: boolean } {
+/** The socket's peer, whether it is a trusted proxy, and the address it reached: worked out once per connection. */
+function peerOf(ctx: ListenerContext, socket: PeerSocket): Peer {
   let peer = socket[kPeer];
   if (!peer) {
     const ip = normalizeIp(socket.remoteAddress ?? '');
-    peer = socket[kPeer] = { ip, trusted: ctx.trustsProxies && isTrusted(ctx.trusted, ip) };
+    const local = socket.localAddress ?? '127.0.0.1';
+    const localHost = `${local.includes(':') ? `[${local}]` : local}:${socket.localPort ?? 0}`;
+    peer = socket[kPeer] = { ip, trusted: ctx.trustsProxies && isTrusted(ctx.trusted, ip), localHost };
   }
   return peer;
 }
 
 export function resolveRequest(ctx: ListenerContext, req: IncomingMessage, keepUpgrade: boolean): ResolvedRequest {
-  const { ip: peerIp, trusted: peerTrusted } = peerOf(ctx, req.socket);
-  const head = requestHead(req.rawHeaders, { peerIp, peerTrusted, proto: ctx.proto }, keepUpgrade);
+  const { ip: peerIp, trusted: peerTrusted, localHost } = peerOf(ctx, req.socket);
+  const head = requestHead(req.rawHeaders, { peerIp, peerTrusted, proto: ctx.proto, localHost }, keepUpgrade);
   const clientIp = peerTrusted ? clientAddress(peerIp, head.forwardedFor, ctx.trusted) : peerIp;
   const secure = ctx.proto === 'https' || (peerTrusted && head.forwardedProto?.trim().toLowerCase() === 'https');
   return { head, clientIp, secure };
@@ -77,7 +88,7 @@ export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, res
 
 export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
   const resolved = resolveRequest(ctx, req, false);
-  const refused = refusal(ctx, req.url ?? '/', resolved.head);
+  const refused = refusal(ctx, req, resolved.head);
   if (refused) return sendError(res, refused, undefined, true);
   const { head } = resolved;
   const { routing, persist } = routeRequest(ctx.service.current, req, resolved);

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { requestHead, responseHeaders } from './headers.ts';
 
-const untrusted = { peerIp: '203.0.113.9', peerTrusted: false, proto: 'http' as const };
-const trustedPeer = { peerIp: '10.0.0.2', peerTrusted: true, proto: 'https' as const };
+const untrusted = { peerIp: '203.0.113.9', peerTrusted: false, proto: 'http' as const, localHost: '127.0.0.1:8080' };
+const trustedPeer = { peerIp: '10.0.0.2', peerTrusted: true, proto: 'https' as const, localHost: '127.0.0.1:8443' };
 
 function pairs(flat: readonly string[]): string[] {
   const out: string[] = [];
@@ -77,6 +77,13 @@ describe('responseHeaders', () => {
   it('drops hop-by-hop response headers and keeps repeated Set-Cookie', () => {
     const raw = ['Content-Type', 'text/plain', 'Connection', 'keep-alive, X-Internal', 'Keep-Alive', 'timeout=5', 'X-Internal', '1',
       'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'].map((s) => Buffer.from(s, 'latin1'));
-    assert.deepEqual(pairs(responseHeaders(raw)), ['Content-Type: text/plain', 'Set-Cookie: a=1', 'Set-Cookie: b=2']);
+    assert.deepEqual(pairs(responseHeaders(raw)!), ['Content-Type: text/plain', 'Set-Cookie: a=1', 'Set-Cookie: b=2']);
+  });
+
+  it('refuses a transfer coding other than chunked', () => {
+    for (const te of ['gzip, chunked', 'chunked, gzip', 'identity']) {
+      assert.equal(responseHeaders(['Transfer-Encoding', te].map((s) => Buffer.from(s))), undefined, te);
+    }
+    assert.ok(responseHeaders(['Transfer-Encoding', ' Chunked '].map((s) => Buffer.from(s))));
   });
 });

@@ -24,6 +24,8 @@ export interface ForwardContext {
   readonly peerIp: string;
   readonly peerTrusted: boolean;
   readonly proto: 'http' | 'https';
+  /** The address the client reached Mooring at (host:port), the Host for a request without one (HTTP/1.0). */
+  readonly localHost: string;
 }
 
 export interface RequestHead {
@@ -33,6 +35,8 @@ export interface RequestHead {
   /** -1 when absent. */
   readonly contentLength: number;
   readonly chunked: boolean;
+  /** A Transfer-Encoding with a coding other than chunked (gzip, …), which Mooring does not relay. */
+  readonly otherCoding: boolean;
   /** X-Forwarded-For as received (several fields joined), for client-address resolution. */
   readonly forwardedFor: string | undefined;
   /** X-Forwarded-Proto as received (believed only from trusted peers). */
@@ -54,6 +58,11 @@ function nominated(connection: string | undefined): Set<string> | undefined {
   return names;
 }
 
+/** Whether a Transfer-Encoding value names no coding but chunked. */
+function onlyChunked(value: string): boolean {
+  return value.split(',').every((coding) => coding.trim().toLowerCase() === 'chunked');
+}
+
 function joined(previous: string | undefined, value: string): string {
   return previous === undefined ? value : `${previous}, ${value}`;
 }
@@ -68,6 +77,7 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
   let hostCount = 0;
   let contentLength = -1;
   let chunked = false;
+  let otherCoding = false;
   let connection: string | undefined;
   let forwardedFor: string | undefined;
   let forwardedProto: string | undefined;
@@ -91,7 +101,10 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
       cookie = cookie === undefined ? value : `${cookie}; ${value}`;
     } else if (HOP_BY_HOP.has(lower)) {
       if (lower === 'connection') connection = joined(connection, value);
-      else if (lower === 'transfer-encoding') chunked = true;
+      else if (lower === 'transfer-encoding') {
+        chunked = true;
+        otherCoding ||= !onlyChunked(value);
+      }
       else if (lower === 'upgrade') upgrade = value;
     } else if (lower === 'x-forwarded-for') forwardedFor = joined(forwardedFor, value);
     else if (lower === 'x-forwarded-proto') forwardedProto ??= value;
@@ -99,6 +112,9 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
     else if (lower === 'via') via = joined(via, value);
     else if (lower !== MIGRATED) out.push(name, value); // only Mooring may say a client was moved
   }
+  // HTTP/1.0 allows no Host; undici would then send the server's own address. Send the address the
+  // client reached instead: what it would have named.
+  if (host === undefined) out.push('host', fwd.localHost);
   const drop = nominated(connection);
   const headers = drop ? dropPairs(out, drop) : out;
   // Only a trusted proxy's X-Forwarded-* are kept; anyone else's could be forged.
@@ -113,11 +129,15 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
     cookieAt = headers.length;
     headers.push('cookie', cookie);
   }
-  return { headers, hostCount, contentLength, chunked, forwardedFor, forwardedProto, cookie, cookieAt };
+  return { headers, hostCount, contentLength, chunked, otherCoding, forwardedFor, forwardedProto, cookie, cookieAt };
 }
 
-/** Upstream response headers (undici's raw Buffers) → a flat string array for writeHead, hop-by-hop dropped. */
-export function responseHeaders(raw: readonly Buffer[]): string[] {
+/**
+ * Upstream response headers (undici's raw Buffers) → a flat string array for writeHead, hop-by-hop
+ * dropped; undefined when the answer uses a transfer coding other than chunked (undici removes
+ * only the chunking, so the body would reach the client still encoded, passed off as plain).
+ */
+export function responseHeaders(raw: readonly Buffer[]): string[] | undefined {
   const out: string[] = [];
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
@@ -125,6 +145,7 @@ export function responseHeaders(raw: readonly Buffer[]): string[] {
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
       if (lower === 'connection') connection = joined(connection, raw[i + 1]!.toString('latin1'));
+      else if (lower === 'transfer-encoding' && !onlyChunked(raw[i + 1]!.toString('latin1'))) return undefined;
       continue;
     }
     out.push(name, raw[i + 1]!.toString('latin1'));

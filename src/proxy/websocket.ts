@@ -41,7 +41,7 @@ interface Upgrade {
 
 export function handleUpgrade(ctx: ListenerContext, req: IncomingMessage, client: Duplex, clientHead: Buffer): void {
   const resolved = resolveRequest(ctx, req, true);
-  const refused = refusal(ctx, req.url ?? '/', resolved.head);
+  const refused = refusal(ctx, req, resolved.head);
   if (refused) return refuse(client, refused);
   client.on('error', () => client.destroy());
   const { routing, persist } = routeRequest(ctx.service.current, req, resolved);
