@@ -183,7 +183,10 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   /** undici 7 passes the chunk itself here (its typings say a size). */
   onBodySent(chunk: Buffer | string | number): void {
     this.bodyBytes += typeof chunk === 'number' ? chunk : chunk.length;
-    if (this.bodyBytes > this.ctx.limits.maxBodyBytes && !this.cancelled) this.cancel(new Cancelled('body-too-large'));
+    if (this.bodyBytes > this.ctx.limits.maxBodyBytes && !this.cancelled) return this.cancel(new Cancelled('body-too-large'));
+    // The server's time to answer counts from the last byte sent: an upload still flowing is never
+    // cut by the deadline (a stalled one is, by timeouts.idle on the client connection).
+    if (this.hasDeadline) this.ctx.deadlines.add(this, performance.now());
   }
 
   onError(err: Error): void {
