@@ -1,7 +1,7 @@
 // Config files (YAML or JSON) → a validated, frozen Config; every problem reported as FILE:LINE: path: expected.
-import { readFileSync, accessSync, constants } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
+import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { substituteEnv, type EnvProblem } from './env.ts';
@@ -33,16 +33,40 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${String(seg)}` : String(seg)), '');
 }
 
+/** Config files larger than this are refused: a real one is a few kilobytes. */
+export const MAX_CONFIG_BYTES = 10 * 1024 * 1024;
+/** Alias expansions allowed in one file: plenty for shared blocks, far too few for a "billion laughs". */
+export const MAX_ALIASES = 1000;
+
 /** Reads and validates a config file; throws ConfigError listing every problem found. */
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  let text: string;
+  return parseConfigText(readConfigText(file), file, env);
+}
+
+/** The file's text: a regular file of at most MAX_CONFIG_BYTES, read through one descriptor so it cannot grow between check and read. */
+function readConfigText(file: string): string {
+  const refuse = (message: string): never => {
+    throw new ConfigError([{ file, line: 0, path: '', message }]);
+  };
+  let fd: number | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) refuse('is a directory; expected a YAML or JSON file, e.g. --config mooring.yaml');
+    if (!stat.isFile()) refuse('is not a regular file (a device, pipe or socket); expected a YAML or JSON file');
+    if (stat.size > MAX_CONFIG_BYTES) refuse(`is ${(stat.size / 1048576).toFixed(1)} MiB; a config file may be at most ${MAX_CONFIG_BYTES / 1048576} MiB`);
+    const buffer = Buffer.alloc(Math.min(stat.size, MAX_CONFIG_BYTES) + 1);
+    const read = readSync(fd, buffer, 0, buffer.length, 0);
+    if (read > MAX_CONFIG_BYTES) refuse(`is larger than ${MAX_CONFIG_BYTES / 1048576} MiB, the most a config file may be`);
+    return buffer.subarray(0, read).toString('utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new ConfigError([{ file, line: 0, path: '', message: `cannot read the config file: ${reason}` }]);
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    return refuse(`cannot read the config file: ${reason}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return parseConfigText(text, file, env);
 }
 
 /** Validates config text (YAML, of which JSON is a subset); file names it in messages and anchors relative paths. */
@@ -54,7 +78,13 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
       doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, path: '', message: `not valid YAML or JSON: ${e.message.split('\n')[0]}` })),
     );
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch {
+    // yaml throws once alias expansions pass the limit (a "billion laughs" file).
+    throw new ConfigError([{ file, line: firstAliasLine(doc, lines), path: '', message: `too many alias expansions (YAML *references, more than ${MAX_ALIASES}); write the values out or nest fewer anchors` }]);
+  }
   if (raw === null || raw === undefined) {
     throw new ConfigError([{ file, line: 1, path: '', message: 'the file is empty; expected listeners and services' }]);
   }
@@ -144,6 +174,17 @@ function lineAt(doc: Document, lines: LineCounter, path: readonly PropertyKey[])
       offset = (node as Node).range?.[0] ?? offset;
     } else break;
   }
+  return lines.linePos(offset).line;
+}
+
+function firstAliasLine(doc: Document, lines: LineCounter): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
   return lines.linePos(offset).line;
 }
 
