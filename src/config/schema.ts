@@ -117,6 +117,8 @@ const limitsSchema = z.strictObject({
   maxHeaderBytes: z.number().int().min(1024).max(1_048_576).default(16_384),
   maxUrlBytes: z.number().int().min(64).max(1_048_576).default(8_192),
   maxBodyBytes: z.number().int().min(0).default(10_485_760),
+  /** Request body bytes read before an upstream connection is taken (0: stream at once). */
+  bufferBodyBytes: z.number().int().min(0).max(16_777_216, 'expected at most 16777216 (16 MiB)').default(65_536),
 });
 
 const logSchema = z.strictObject({

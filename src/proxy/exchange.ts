@@ -14,6 +14,7 @@ import { sendError } from './respond.ts';
 import type { DeadlineEntry } from './deadlines.ts';
 import type { Routing } from './routing.ts';
 import type { Waiter } from '../core/wait-queue.ts';
+import type { Body } from './body-buffer.ts';
 
 const kExchange = Symbol('mooring.exchange');
 type Tagged<T> = T & { [kExchange]?: Exchange };
@@ -42,6 +43,9 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   hasDeadline = false;
   private sentAt = 0;
   private bodyBytes = 0;
+  private body: Body | null = null;
+  /** Set while the client does not take the answer as fast as it comes (backpressure). */
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ListenerContext,
@@ -57,8 +61,15 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     res.on('close', onResponseClose); // a response closes once; `on` spares once()'s wrapper
   }
 
+  /** Starts the exchange once the request body (whole, or its first part and then a stream) is in hand. */
+  begin(body: Body | null): void {
+    if (this.finished) return; // the client left while its body was being read
+    this.body = body;
+    this.start();
+  }
+
   /** Chooses a server and sends the request, or waits for room, or answers why not. */
-  start(): void {
+  private start(): void {
     const choice = this.routing.choose();
     if ('server' in choice) return this.dispatch(choice.server);
     if ('refuse' in choice) return this.answer(choice.refuse);
@@ -77,7 +88,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     // Overall deadline: covers waiting in the pool's queue, which undici's own timers do not.
     this.ctx.deadlines.add(this, this.sentAt);
     routing.service.runtime.pools.get(server).dispatch(
-      { path: this.req.url!, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.hasBody ? this.req : null },
+      { path: this.req.url!, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.body },
       this,
     );
   }
@@ -171,6 +182,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   onData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
     this.res.once('drain', onResponseDrain);
+    // A client that stops reading is closed after timeouts.idle, freeing its upstream connection.
+    this.stallTimer ??= setTimeout(onClientStalled, this.ctx.timeouts.idle, this);
     return false;
   }
 
@@ -234,6 +247,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.stallTimer);
     this.ctx.deadlines.remove(this);
     this.stopWaiting();
     this.ctx.activity.requests--;
@@ -270,7 +284,14 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   }
 
   resumeAfterDrain(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
     this.resumeUpstream?.();
+  }
+
+  clientStalled(): void {
+    this.stallTimer = undefined;
+    this.res.destroy(); // its 'close' cancels the upstream call
   }
 
   clientClosed(): void {
@@ -288,6 +309,9 @@ function onResponseClose(this: Tagged<ServerResponse>): void {
 }
 function onResponseDrain(this: Tagged<ServerResponse>): void {
   this[kExchange]?.resumeAfterDrain();
+}
+function onClientStalled(exchange: Exchange): void {
+  exchange.clientStalled();
 }
 function onQueueTimeout(exchange: Exchange): void {
   exchange.queueTimedOut();

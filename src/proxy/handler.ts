@@ -12,6 +12,7 @@ import { clientAddress, isTrusted, normalizeIp } from './client-address.ts';
 import { requestHead, type RequestHead } from './headers.ts';
 import { sendError } from './respond.ts';
 import { Exchange } from './exchange.ts';
+import { bufferBody } from './body-buffer.ts';
 import { Routing } from './routing.ts';
 import { RequestView } from './request-view.ts';
 
@@ -92,5 +93,10 @@ export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: S
   if (refused) return sendError(res, refused, undefined, true);
   const { head } = resolved;
   const { routing, persist } = routeRequest(ctx.service.current, req, resolved);
-  new Exchange(ctx, req, res, head.headers, head.contentLength > 0 || head.chunked, routing, persist).start();
+  const hasBody = head.contentLength > 0 || head.chunked;
+  const exchange = new Exchange(ctx, req, res, head.headers, hasBody, routing, persist);
+  if (!hasBody) return exchange.begin(null);
+  const limit = ctx.limits.bufferBodyBytes;
+  if (limit === 0) return exchange.begin(req);
+  bufferBody(req, limit, (body) => exchange.begin(body));
 }

@@ -45,7 +45,7 @@ describe('client aborts', () => {
   it('mid-upload: the upstream socket is closed', async () => {
     const client = connect(portOf(app), '127.0.0.1');
     client.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${1024 * 1024}\r\n\r\n`);
-    client.write(Buffer.alloc(64 * 1024, 2));
+    client.write(Buffer.alloc(128 * 1024, 2)); // beyond limits.bufferBodyBytes (64 KiB): the upload streams
     await waitFor(() => backend.seen.some((r) => r.url === '/upload') && backend.sockets.size === 1, 5000, 'the upload to reach the server');
     client.destroy();
     await waitFor(() => backend.sockets.size === 0, 5000, 'the upstream socket to close');

@@ -111,9 +111,16 @@ describe('idle client connections', () => {
     }
   });
 
-  it('closes a client that stalls in the middle of its request body', async () => {
-    const head = 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n';
+  it('closes a client that stalls in the middle of a small request body, which never reached the server', async () => {
+    const head = 'POST /stalled-small HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n';
     const { ms } = await untilClosed(portOf(app), `${head}${'u'.repeat(10)}`);
+    assert.ok(ms >= IDLE_MS - 50 && ms < IDLE_MS + 2000, `closed after ${ms} ms (idle ${IDLE_MS} ms)`);
+    assert.ok(!backend.seen.some((r) => r.url === '/stalled-small'), 'a body still being read holds no upstream connection');
+  });
+
+  it('closes a client that stalls in the middle of a large (streamed) body, and the server sees it end', async () => {
+    const head = `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${200 * 1024}\r\n\r\n`;
+    const { ms } = await untilClosed(portOf(app), `${head}${'u'.repeat(100 * 1024)}`);
     assert.ok(ms >= IDLE_MS - 50 && ms < IDLE_MS + 2000, `closed after ${ms} ms (idle ${IDLE_MS} ms)`);
     await waitFor(() => endings.some((e) => e.path === '/upload'), 5000, 'the backend to see the request end');
     assert.deepEqual(endings.find((e) => e.path === '/upload'), { path: '/upload', ending: 'aborted' });

@@ -1,0 +1,96 @@
+// Defect: slow clients could take a server's whole upstream pool. Clients that trickle a small
+// body hold no upstream connection until it is in (the body is buffered first), and clients that
+// stop reading an answer are closed at timeouts.idle, releasing theirs.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { get, portOf, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
+import type { App } from '../../src/app.ts';
+
+const POOL = 8;
+const IDLE_MS = 1000;
+
+/** 8 MB as fast as the reader takes it. */
+async function big(res: ServerResponse): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(128 * 65536) });
+  const chunk = Buffer.alloc(65536, 'z');
+  for (let i = 0; i < 128 && !res.destroyed; i++) {
+    if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+  }
+  res.end();
+}
+
+describe('faults: slow clients and the upstream pool', () => {
+  let backend: Backend;
+  let app: App;
+  const clients: Socket[] = [];
+  before(async () => {
+    backend = await startBackend('b', (req, res) => {
+      if (req.url === '/big') return void big(res);
+      let bytes = 0;
+      req.on('data', (c: Buffer) => (bytes += c.length));
+      req.on('end', () => res.end(`got ${bytes}`));
+    });
+    app = await startMooring([backend], {
+      service: { pool: { connections: POOL } },
+      top: { timeouts: { idle: `${IDLE_MS}ms`, queue: '10s', response: '10s' } },
+    });
+  });
+  after(async () => {
+    for (const c of clients) c.destroy();
+    await app.stop();
+    await backend.close();
+  });
+
+  const inflight = () => app.services.get('app')!.current.servers[0]!.load.inflight;
+
+  it('clients trickling small bodies hold no upstream connection: a new GET is answered at once', async () => {
+    for (let i = 0; i < POOL * 2; i++) {
+      const c = connect(portOf(app), '127.0.0.1');
+      c.on('error', () => {});
+      c.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nx');
+      clients.push(c);
+    }
+    const trickle = setInterval(() => clients.forEach((c) => c.write('x')), 200);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(inflight(), 0, 'no upstream call while bodies arrive');
+      const started = Date.now();
+      assert.equal((await get(`${app.url()}/fast`)).status, 200);
+      assert.ok(Date.now() - started < 500, `a new GET waited ${Date.now() - started} ms`);
+    } finally {
+      clearInterval(trickle);
+      for (const c of clients.splice(0)) c.destroy();
+    }
+  });
+
+  it('a trickled body that completes is forwarded whole', async () => {
+    const c = connect(portOf(app), '127.0.0.1');
+    let answer = '';
+    c.on('data', (d: Buffer) => (answer += d.toString()));
+    c.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n');
+    for (const ch of 'hello') {
+      await new Promise((r) => setTimeout(r, 50));
+      c.write(ch);
+    }
+    await waitFor(() => answer.endsWith('got 5'), 3000, 'the answer');
+    c.destroy();
+  });
+
+  it('clients that never read an 8 MB answer are closed at timeouts.idle and free the pool', async () => {
+    for (let i = 0; i < POOL; i++) {
+      const c = connect(portOf(app), '127.0.0.1');
+      c.pause();
+      c.on('error', () => {});
+      c.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+      clients.push(c);
+    }
+    await waitFor(() => inflight() === POOL, 3000, 'the pool full of non-readers');
+    const started = Date.now();
+    await waitFor(() => inflight() === 0, 5000, 'non-readers released');
+    const took = Date.now() - started;
+    assert.ok(took < IDLE_MS * 1.6, `released ${took} ms after the pool filled (idle ${IDLE_MS} ms)`);
+    assert.equal((await get(`${app.url()}/fast`)).status, 200);
+  });
+});
