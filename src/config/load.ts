@@ -1,7 +1,7 @@
 // Config files (YAML or JSON) → a validated, frozen Config; every problem reported as FILE:LINE: path: expected.
 import { accessSync, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from 'yaml';
+import { parseDocument, LineCounter, isAlias, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { substituteEnv, type EnvProblem } from './env.ts';
@@ -77,6 +77,10 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     throw new ConfigError(
       doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, path: '', message: `not valid YAML or JSON: ${e.message.split('\n')[0]}` })),
     );
+  }
+  const complexKey = firstComplexKey(doc);
+  if (complexKey !== undefined) {
+    throw new ConfigError([{ file, line: lines.linePos(complexKey).line, path: '', message: 'a key must be a plain word, not a list or a map (YAML "? [a, b]: value")' }]);
   }
   let raw: unknown;
   try {
@@ -175,6 +179,19 @@ function lineAt(doc: Document, lines: LineCounter, path: readonly PropertyKey[])
     } else break;
   }
   return lines.linePos(offset).line;
+}
+
+/** The offset of the first mapping key that is itself a list or a map, if any. */
+function firstComplexKey(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      if (pair.key === null || isScalar(pair.key) || isAlias(pair.key)) return undefined;
+      offset = (pair.key as Node).range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function firstAliasLine(doc: Document, lines: LineCounter): number {

@@ -112,6 +112,9 @@ export class CookieCodec {
     const tokenLength = body[HEADER]!;
     const signed = HEADER + 1 + tokenLength;
     if (tokenLength < SIV || body.length !== signed + TAG) return undefined;
+    // Node's base64url decoder skips characters outside the alphabet: only the one canonical
+    // spelling of a cookie is genuine (else every variant would take a cache slot).
+    if (body.toString('base64url') !== value) return undefined;
     const tag = body.subarray(signed);
     for (let keyIndex = 0; keyIndex < this.keys.length; keyIndex++) {
       const key = this.keys[keyIndex]!;

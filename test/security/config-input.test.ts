@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToEnd } from '../cli-process.ts';
+import { ConfigError, parseConfigText } from '../../src/config/load.ts';
 
 const BASE = 'listeners:\n  - { name: web, address: "127.0.0.1:8080", service: shop }\n';
 
@@ -52,6 +53,11 @@ describe('security: config input', () => {
     const { code, stderr } = await validate(file);
     assert.equal(code, 1);
     assert.match(stderr, /huge\.yaml: is 11\.0 MiB; a config file may be at most 10 MiB/);
+  });
+
+  it('a key that is a list or a map is a config error at its line, not a warning', () => {
+    const text = `${BASE}? [a, b]\n: 1\n`;
+    assert.throws(() => parseConfigText(text, 'k.yaml', {}), (err: Error) => err instanceof ConfigError && err.message === 'k.yaml:3: a key must be a plain word, not a list or a map (YAML "? [a, b]: value")');
   });
 
   it('/dev/zero and a directory are refused as not config files', async () => {
