@@ -1,6 +1,8 @@
-// The `mooring` command: start, validate, demo, --version, --help.
+// The `mooring` command: start, validate, demo, keygen, --version, --help (each command's too).
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { App } from './app.ts';
 import { ConfigError, loadConfigFile } from './config/load.ts';
 import { createLogger } from './log.ts';
@@ -8,21 +10,54 @@ import { demoBanner, startDemo } from './demo.ts';
 import cluster from 'node:cluster';
 import { runPrimary, type ReadyMessage } from './cluster.ts';
 
+/** Where the documentation is in this installation (the package's docs folder). */
+const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
+
+const COMMANDS: Record<string, { usage: string; about: string; options: string[] }> = {
+  start: {
+    usage: 'mooring start --config FILE',
+    about: 'Runs Mooring with a YAML or JSON config file.\nSIGTERM or SIGINT stops gracefully: requests under way finish, up to timeouts.shutdown.',
+    options: ['-c, --config FILE        the config file (required)'],
+  },
+  validate: {
+    usage: 'mooring validate --config FILE',
+    about: 'Checks a config file without starting anything: every problem as FILE:LINE: field: expected.\nExit code 0 when the file is valid, 1 when it has problems.',
+    options: ['-c, --config FILE        the config file (required)'],
+  },
+  demo: {
+    usage: 'mooring demo [--port N]',
+    about: 'Starts three demo servers and Mooring in front of them, with cookie persistence\n(the setup of examples/demo.yaml), and prints what to try.',
+    options: ['-p, --port N             the port Mooring listens on (default 8080; 0 picks a free one)'],
+  },
+  keygen: {
+    usage: 'mooring keygen',
+    about: 'Prints a fresh random secret (32 bytes, base64) for persistence.keys, e.g.\n  export MOORING_COOKIE_KEY=$(mooring keygen)',
+    options: [],
+  },
+};
+
+const FOOTER = `Exit codes: 0 success, 1 a config problem or a failed start, 2 a usage error.
+Documentation: ${DOCS}config.md (every key), ${DOCS}persistence.md, ${DOCS}health.md`;
+
 const HELP = `Usage: mooring <command> [options]
 
 Commands:
   start --config FILE      run Mooring with a YAML or JSON config file
   validate --config FILE   check a config file; lists every problem as FILE:LINE: field: expected
   demo [--port N]          three demo servers behind Mooring on 127.0.0.1:8080 (or port N)
+  keygen                   print a fresh secret for persistence.keys
 
 Options:
-  -c, --config FILE        the config file
-  -p, --port N             (demo) the port Mooring listens on
   -v, --version            print the version
-  -h, --help               print this help
+  -h, --help               print this help; "mooring COMMAND --help" for one command's
 
-Signals: SIGTERM or SIGINT stops gracefully (requests under way finish, up to timeouts.shutdown).
-Documentation: docs/config.md`;
+${FOOTER}`;
+
+function commandHelp(name: string): string {
+  const c = COMMANDS[name]!;
+  const options = [...c.options, '-h, --help               print this help'].map((o) => `  ${o}`).join('\n');
+  return `Usage: ${c.usage}\n\n${c.about}\n\nOptions:\n${options}\n\n${FOOTER}`;
+}
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -47,32 +82,40 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       },
     });
   } catch (err) {
-    io.err(`mooring: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
+    return usageError((err as Error).message, io);
   }
   const { values, positionals } = parsed;
   if (values.version) return io.out(version()), 0;
   const command = positionals[0];
-  if (values.help || command === undefined || command === 'help') return io.out(HELP), command === undefined && !values.help ? 2 : 0;
-  if (positionals.length > 1) return io.err(`mooring: unexpected argument "${positionals[1]}"\n\n${HELP}`), 2;
+  if (command === undefined || command === 'help') {
+    const topic = positionals[1];
+    if (topic !== undefined && COMMANDS[topic]) return io.out(commandHelp(topic)), 0;
+    return io.out(HELP), command === undefined && !values.help ? 2 : 0;
+  }
+  if (!COMMANDS[command]) return usageError(`unknown command "${command}"`, io);
+  if (values.help) return io.out(commandHelp(command)), 0;
+  if (positionals.length > 1) return usageError(`unexpected argument "${positionals[1]}"`, io, command);
+  if (values.port !== undefined && command !== 'demo') return usageError(`--port applies to demo only`, io, command);
+  if (values.config !== undefined && command !== 'start' && command !== 'validate') return usageError(`--config applies to start and validate only`, io, command);
   switch (command) {
     case 'validate':
-      return validate(values.config, io);
+      return values.config === undefined ? usageError('--config FILE is required', io, command) : validate(values.config, io);
     case 'start':
-      return start(values.config, io);
+      return values.config === undefined ? usageError('--config FILE is required', io, command) : start(values.config, io);
     case 'demo':
       return demo(values.port, io);
     default:
-      io.err(`mooring: unknown command "${command}"\n\n${HELP}`);
-      return 2;
+      return io.out(randomBytes(32).toString('base64')), 0;
   }
 }
 
-function loadOrReport(file: string | undefined, io: Out) {
-  if (!file) {
-    io.err('mooring: --config FILE is required');
-    return undefined;
-  }
+/** A usage mistake: what was wrong, then the usage it breaks; exit code 2. */
+function usageError(message: string, io: Out, command?: string): number {
+  io.err(`mooring: ${message}\n\n${command ? commandHelp(command) : HELP}`);
+  return 2;
+}
+
+function loadOrReport(file: string, io: Out) {
   try {
     return loadConfigFile(file);
   } catch (err) {
@@ -83,7 +126,7 @@ function loadOrReport(file: string | undefined, io: Out) {
   }
 }
 
-function validate(file: string | undefined, io: Out): number {
+function validate(file: string, io: Out): number {
   const config = loadOrReport(file, io);
   if (!config) return 1;
   io.out(`${file}: ok (${config.listeners.length} listener(s), ${config.services.length} service(s))`);
@@ -113,7 +156,7 @@ function onSignals(stop: () => Promise<void>, io: Out): Promise<number> {
   });
 }
 
-async function start(file: string | undefined, io: Out): Promise<number> {
+async function start(file: string, io: Out): Promise<number> {
   const config = loadOrReport(file, io);
   if (!config) return 1;
   const log = createLogger(config.log.level);
@@ -132,8 +175,7 @@ async function start(file: string | undefined, io: Out): Promise<number> {
 async function demo(portText: string | undefined, io: Out): Promise<number> {
   const port = portText === undefined ? 8080 : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.err(`mooring: --port expects a port number from 0 to 65535, got "${portText}"`);
-    return 2;
+    return usageError(`--port expects a port number from 0 to 65535, got "${portText}"`, io, 'demo');
   }
   let running;
   try {

@@ -1,6 +1,9 @@
 // `mooring demo`: three small backends that answer with their own name, and Mooring in front of them.
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import type { AddressInfo } from 'node:net';
 import { App } from './app.ts';
 import { parseConfigObject } from './config/load.ts';
@@ -28,22 +31,22 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
+/** The demo's setup, also shipped for users to copy: examples/demo.yaml. */
+const DEMO_CONFIG = new URL('../examples/demo.yaml', import.meta.url);
+
+interface DemoRaw {
+  listeners: { address: string }[];
+  services: { servers: { url: string }[] }[];
+}
+
 export async function startDemo(port: number, logger: Logger): Promise<Demo> {
   const backends = await Promise.all(DEMO_SERVERS.map(startDemoBackend));
-  const config = parseConfigObject({
-    listeners: [{ name: 'web', address: `127.0.0.1:${port}`, service: 'demo' }],
-    services: [
-      {
-        name: 'demo',
-        balance: { algorithm: 'round-robin' },
-        // A fresh key each run: cookies from an earlier demo simply start new sessions.
-        persistence: { method: 'cookie', keys: [randomBytes(32).toString('base64')], cookie: { idleTimeout: '30m' }, debugHeader: true, firstBurstWindow: '0s' },
-        servers: DEMO_SERVERS.map((id, i) => ({ id, url: `http://127.0.0.1:${(backends[i]!.address() as AddressInfo).port}` })),
-      },
-    ],
-    timeouts: { shutdown: '2s' },
-    log: { level: 'warn' },
-  });
+  // The example file as it is, but on the chosen port, in front of the servers just started, with
+  // a fresh key each run (cookies from an earlier demo simply start new sessions).
+  const raw = parse(readFileSync(DEMO_CONFIG, 'utf8')) as DemoRaw;
+  raw.listeners[0]!.address = `127.0.0.1:${port}`;
+  raw.services[0]!.servers.forEach((server, i) => (server.url = `http://127.0.0.1:${(backends[i]!.address() as AddressInfo).port}`));
+  const config = parseConfigObject(raw, { MOORING_COOKIE_KEY: randomBytes(32).toString('base64') }, fileURLToPath(DEMO_CONFIG));
   let app: App;
   try {
     app = await App.start(config, { logger });
@@ -73,6 +76,9 @@ export function demoBanner(demo: Demo): string {
     `  for i in 1 2 3 4 5 6; do curl -s -b jar.txt -c jar.txt ${url}/; done`,
     'See the cookie and why each request went where it went (Mooring-Decision):',
     `  curl -si -b jar.txt -c jar.txt ${url}/ | grep -i -E 'set-cookie|mooring-decision'`,
+    '',
+    'This is examples/demo.yaml; to run it in front of your own servers (ports 9001-9003):',
+    `  MOORING_COOKIE_KEY=$(npx mooring keygen) npx mooring start --config ${fileURLToPath(DEMO_CONFIG)}`,
     '',
     'Press Ctrl+C to stop.',
   ].join('\n');

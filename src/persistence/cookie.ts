@@ -43,7 +43,7 @@ export class CookiePersistence implements PersistenceMethod {
     const ua = req.header('user-agent');
     const burstKey = FirstBurst.key(req.clientIp, ua);
     const burst = read.status === 'none' ? this.burst.find(burstKey, req.now) : undefined;
-    if (burst) return { status: 'found', serverId: burst.serverId, detail: burst satisfies Detail };
+    if (burst) return { status: 'found', serverId: burst.serverId, joinedBurst: true, detail: burst satisfies Detail };
     const issuedAt = Math.floor(req.now / 1000);
     const detail: Detail = {
       sessionId: newSessionId(),
@@ -63,6 +63,7 @@ export class CookiePersistence implements PersistenceMethod {
   commit(c: Commit): void {
     const d = c.identity.detail as Detail;
     const { now } = c.req;
+    if (d.burstKey !== undefined) this.burst.close(d.burstKey);
     const stays = c.identity.serverId === c.server.id;
     const entry = this.table.find(d.sessionId, now);
     if (typeof entry === 'object' && entry.server === c.server.id) this.table.touch(d.sessionId, entry, now);

@@ -1,6 +1,8 @@
 // First-burst grouping: a browser opens several connections before the first Set-Cookie comes back.
-// Requests without a cookie from the same client IP and User-Agent within the window join the
-// session the first one started (same server, same session id).
+// Requests without a cookie from the same client IP and User-Agent join the session the first one
+// started (same server, same session id), but only until that first request's answer is sent (its
+// cookie is on its way: later requests could carry it) and never longer than the window. So
+// sequential cookie-less clients (a curl loop, a load test, users behind one NAT) are never merged.
 
 export interface Burst {
   readonly serverId: string;
@@ -28,6 +30,11 @@ export class FirstBurst {
     if (burst && now - burst.at < this.windowMs) return burst;
     if (burst) this.bursts.delete(key);
     return undefined;
+  }
+
+  /** The first request's answer is on its way: no later request joins its burst. */
+  close(key: string): void {
+    this.bursts.delete(key);
   }
 
   remember(key: string, burst: Burst): void {

@@ -27,6 +27,8 @@ describe('sticky routing plan', () => {
     ['idle-expired', { status: 'expired-idle' }, service({}), 'expired-idle - - - - -'],
     ['life-expired', { status: 'expired-life' }, service({}), 'expired-life - - - - -'],
     ['pinned, healthy', found('a'), service({}), 'honored a - - - -'],
+    ['joined a first burst', { status: 'found', serverId: 'a', joinedBurst: true }, service({}), 'burst a - - - -'],
+    ['joined a first burst, server down', { status: 'found', serverId: 'a', joinedBurst: true }, service({}, 'down'), 'target-down - a down - -'],
     ['pinned, down', found('a'), service({}, 'down'), 'target-down - a down - -'],
     ['pinned, down, strict', found('a'), service({ strict: true }, 'down'), 'target-down - - - - MOORING_PINNED_SERVER_DOWN'],
     ['pinned, disabled', found('a'), service({}, 'disabled'), 'disabled - a disabled - -'],

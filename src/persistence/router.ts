@@ -78,7 +78,7 @@ export function plan(identity: Identity | undefined, view: PlanView): Plan {
         return { decision: 'overloaded', movedFrom: id, reason: 'overload' };
     }
   }
-  return { decision: 'honored', pinned: server };
+  return identity.joinedBurst ? { decision: 'burst', pinned: server } : { decision: 'honored', pinned: server };
 }
 
 /** The plan after the pinned server failed under a request: move the client, unless strict. */

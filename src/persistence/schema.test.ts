@@ -20,7 +20,7 @@ describe('persistence options', () => {
   });
 
   it('each method names what it needs', () => {
-    assert.deepEqual(problems({ method: 'cookie' }), ['keys: required for method cookie: at least one secret, e.g. "${MOORING_COOKIE_KEY}" set to the output of: openssl rand -base64 32']);
+    assert.deepEqual(problems({ method: 'cookie' }), ['keys: required for method cookie: at least one secret, e.g. "${MOORING_COOKIE_KEY}" set to the output of: mooring keygen (or openssl rand -base64 32)']);
     assert.match(problems({ method: 'app-cookie', keys: [KEY] })[0]!, /^appCookie: required for method app-cookie/);
     assert.match(problems({ method: 'header' })[0]!, /^header: required for method header/);
     assert.match(problems({ method: 'query' })[0]!, /^query: required for method query/);

@@ -52,7 +52,7 @@ export const persistenceSchema = z
   .superRefine((p, ctx) => {
     const need = (ok: boolean, path: string, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
     const signs = p.method === 'cookie' || p.method === 'app-cookie';
-    need(!signs || p.keys.length > 0, 'keys', `required for method ${p.method}: at least one secret, e.g. "\${MOORING_COOKIE_KEY}" set to the output of: openssl rand -base64 32`);
+    need(!signs || p.keys.length > 0, 'keys', `required for method ${p.method}: at least one secret, e.g. "\${MOORING_COOKIE_KEY}" set to the output of: mooring keygen (or openssl rand -base64 32)`);
     need(p.method !== 'app-cookie' || p.appCookie !== undefined, 'appCookie', "required for method app-cookie: the application's session cookie name, e.g. JSESSIONID");
     need(p.method !== 'header' || p.header !== undefined, 'header', 'required for method header: the header carrying the session key, e.g. X-Session-Id');
     need(p.method !== 'query' || p.query !== undefined, 'query', 'required for method query: the query parameter carrying the session key, e.g. sid');

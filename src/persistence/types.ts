@@ -14,6 +14,7 @@ export type Decision =
   | 'disabled'
   | 'drained'
   | 'failback'
+  | 'burst'
   | 'repinned'
   | 'none';
 
@@ -37,6 +38,8 @@ export interface Identity {
   readonly status: 'none' | 'found' | 'expired-idle' | 'expired-life' | 'invalid';
   /** The pinned server's id when found (it may name a server no longer configured). */
   readonly serverId?: string;
+  /** Found by joining the first burst of a client whose first answer is not out yet (no cookie of its own). */
+  readonly joinedBurst?: boolean;
   /** The method's own state, handed back to commit(). */
   readonly detail?: unknown;
 }

@@ -52,8 +52,9 @@ services:
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown command "launch"/);
     const noConfig = await runToEnd(['start']);
-    assert.equal(noConfig.code, 1);
+    assert.equal(noConfig.code, 2, 'a usage error, not a config problem');
     assert.match(noConfig.stderr, /--config FILE is required/);
+    assert.match(noConfig.stderr, /Usage: mooring start --config FILE/);
   });
 
   it('start: a port already in use is a clear error, exit 1', async () => {

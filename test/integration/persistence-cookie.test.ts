@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CookieCodec } from '../../src/persistence/cookie-codec.ts';
-import { CookieJar, get, jarGet, OLD_TEST_KEY, runConcurrent, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
+import { CookieJar, get, jarGet, OLD_TEST_KEY, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
 
 const cookieService = (extra: Record<string, unknown> = {}, keys = [TEST_KEY]) => ({
   service: { persistence: { method: 'cookie', keys, debugHeader: true, ...extra } },
@@ -156,23 +156,27 @@ describe('persistence: cookie', () => {
     }
   });
 
-  it('first burst: cookie-less requests from one client within the window share the first one\'s server and session', async () => {
-    const app = await startMooring(backends, cookieService({ firstBurstWindow: '2s' }));
+  it('first burst: cookie-less requests sent before the first answer share its server and session (decision burst); sequential ones spread', async () => {
+    // Answers take 300 ms, so requests sent together all arrive before the first answer is sent.
+    const slow = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n, (req, res, name) => (req.resume(), setTimeout(() => res.end(name), 300)))));
+    const app = await startMooring(slow, cookieService()); // the default window, 2 s
     try {
       const ua = { 'user-agent': 'Browser/1.0 (burst test)' };
-      const answers: { body: string; cookie: string }[] = [];
-      await runConcurrent(6, 6, async () => {
-        const res = await get(app.url(), ua);
-        answers.push({ body: res.body, cookie: String(res.headers['set-cookie']) });
-      });
+      const answers = await Promise.all(Array.from({ length: 6 }, () => get(app.url(), ua)));
       assert.equal(new Set(answers.map((a) => a.body)).size, 1, `burst spread over ${answers.map((a) => a.body)}`);
       const codec = new CookieCodec([TEST_KEY], ['a', 'b', 'c']);
-      const sessions = new Set(answers.map((a) => codec.decode(/mooring=([^;]+)/.exec(a.cookie)![1]!)!.sessionId));
+      const sessions = new Set(answers.map((a) => codec.decode(/mooring=([^;]+)/.exec(String(a.headers['set-cookie']))![1]!)!.sessionId));
       assert.equal(sessions.size, 1, 'one session, not six');
-      const otherAgent = await Promise.all([1, 2, 3].map((i) => get(app.url(), { 'user-agent': `Other/${i}` })));
-      assert.ok(new Set(otherAgent.map((r) => r.body)).size > 1, 'other clients are not grouped with it');
+      const decisions = answers.map((a) => String(a.headers['mooring-decision']).split(';')[0]).sort();
+      assert.deepEqual(decisions, ['burst', 'burst', 'burst', 'burst', 'burst', 'new']);
+      // The same client (IP and User-Agent) asking one request after another, without a cookie: a
+      // curl loop, a load test, users behind one NAT. Each answer was sent before the next request.
+      const sequential: string[] = [];
+      for (let i = 0; i < 6; i++) sequential.push((await get(app.url(), ua)).body);
+      assert.deepEqual([...new Set(sequential)].sort(), ['a', 'b', 'c'], `sequential requests went to ${sequential}`);
     } finally {
       await app.stop();
+      await Promise.all(slow.map((b) => b.close()));
     }
   });
 });
