@@ -1,5 +1,7 @@
-// Checks that span fields (unique names and ids, listener → service references). They read the raw
-// input defensively, so they report alongside field errors instead of after them are fixed.
+// Checks that span fields (unique names and ids, listener → service references, options of another
+// persistence method). They read the raw input defensively, so they report alongside field errors
+// instead of after them are fixed.
+import { foreignOptions } from '../persistence/schema.ts';
 
 export interface CrossProblem {
   path: (string | number)[];
@@ -38,6 +40,7 @@ export function crossCheck(raw: unknown): CrossProblem[] {
   services.forEach((service, si) => {
     const at = (i: number) => ['services', si, 'servers', i];
     duplicates(records(service['servers']), 'id', at, 'server id', problems, ` in service ${String(service['name'])}`);
+    for (const { key, message } of foreignOptions(service['persistence'])) problems.push({ path: ['services', si, 'persistence', ...key], message });
   });
   duplicates(listeners, 'name', (i) => ['listeners', i], 'listener name', problems);
   duplicates(listeners, 'address', (i) => ['listeners', i], 'listener address', problems);

@@ -25,7 +25,7 @@ export const listenAddress = z.string().transform((text, ctx): HostPort => {
 });
 
 /** A server's URL: an origin (http or https, host, optional port), nothing after it. */
-export const upstreamUrl = z.string().transform((text, ctx) => {
+export const upstreamUrl = z.string({ error: "expected the server's URL, e.g. url: \"http://10.0.0.5:8080\"" }).transform((text, ctx) => {
   let url: URL | undefined;
   try {
     url = new URL(text);

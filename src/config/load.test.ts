@@ -76,12 +76,12 @@ services:
     assert.deepEqual(problems(text), [
       'mooring.yaml:2: listeners[0].address: expected HOST:PORT such as 127.0.0.1:8080 or [::1]:8080, got "127.0.0.1:99999"',
       'mooring.yaml:2: listeners[0].service: no service named "shopp" (services: shop)',
-      'mooring.yaml:5: services[0].balance.algorithm: expected one of round-robin, weighted-round-robin, least-connections, least-response-time, two-random-choices, maglev',
+      'mooring.yaml:5: services[0].balance.algorithm: expected one of round-robin, weighted-round-robin, least-connections, least-response-time, two-random-choices, maglev; got "round-robbin"; did you mean "round-robin"?',
       'mooring.yaml:8: services[0].servers[1].id: duplicate server id "a" in service shop',
       'mooring.yaml:8: services[0].servers[1].url: expected an http:// or https:// URL, got "ftp://127.0.0.1:9002"',
-      'mooring.yaml:8: services[0].servers[1].weight: expected a whole number from 1 to 10000 (a weight must be positive)',
+      'mooring.yaml:8: services[0].servers[1].weight: got 0; expected 1 to 10000',
       'mooring.yaml:9: services[0].servers[2].url: expected a URL such as http://10.0.0.5:8080, got "not a url"',
-      'mooring.yaml:9: services[0].servers[2].weight: expected a whole number from 1 to 10000 (a weight must be positive)',
+      'mooring.yaml:9: services[0].servers[2].weight: got -2; expected 1 to 10000',
     ]);
   });
 
@@ -97,7 +97,7 @@ services:
     assert.equal(parseDuration('3'), undefined);
     assert.equal(parseDuration('3 weeks'), undefined);
     assert.deepEqual(problems(`${base}timeouts: { connect: 3, idle: 2w }\n`), [
-      'mooring.yaml:8: timeouts.connect: expected a duration such as 250ms, 3s, 5m, 1h or 7d',
+      'mooring.yaml:8: timeouts.connect: got the number 3; write a duration such as "3s" or "3ms"',
       'mooring.yaml:8: timeouts.idle: expected a duration such as 250ms, 3s, 5m, 1h or 7d, got "2w"',
     ]);
   });

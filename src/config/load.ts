@@ -7,6 +7,7 @@ import { configSchema, type Config } from './schema.ts';
 import { substituteEnv, type EnvProblem } from './env.ts';
 import { crossCheck } from './cross-check.ts';
 import { unknownKeyMessage } from './suggest.ts';
+import { issueMessage } from './messages.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -112,7 +113,11 @@ function validate(raw: unknown, file: string, env: NodeJS.ProcessEnv, lineOf: (p
   }));
   const result = configSchema.safeParse(substituted, { reportInput: true });
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(...problemsOf(issue, file, lineOf));
+    // A value whose ${NAME} is unset was reported as such: one problem, one message.
+    const unset = new Set(envProblems.map((p) => formatPath(p.path)));
+    for (const issue of result.error.issues) {
+      if (!unset.has(formatPath(issue.path))) problems.push(...problemsOf(issue, file, lineOf));
+    }
   } else {
     problems.push(...fileProblems(result.data, file, lineOf));
   }
@@ -129,9 +134,7 @@ function problemsOf(issue: z.core.$ZodIssue, file: string, lineOf: (path: readon
       return { file, line: lineOf(path), path: formatPath(path), message: unknownKeyMessage(configSchema, issue.path, key) };
     });
   }
-  let message = issue.message;
-  if (issue.code === 'invalid_type' && issue.input === undefined) message = `required: ${message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')}`;
-  else message = message.replace(/^Invalid input: /, '');
+  const message = issueMessage(issue, configSchema);
   return [{ file, line: lineOf(issue.path), path: formatPath(issue.path), message }];
 }
 

@@ -72,3 +72,15 @@ export function unknownKeyMessage(schema: z.ZodType, parent: readonly PropertyKe
   const guess = nearest(key, known);
   return guess ? `unknown key (did you mean "${guess}"?)` : `unknown key; expected one of ${known.join(', ')}`;
 }
+
+/** The schema that checks the value at `path`, through objects, arrays, defaults and transforms. */
+export function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
+  let s = unwrap(schema as unknown as Schema);
+  for (const seg of path) {
+    const def = s?._zod.def;
+    if (def?.type === 'object' && def.shape) s = unwrap(def.shape[String(seg)]);
+    else if (def?.type === 'array') s = unwrap(def.element);
+    else return undefined;
+  }
+  return s as unknown as z.ZodType | undefined;
+}

@@ -11,9 +11,16 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
 }
 
+/** A number where a duration was expected says which units it could mean. */
+function wrongKind(input: unknown): string {
+  if (typeof input !== 'number') return 'expected a duration such as 250ms, 3s, 5m, 1h or 7d';
+  const minutes = input % 60 === 0 && input > 0 ? ` or "${input / 60}m"` : ` or "${input}ms"`;
+  return `got the number ${input}; write a duration such as "${input}s"${minutes}`;
+}
+
 /** A zod type reading a duration string into milliseconds. */
 export function duration(opts: { min?: number; allowZero?: boolean } = {}) {
-  return z.string({ error: 'expected a duration such as 250ms, 3s, 5m, 1h or 7d' }).transform((text, ctx) => {
+  return z.string({ error: (issue) => wrongKind(issue.input) }).transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected a duration such as 250ms, 3s, 5m, 1h or 7d, got "${text}"` });

@@ -52,13 +52,13 @@ describe('health config', () => {
     ['a status that is not one', '    health: { expect: { status: ["200-600"] } }', '', 'm.yaml:5: services[0].health.expect.status[0]: expected a status such as 200 or a range such as "200-399", got "200-600"'],
     ['a bad regex', '    health: { expect: { body: "/(/" } }', '', 'm.yaml:5: services[0].health.expect.body: expected a valid /regular expression/: Invalid regular expression: /(/: Unterminated group'],
     ['monitorsRequired', '    monitorsRequired: half', '', 'm.yaml:5: services[0].monitorsRequired: expected one, most, all or a number of monitors'],
-    ['failOn', '    passive: { failOn: [refused] }', '', 'm.yaml:5: services[0].passive.failOn[0]: expected one of connect, timeout, reset, bad-response, 5xx'],
+    ['failOn', '    passive: { failOn: [refused] }', '', 'm.yaml:5: services[0].passive.failOn[0]: expected one of connect, timeout, reset, bad-response, 5xx; got "refused"'],
     ['maxEjectFor below ejectFor', '    passive: { ejectFor: 10m }', '', 'm.yaml:5: services[0].passive.maxEjectFor: must be at least ejectFor'],
     ['a misspelled monitor key', '    health: [{ path: /h, intervall: 1s }]', '', 'm.yaml:5: services[0].health[0].intervall: unknown key (did you mean "interval"?)'],
     ['health that is not a monitor', '    health: 5', '', 'm.yaml:5: services[0].health: expected a monitor such as { path: /health } or a list of them, got 5'],
     ['passive: true', '    passive: true', '', 'm.yaml:5: services[0].passive: expected false or ejection settings such as { consecutiveFailures: 5 }, got true'],
-    ['a server monitor', '    retries: 2', ', health: { type: udp }', 'm.yaml:7: services[0].servers[0].health.type: expected http or tcp'],
-    ['state', '    retries: 2', ', state: paused', 'm.yaml:7: services[0].servers[0].state: expected one of enabled, draining, disabled'],
+    ['a server monitor', '    retries: 2', ', health: { type: udp }', 'm.yaml:7: services[0].servers[0].health.type: expected one of http, tcp; got "udp"'],
+    ['state', '    retries: 2', ', state: paused', 'm.yaml:7: services[0].servers[0].state: expected one of enabled, draining, disabled; got "paused"'],
   ];
   for (const [name, service, server, want] of cases) {
     it(`reports: ${name}`, () => assert.deepEqual(problems(file(service, server)), [want]));

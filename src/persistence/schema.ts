@@ -18,7 +18,8 @@ export const persistenceSchema = z
         domain: z.string().regex(/^\.?[A-Za-z0-9.-]+$/, 'expected a domain such as example.com').optional(),
         secure: z.union([z.literal('auto'), z.boolean()], { error: 'expected auto, true or false' }).default('auto'),
         httpOnly: z.boolean().default(true),
-        sameSite: z.enum(['lax', 'strict', 'none']).default('lax'),
+        // Browsers and HAProxy write it "Lax", "None": any case is accepted.
+        sameSite: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['lax', 'strict', 'none'])).default('lax'),
         maxAge: duration().optional(),
         idleTimeout: duration({ min: 1000 }).optional(),
         passToServer: z.boolean().default(false),
@@ -64,3 +65,41 @@ export const persistenceSchema = z
   });
 
 export type PersistenceConfig = z.output<typeof persistenceSchema>;
+
+type Method = (typeof persistenceMethods)[number];
+
+/** Keys of `persistence:` that only some methods read (the others apply to every method). */
+const OWN_KEYS: Record<string, readonly Method[]> = {
+  keys: ['cookie', 'app-cookie'],
+  cookie: ['cookie', 'app-cookie'],
+  appCookie: ['app-cookie'],
+  firstBurstWindow: ['cookie'],
+  clientIp: ['client-ip'],
+  header: ['header'],
+  learnFromResponse: ['header'],
+  query: ['query'],
+  table: ['cookie', 'app-cookie', 'header', 'query'],
+};
+
+/**
+ * Options written for another method than the one chosen (`method: cookie` with `appCookie:`):
+ * an error, since the user surely meant something the method will not do. Reads the raw input,
+ * where defaults are not filled in yet.
+ */
+export function foreignOptions(raw: unknown): { key: string[]; message: string }[] {
+  if (raw === null || typeof raw !== 'object') return [];
+  const given = raw as Record<string, unknown>;
+  const method = (given['method'] ?? 'none') as Method;
+  if (!persistenceMethods.includes(method)) return [];
+  const problems: { key: string[]; message: string }[] = [];
+  const foreign = (key: string[], owners: readonly Method[]) =>
+    problems.push({ key, message: `applies to method ${owners.join(' or ')}, not ${method}: remove it, or set method: ${owners[0]}` });
+  for (const [key, owners] of Object.entries(OWN_KEYS)) {
+    if (given[key] !== undefined && !owners.includes(method)) foreign([key], owners);
+  }
+  const cookie = given['cookie'];
+  if (method === 'app-cookie' && cookie !== null && typeof cookie === 'object' && 'maxAge' in cookie) {
+    problems.push({ key: ['cookie', 'maxAge'], message: "does not apply to method app-cookie: its sessions last as long as the application's own cookie" });
+  }
+  return problems;
+}

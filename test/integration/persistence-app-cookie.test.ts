@@ -25,7 +25,7 @@ describe('persistence: app-cookie', () => {
       ),
     );
     app = await startMooring(backends, {
-      service: { persistence: { method: 'app-cookie', appCookie: 'JSESSIONID', keys: [TEST_KEY], debugHeader: true, firstBurstWindow: '0s' } },
+      service: { persistence: { method: 'app-cookie', appCookie: 'JSESSIONID', keys: [TEST_KEY], debugHeader: true } },
     });
   });
   after(async () => {
