@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { App } from './app.ts';
-import { ConfigError, loadConfigFile } from './config/load.ts';
+import { ConfigError, configWarnings, loadConfigFile } from './config/load.ts';
 import { createLogger } from './log.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import cluster from 'node:cluster';
@@ -129,6 +129,7 @@ function loadOrReport(file: string, io: Out) {
 function validate(file: string, io: Out): number {
   const config = loadOrReport(file, io);
   if (!config) return 1;
+  for (const warning of configWarnings(config, file)) io.err(warning);
   io.out(`${file}: ok (${config.listeners.length} listener(s), ${config.services.length} service(s))`);
   return 0;
 }
@@ -160,6 +161,7 @@ async function start(file: string, io: Out): Promise<number> {
   const config = loadOrReport(file, io);
   if (!config) return 1;
   const log = createLogger(config.log.level);
+  for (const warning of configWarnings(config, file)) log.warn(warning);
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config.workers, log.child({ role: 'primary' }));
   let app: App;
   try {

@@ -1,5 +1,5 @@
 // Config files (YAML or JSON) → a validated, frozen Config; every problem reported as FILE:LINE: path: expected.
-import { accessSync, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument, LineCounter, isAlias, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -8,6 +8,7 @@ import { substituteEnv, type EnvProblem } from './env.ts';
 import { crossCheck } from './cross-check.ts';
 import { unknownKeyMessage } from './suggest.ts';
 import { issueMessage } from './messages.ts';
+import { checkTls } from './tls-check.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -138,22 +139,30 @@ function problemsOf(issue: z.core.$ZodIssue, file: string, lineOf: (path: readon
   return [{ file, line: lineOf(issue.path), path: formatPath(issue.path), message }];
 }
 
-/** TLS files must be readable now, not at first connection. */
+/** TLS files must be readable, PEM, and a matching pair now, not at first connection. */
 function fileProblems(config: Config, file: string, lineOf: (path: readonly PropertyKey[]) => number): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   config.listeners.forEach((listener, i) => {
+    if (!listener.tls) return;
+    const checked = checkTls(resolveFrom(file, listener.tls.cert), resolveFrom(file, listener.tls.key));
     for (const field of ['cert', 'key'] as const) {
-      const value = listener.tls?.[field];
-      if (value === undefined) continue;
+      const message = checked[field];
+      if (message === undefined) continue;
       const path = ['listeners', i, 'tls', field];
-      try {
-        accessSync(resolveFrom(file, value), constants.R_OK);
-      } catch {
-        problems.push({ file, line: lineOf(path), path: formatPath(path), message: `cannot read file ${value}` });
-      }
+      problems.push({ file, line: lineOf(path), path: formatPath(path), message: `listener ${listener.name}: ${message}` });
     }
   });
   return problems;
+}
+
+/** What is not wrong enough to refuse the file but should be said (an expired certificate). */
+export function configWarnings(config: Config, file: string): string[] {
+  const warnings: string[] = [];
+  config.listeners.forEach((listener, i) => {
+    const warning = listener.tls && checkTls(listener.tls.cert, listener.tls.key).warning;
+    if (warning) warnings.push(`${file}: listeners[${i}].tls.cert: warning: listener ${listener.name}: ${warning}`);
+  });
+  return warnings;
 }
 
 function resolveFrom(configFile: string, path: string): string {
