@@ -9,6 +9,7 @@ import { createLogger } from './log.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import cluster from 'node:cluster';
 import { runPrimary, type ReadyMessage } from './cluster.ts';
+import { ignoreHarmlessSignals } from './signals.ts';
 
 /** Where the documentation is in this installation (the package's docs folder). */
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
@@ -16,7 +17,7 @@ const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const COMMANDS: Record<string, { usage: string; about: string; options: string[] }> = {
   start: {
     usage: 'mooring start --config FILE',
-    about: 'Runs Mooring with a YAML or JSON config file.\nSIGTERM or SIGINT stops gracefully: requests under way finish, up to timeouts.shutdown.',
+    about: 'Runs Mooring with a YAML or JSON config file.\nSIGTERM or SIGINT stops gracefully: requests under way finish, up to timeouts.shutdown.\nSIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored (never the inspector, never a sudden exit).',
     options: ['-c, --config FILE        the config file (required)'],
   },
   validate: {
@@ -97,6 +98,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   if (positionals.length > 1) return usageError(`unexpected argument "${positionals[1]}"`, io, command);
   if (values.port !== undefined && command !== 'demo') return usageError(`--port applies to demo only`, io, command);
   if (values.config !== undefined && command !== 'start' && command !== 'validate') return usageError(`--config applies to start and validate only`, io, command);
+  // Before anything else runs: a SIGUSR1 during start must not open the inspector either.
+  if (command === 'start' || command === 'demo') ignoreHarmlessSignals((m) => io.err(`mooring: ${m}`));
   switch (command) {
     case 'validate':
       return values.config === undefined ? usageError('--config FILE is required', io, command) : validate(values.config, io);

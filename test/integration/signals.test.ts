@@ -1,0 +1,56 @@
+// SIGHUP, SIGUSR1 and SIGUSR2 sent to a running `mooring start` while a request is under way: the
+// request completes (200), the process lives on, and no inspector opens on 127.0.0.1:9229.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { runCli } from '../cli-process.ts';
+import { startBackend } from '../helpers.ts';
+
+/** Whether a Node inspector answers on 127.0.0.1:9229. */
+async function inspectorOpen(): Promise<boolean> {
+  try {
+    const res = await request('http://127.0.0.1:9229/json/version', { headersTimeout: 1000, bodyTimeout: 1000 });
+    return /node/i.test(await res.body.text());
+  } catch {
+    return false;
+  }
+}
+
+describe('signals', () => {
+  it('SIGHUP, SIGUSR1, SIGUSR2 under a request in flight: it completes, Mooring stays, no inspector', async () => {
+    const backend = await startBackend('slow', (req, res) => {
+      req.resume();
+      setTimeout(() => res.end('done'), 800);
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'mooring-signals-')), 'm.yaml');
+    writeFileSync(file, `listeners: [{ name: web, address: "127.0.0.1:0", service: s }]\nservices: [{ name: s, servers: [{ id: a, url: "${backend.url}" }] }]\n`);
+    const run = runCli(['start', '--config', file]);
+    try {
+      const port = Number((await run.waitFor(/"port":(\d+)/))[1]);
+      assert.equal(await inspectorOpen(), false, 'no inspector before the test');
+      const pending = request(`http://127.0.0.1:${port}/`, { headersTimeout: 5000, bodyTimeout: 5000 });
+      await new Promise((r) => setTimeout(r, 200));
+      for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) {
+        run.child.kill(signal);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const res = await pending;
+      assert.equal(res.statusCode, 200);
+      assert.equal(await res.body.text(), 'done');
+      assert.equal(run.child.exitCode, null, 'still running');
+      assert.equal(await inspectorOpen(), false, 'SIGUSR1 opened no inspector');
+      await run.waitFor(/SIGUSR1 received and ignored/);
+      const again = await request(`http://127.0.0.1:${port}/`, { headersTimeout: 5000, bodyTimeout: 5000 });
+      assert.equal(again.statusCode, 200);
+      await again.body.text();
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await backend.close();
+    }
+  });
+});
