@@ -5,8 +5,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ConfigError, loadConfigFile, parseConfigText } from './load.ts';
+import { loadConfigFile, parseConfigText } from './load.ts';
 import { parseDuration } from '../core/duration.ts';
+import { configProblems } from './test-problems.ts';
 
 const base = `listeners:
   - { name: web, address: "127.0.0.1:8080", service: shop }
@@ -22,15 +23,7 @@ function makeCertificate(dir: string): void {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
 }
 
-function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    parseConfigText(text, 'mooring.yaml', env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.message.split('\n');
-  }
-  assert.fail('expected a ConfigError');
-}
+const problems = (text: string, env: NodeJS.ProcessEnv = {}) => configProblems(text, 'mooring.yaml', env);
 
 describe('config', () => {
   it('reads a minimal file with defaults filled in, and freezes it', () => {

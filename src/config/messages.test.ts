@@ -2,7 +2,8 @@
 // a guess at what was meant; one problem, one message; never zod's own wording.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfigText } from './load.ts';
+import { parseConfigText } from './load.ts';
+import { configProblems } from './test-problems.ts';
 
 const file = (service: string, top = '') => `listeners:
   - { name: web, address: "127.0.0.1:8080", service: shop }
@@ -13,15 +14,7 @@ services:
 ${service}
 ${top}`;
 
-function problems(text: string): string[] {
-  try {
-    parseConfigText(text, 'm.yaml', {});
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.message.split('\n');
-  }
-  return [];
-}
+const problems = (text: string) => configProblems(text, 'm.yaml');
 
 const KEY = 'keys: ["0123456789abcdef0123"]';
 

@@ -26,14 +26,7 @@ function unwrap(schema: Schema | undefined): Schema | undefined {
 
 /** The keys an object at `path` may have, or undefined where the schema says nothing fixed. */
 export function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
-  let s = unwrap(schema as unknown as Schema);
-  for (const seg of path) {
-    const def = s?._zod.def;
-    if (def?.type === 'object' && def.shape) s = unwrap(def.shape[String(seg)]);
-    else if (def?.type === 'array') s = unwrap(def.element);
-    else return undefined;
-  }
-  const def = s?._zod.def;
+  const def = (schemaAt(schema, path) as unknown as Schema | undefined)?._zod.def;
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
 }
 

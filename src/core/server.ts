@@ -25,9 +25,6 @@ export interface Server {
   readonly load: ServerLoad;
 }
 
-/** Where a server stands for new and existing sessions; set by health checks and operators. */
-export type ServerStatus = 'up' | 'draining' | 'disabled' | 'down';
-
 export function newLoad(): ServerLoad {
   return { inflight: 0, ewmaTtfbMs: 0 };
 }

@@ -1,7 +1,8 @@
 // Health keys in a config file: defaults, and each mistake reported with its line and what was expected.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfigText } from '../config/load.ts';
+import { parseConfigText } from '../config/load.ts';
+import { configProblems } from '../config/test-problems.ts';
 
 const file = (service: string, server = '') => `listeners:
   - { name: web, address: "127.0.0.1:8080", service: shop }
@@ -12,15 +13,7 @@ ${service}
       - { id: a, url: "http://127.0.0.1:9001"${server} }
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseConfigText(text, 'm.yaml', {});
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.message.split('\n');
-  }
-  assert.fail('expected a ConfigError');
-}
+const problems = (text: string) => configProblems(text, 'm.yaml');
 
 describe('health config', () => {
   it('fills in defaults: one monitor becomes a list; passive on; no slow start or drain deadline', () => {
