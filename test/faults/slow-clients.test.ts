@@ -11,12 +11,25 @@ import type { App } from '../../src/app.ts';
 const POOL = 8;
 const IDLE_MS = 1000;
 
+/** Resolves once `res` drains or closes, leaving no listener behind. */
+function roomOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** 8 MB as fast as the reader takes it. */
 async function big(res: ServerResponse): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(128 * 65536) });
   const chunk = Buffer.alloc(65536, 'z');
   for (let i = 0; i < 128 && !res.destroyed; i++) {
-    if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (!res.write(chunk)) await roomOrClose(res);
   }
   res.end();
 }
