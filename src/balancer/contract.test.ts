@@ -22,7 +22,7 @@ const ctx = pickContext;
 
 function spread(balancer: Balancer, servers: Server[], picks: number, key?: (i: number) => string): number[] {
   const counts = servers.map(() => 0);
-  for (let i = 0; i < picks; i++) counts[balancer.pick(ctx(undefined, key?.(i)))!.index]!++;
+  for (let i = 0; i < picks; i++) counts[servers.indexOf(balancer.pick(ctx(undefined, key?.(i)))!)]!++;
   return counts;
 }
 
@@ -31,8 +31,8 @@ for (const name of balancerNames) {
     it('picks only eligible servers', () => {
       const { servers, balancer } = build(name, [1, 1, 1, 1]);
       for (let i = 0; i < 200; i++) {
-        const s = balancer.pick(ctx((x) => x.index !== 1 && x.index !== 3, `k${i}`));
-        assert.ok(s && (s.index === 0 || s.index === 2), `picked ${s?.id}`);
+        const s = balancer.pick(ctx((x) => x !== servers[1] && x !== servers[3], `k${i}`));
+        assert.ok(s && (s === servers[0] || s === servers[2]), `picked ${s?.id}`);
       }
       assert.equal(servers.length, 4);
     });
@@ -47,6 +47,24 @@ for (const name of balancerNames) {
       const { servers, balancer } = build(name, [1, 1, 1]);
       const counts = spread(balancer, servers, 3000, (i) => `user-${i}`);
       for (const c of counts) assert.ok(Math.abs(c - 1000) <= 50, `counts ${counts}`);
+    });
+
+    it('built over part of a service (one data center), picks only there and spreads evenly', () => {
+      const service = makeServers([1, 1, 1, 1, 1, 1]);
+      const dc = [service[4]!, service[1]!, service[5]!]; // any subset, in any order
+      const factory = balancerFactory(name)!;
+      const balancer = factory.build(dc, factory.options.parse({}), { random: seededRandom(3), clock: systemClock });
+      const counts = new Map<string, number>();
+      for (let i = 0; i < 3000; i++) {
+        const picked = balancer.pick(ctx(undefined, `user-${i}`))!;
+        picked.load.inflight++;
+        balancer.loadChanged?.(picked);
+        picked.load.inflight--;
+        balancer.loadChanged?.(picked);
+        counts.set(picked.id, (counts.get(picked.id) ?? 0) + 1);
+      }
+      assert.deepEqual([...counts.keys()].sort(), ['s1', 's4', 's5']);
+      for (const c of counts.values()) assert.ok(Math.abs(c - 1000) <= 50, `counts ${[...counts]}`);
     });
 
     it('works with a single server', () => {
@@ -82,10 +100,10 @@ describe('weights', () => {
     set(0, 3);
     set(1, 1);
     set(2, 3); // scores: 4, 2, 2 — servers 1 and 2 tie and take turns
-    const picks = Array.from({ length: 20 }, () => balancer.pick(ctx())!.index);
+    const picks = Array.from({ length: 20 }, () => servers.indexOf(balancer.pick(ctx())!));
     assert.ok(!picks.includes(0) && picks.includes(1) && picks.includes(2), `picks ${picks}`);
     set(2, 0);
-    assert.equal(balancer.pick(ctx())!.index, 2);
+    assert.equal(balancer.pick(ctx()), servers[2]);
   });
 
   it('least-connections always picks a least-loaded eligible server (random loads, 200 servers)', () => {
@@ -98,7 +116,7 @@ describe('weights', () => {
       s.load.inflight = rnd.int(20);
       balancer.loadChanged?.(s);
       const banned = new Set(Array.from({ length: rnd.int(50) }, () => rnd.int(servers.length)));
-      const eligible = (x: Server) => !banned.has(x.index);
+      const eligible = (x: Server) => !banned.has(servers.indexOf(x));
       const best = Math.min(...servers.filter(eligible).map(score));
       const picked = balancer.pick(ctx(eligible))!;
       assert.ok(eligible(picked) && score(picked) === best, `step ${step}: picked score ${score(picked)}, best ${best}`);

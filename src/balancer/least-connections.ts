@@ -103,9 +103,14 @@ export const leastConnections = defineBalancer({
   options: z.strictObject({}),
   build(servers) {
     const heap = new LoadHeap(servers);
+    // Positions in this balancer's own list (a data center's servers, say), not the service's.
+    const position = new Map(servers.map((s, i) => [s, i]));
     return {
       pick: (ctx) => heap.pick(ctx),
-      loadChanged: (server) => heap.update(server.index),
+      loadChanged: (server) => {
+        const at = position.get(server);
+        if (at !== undefined) heap.update(at);
+      },
     };
   },
 });

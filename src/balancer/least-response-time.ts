@@ -3,7 +3,7 @@
 // instead of being starved forever. Unmeasured servers score 0 and are tried first.
 import { z } from 'zod';
 import { defineBalancer } from './types.ts';
-import { lowestScore } from './scan.ts';
+import { lowestScoreAt } from './scan.ts';
 
 /** After this long without a sample, a server's average counts half as much. */
 const HALF_LIFE_MS = 5000;
@@ -19,15 +19,16 @@ export const leastResponseTime = defineBalancer({
       pick(ctx) {
         const now = env.clock.now();
         start = (start + 1) % servers.length;
-        return lowestScore(servers, ctx, start, (s) => {
+        const at = lowestScoreAt(servers, ctx, start, (s, i) => {
           // A changed average means a new sample arrived since we last looked.
-          if (lastSeen[s.index] !== s.load.ewmaTtfbMs) {
-            lastSeen[s.index] = s.load.ewmaTtfbMs;
-            lastSampleAt[s.index] = now;
+          if (lastSeen[i] !== s.load.ewmaTtfbMs) {
+            lastSeen[i] = s.load.ewmaTtfbMs;
+            lastSampleAt[i] = now;
           }
-          const decay = Math.pow(0.5, (now - lastSampleAt[s.index]!) / HALF_LIFE_MS);
+          const decay = Math.pow(0.5, (now - lastSampleAt[i]!) / HALF_LIFE_MS);
           return (s.load.ewmaTtfbMs * decay * (s.load.inflight + 1)) / s.weight;
         });
+        return at < 0 ? undefined : servers[at];
       },
     };
   },

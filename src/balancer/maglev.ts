@@ -19,35 +19,40 @@ export function isPrime(n: number): boolean {
   return true;
 }
 
-/** Builds the table: slot → server index. Pure; the golden tests pin its output. */
+/**
+ * Builds the table: slot → position in `servers`. Pure; the golden tests pin its output. Servers
+ * take their turns in id order (by UTF-16 code units), so two lists of the same servers in any
+ * order give the same table: Mooring instances configured differently still agree on every key.
+ */
 export function buildTable(servers: readonly Server[], size: number): Int32Array {
   const table = new Int32Array(size).fill(-1);
   const n = servers.length;
   if (n === 0) return table;
+  const order = servers.map((_, i) => i).sort((a, b) => (servers[a]!.id < servers[b]!.id ? -1 : servers[a]!.id > servers[b]!.id ? 1 : 0));
   const offset = new Float64Array(n);
   const skip = new Float64Array(n);
   const next = new Float64Array(n);
   const credit = new Float64Array(n);
   const maxWeight = Math.max(...servers.map((s) => s.weight));
-  for (let i = 0; i < n; i++) {
-    const id = servers[i]!.id;
-    offset[i] = murmur3(id, 0xdeadbeef) % size;
-    skip[i] = (murmur3(id, 0x5eed) % (size - 1)) + 1;
+  for (let k = 0; k < n; k++) {
+    const id = servers[order[k]!]!.id;
+    offset[k] = murmur3(id, 0xdeadbeef) % size;
+    skip[k] = (murmur3(id, 0x5eed) % (size - 1)) + 1;
   }
   let filled = 0;
   while (filled < size) {
-    for (let i = 0; i < n && filled < size; i++) {
+    for (let k = 0; k < n && filled < size; k++) {
       // Weighted turns: a server inserts only when its accumulated credit reaches one slot.
-      credit[i]! += servers[i]!.weight / maxWeight;
-      if (credit[i]! < 1) continue;
-      credit[i]! -= 1;
-      let slot = (offset[i]! + skip[i]! * next[i]!) % size;
+      credit[k]! += servers[order[k]!]!.weight / maxWeight;
+      if (credit[k]! < 1) continue;
+      credit[k]! -= 1;
+      let slot = (offset[k]! + skip[k]! * next[k]!) % size;
       while (table[slot] !== -1) {
-        next[i]! += 1;
-        slot = (offset[i]! + skip[i]! * next[i]!) % size;
+        next[k]! += 1;
+        slot = (offset[k]! + skip[k]! * next[k]!) % size;
       }
-      table[slot] = i;
-      next[i]! += 1;
+      table[slot] = order[k]!;
+      next[k]! += 1;
       filled++;
     }
   }

@@ -1,7 +1,7 @@
 // round-robin: each eligible server in turn; weights are ignored (use weighted-round-robin).
 import { z } from 'zod';
 import { defineBalancer } from './types.ts';
-import { firstEligible } from './scan.ts';
+import { firstEligibleAt } from './scan.ts';
 
 export const roundRobin = defineBalancer({
   name: 'round-robin',
@@ -10,9 +10,10 @@ export const roundRobin = defineBalancer({
     let next = 0;
     return {
       pick(ctx) {
-        const server = firstEligible(servers, ctx, next);
-        if (server) next = (server.index + 1) % servers.length;
-        return server;
+        const at = firstEligibleAt(servers, ctx, next);
+        if (at < 0) return undefined;
+        next = (at + 1) % servers.length;
+        return servers[at];
       },
     };
   },

@@ -5,7 +5,6 @@ import type { PickContext } from './types.ts';
 export function makeServers(weights: readonly number[], prefix = 's'): Server[] {
   return weights.map((weight, index) => ({
     id: `${prefix}${index}`,
-    index,
     url: `http://127.0.0.1:${10000 + index}`,
     origin: `http://127.0.0.1:${10000 + index}`,
     weight,

@@ -11,8 +11,6 @@ export interface ServerLoad {
 export interface Server {
   /** Stable config id: the identity used in cookies, store keys, metrics and admin URLs. */
   readonly id: string;
-  /** Position in its service's server list; only valid within one snapshot. */
-  readonly index: number;
   readonly url: string;
   /** scheme://host:port, as undici wants it. */
   readonly origin: string;

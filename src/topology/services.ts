@@ -21,9 +21,8 @@ export const DEFAULT_DATACENTER = 'default';
 const SWEEP_EVERY_MS = 1000;
 
 export function buildServers(service: ServiceConfig, runtime: ServiceRuntime): Server[] {
-  return service.servers.map((s, index) => ({
+  return service.servers.map((s) => ({
     id: s.id,
-    index,
     url: s.url,
     origin: s.url,
     weight: s.weight,
