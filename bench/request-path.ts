@@ -38,7 +38,8 @@ export function requestPathCases() {
     const result = measure(`request path, persistence ${persistence.method}`, 200_000, (i) => {
       const req = reqs[i & 63]!;
       const resolved = resolveRequest(ctx, req, false);
-      const { routing, persist } = routeRequest(handle.current, req, resolved);
+      const routing = routeRequest(handle.current, req, resolved);
+      const { persist } = routing;
       const choice = routing.choose();
       if (persist && routing.identity && 'server' in choice) {
         handle.current.persistence!.commit({ req: persist, identity: routing.identity, server: choice.server, response: ['content-length', '1024'] });

@@ -6,7 +6,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors.ts';
 import { recordTtfb, type Server } from '../core/server.ts';
-import type { PersistRequest } from '../persistence/types.ts';
 import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
 import { classify, failureOutcome, mayRetry } from './retry.ts';
@@ -54,7 +53,6 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     private readonly headers: string[],
     private readonly hasBody: boolean,
     readonly routing: Routing,
-    private readonly persist: PersistRequest | undefined,
   ) {
     ctx.activity.requests++;
     (res as Tagged<ServerResponse>)[kExchange] = this;
@@ -78,8 +76,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
 
   private dispatch(server: Server): void {
     const { routing } = this;
-    this.markMigration();
-    if (this.persist && routing.identity) routing.service.persistence!.routed?.(routing.identity, this.persist, server);
+    routing.sending(server, this.headers);
     this.server = server;
     routing.service.acquire(server);
     this.reachedServer = false;
@@ -91,15 +88,6 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       { path: this.req.url!, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.body },
       this,
     );
-  }
-
-  /** Tells the server a client was moved to it (once; a client-sent value was already dropped). */
-  private markMigration(): void {
-    const value = this.routing.migration();
-    if (value === undefined) return;
-    const at = this.headers.indexOf('mooring-migrated-from');
-    if (at >= 0) this.headers[at + 1] = value;
-    else this.headers.push('mooring-migrated-from', value);
   }
 
   // --- waiting for room (onOverload: queue) ---
@@ -145,19 +133,13 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     this.ctx.deadlines.remove(this);
     const server = this.server!;
     recordTtfb(server.load, performance.now() - this.sentAt);
-    const { service } = this.routing;
-    service.health.report(server.id, statusCode >= 500 ? '5xx' : 'success', service.env.clock.now());
     this.resumeUpstream = resume;
     const response = responseHeaders(rawHeaders);
     if (response === undefined) {
       this.abortUpstream?.(Object.assign(new Error('transfer coding other than chunked'), { code: 'MOORING_TRANSFER_CODING' }));
       return false;
     }
-    const { routing } = this;
-    if (this.persist && routing.identity) {
-      routing.service.persistence!.commit({ req: this.persist, identity: routing.identity, server, response });
-    }
-    if (routing.service.policy.debugHeader) response.push('mooring-decision', `${routing.decision}; server=${server.id}`);
+    this.routing.answered(server, statusCode, response);
     // The server answered before the whole upload arrived (a 401 to an upload, say): undici drops
     // the rest of the request stream, which would leave the client's next request on this
     // connection unread until timeouts.idle. Close the connection after this answer instead.
@@ -212,9 +194,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       return this.finish();
     }
     const { routing } = this;
-    const { service } = routing;
     if (this.cancelled) {
-      if (this.cancelled.reason === 'deadline') service.health.report(server.id, 'timeout', service.env.clock.now());
+      if (this.cancelled.reason === 'deadline') routing.reportFailure(server, 'timeout');
       return this.answerCancelled(this.cancelled);
     }
     const code = (err as { code?: string }).code;
@@ -223,7 +204,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       return this.answer('MOORING_BAD_REQUEST', true);
     }
     const kind = classify(err);
-    service.health.report(server.id, failureOutcome[kind], service.env.clock.now());
+    routing.reportFailure(server, failureOutcome[kind]);
     this.ctx.log.warn({ server: server.id, kind, err: err.message, attempt: routing.attempt }, 'upstream attempt failed');
     const retryable = mayRetry(kind, this.reachedServer, this.req.method!, this.hasBody);
     if (routing.failed(server, kind, this.reachedServer, retryable)) return this.start();

@@ -5,7 +5,6 @@ import type { Socket } from 'node:net';
 import { readKey } from '../balancer/key.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { withoutCookie } from '../persistence/cookie-header.ts';
-import type { PersistRequest } from '../persistence/types.ts';
 import type { ServiceSnapshot } from '../topology/snapshot.ts';
 import type { ListenerContext } from './context.ts';
 import { clientAddress, isTrusted, normalizeIp } from './client-address.ts';
@@ -69,22 +68,22 @@ export function resolveRequest(ctx: ListenerContext, req: IncomingMessage, keepU
  * The routing for a request on `service`: its session identity (if the service keeps sessions),
  * its balancer key, and Mooring's own cookie taken out of the upstream headers.
  */
-export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, resolved: ResolvedRequest): { routing: Routing; persist: PersistRequest | undefined } {
+export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, resolved: ResolvedRequest): Routing {
   const { head, clientIp, secure } = resolved;
   const source = service.balancer.keySource;
   const method = service.persistence;
-  if (!source && !method) return { routing: new Routing(service, undefined, undefined), persist: undefined };
+  if (!source && !method) return new Routing(service, undefined, undefined);
   const now = service.env.clock.now();
   const view = new RequestView(req.rawHeaders, clientIp, head.cookie, req.url ?? '/', secure, now);
   const key = source ? readKey(source, view) : undefined;
-  if (!method) return { routing: new Routing(service, undefined, key, now), persist: undefined };
+  if (!method) return new Routing(service, undefined, key, undefined, now);
   const identity = method.identify(view);
   if (method.ownCookie !== undefined && head.cookie !== undefined) {
     const rest = withoutCookie(head.cookie, method.ownCookie);
     if (rest === undefined) head.headers.length = head.cookieAt;
     else if (rest !== head.cookie) head.headers[head.cookieAt + 1] = rest;
   }
-  return { routing: new Routing(service, identity, key, now), persist: view };
+  return new Routing(service, identity, key, view, now);
 }
 
 export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
@@ -92,9 +91,9 @@ export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: S
   const refused = refusal(ctx, req, resolved.head);
   if (refused) return sendError(res, refused, undefined, true);
   const { head } = resolved;
-  const { routing, persist } = routeRequest(ctx.service.current, req, resolved);
+  const routing = routeRequest(ctx.service.current, req, resolved);
   const hasBody = head.contentLength > 0 || head.chunked;
-  const exchange = new Exchange(ctx, req, res, head.headers, hasBody, routing, persist);
+  const exchange = new Exchange(ctx, req, res, head.headers, hasBody, routing);
   if (!hasBody) return exchange.begin(null);
   const limit = ctx.limits.bufferBodyBytes;
   if (limit === 0) return exchange.begin(req);

@@ -58,6 +58,11 @@ function nominated(connection: string | undefined): Set<string> | undefined {
   return names;
 }
 
+/** undici hands raw headers over as Buffers, node:http as strings. */
+function latin1(value: Buffer | string): string {
+  return typeof value === 'string' ? value : value.toString('latin1');
+}
+
 /** Whether a Transfer-Encoding value names no coding but chunked. */
 function onlyChunked(value: string): boolean {
   return value.split(',').every((coding) => coding.trim().toLowerCase() === 'chunked');
@@ -133,22 +138,22 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
 }
 
 /**
- * Upstream response headers (undici's raw Buffers) → a flat string array for writeHead, hop-by-hop
+ * Upstream response headers (raw, as undici or node:http give them) → a flat string array for writeHead, hop-by-hop
  * dropped; undefined when the answer uses a transfer coding other than chunked (undici removes
  * only the chunking, so the body would reach the client still encoded, passed off as plain).
  */
-export function responseHeaders(raw: readonly Buffer[]): string[] | undefined {
+export function responseHeaders(raw: readonly (Buffer | string)[]): string[] | undefined {
   const out: string[] = [];
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
+    const name = latin1(raw[i]!);
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection') connection = joined(connection, raw[i + 1]!.toString('latin1'));
-      else if (lower === 'transfer-encoding' && !onlyChunked(raw[i + 1]!.toString('latin1'))) return undefined;
+      if (lower === 'connection') connection = joined(connection, latin1(raw[i + 1]!));
+      else if (lower === 'transfer-encoding' && !onlyChunked(latin1(raw[i + 1]!))) return undefined;
       continue;
     }
-    out.push(name, raw[i + 1]!.toString('latin1'));
+    out.push(name, latin1(raw[i + 1]!));
   }
   const drop = nominated(connection);
   return drop ? dropPairs(out, drop) : out;

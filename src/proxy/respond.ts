@@ -1,18 +1,45 @@
-// Mooring's own answers (errors): a short text body and a Mooring-Error header naming the code.
+// Mooring's own answers (errors): a short text body and a Mooring-Error header naming the code,
+// the same whether written through node's ServerResponse or onto a raw (upgrade) socket.
 import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
 
-export function sendError(res: ServerResponse, code: ErrorCode, extra?: readonly string[], close = false): void {
-  if (res.headersSent || res.destroyed) {
-    res.destroy();
-    return;
-  }
+interface ErrorAnswer {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: string[];
+  readonly body: string;
+}
+
+function errorAnswer(code: ErrorCode, extra: readonly string[] | undefined, close: boolean): ErrorAnswer {
   const { status, text } = errorCatalog[code];
   const body = `${text}\n`;
   const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'mooring-error', code, 'cache-control', 'no-store'];
   if (extra) headers.push(...extra);
   // A request whose body we did not read cannot leave the connection reusable.
   if (close) headers.push('connection', 'close');
-  res.writeHead(status, headers);
-  res.end(body);
+  return { status, text, headers, body };
+}
+
+export function sendError(res: ServerResponse, code: ErrorCode, extra?: readonly string[], close = false): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const answer = errorAnswer(code, extra, close);
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+}
+
+/** An HTTP/1.1 head as bytes, for answers written straight onto a socket. */
+export function rawHead(status: number, message: string, flat: readonly string[]): string {
+  let head = `HTTP/1.1 ${status} ${message}\r\n`;
+  for (let i = 0; i < flat.length; i += 2) head += `${flat[i]}: ${flat[i + 1]}\r\n`;
+  return `${head}\r\n`;
+}
+
+/** An error answer on a raw socket (a refused upgrade), then the end of the connection. */
+export function refuseOnSocket(socket: Duplex, code: ErrorCode): void {
+  const answer = errorAnswer(code, undefined, true);
+  socket.end(rawHead(answer.status, answer.text, answer.headers) + answer.body);
 }

@@ -1,11 +1,14 @@
 // Choosing a request's server, attempt by attempt: the sticky plan first (honour, move, wait,
 // refuse), then the balancer among servers that accept new sessions, then what a failure means.
+// Also what every attempt tells the rest of Mooring, for requests and tunnels alike: the migration
+// notice to the server, the session to persistence, the outcome to passive health.
 import { pickWithRamp } from '../balancer/ramp.ts';
 import type { PickContext } from '../balancer/types.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { Server } from '../core/server.ts';
 import { afterPinnedFailure, plan, type Plan } from '../persistence/router.ts';
-import type { Decision, Identity, MigrationReason } from '../persistence/types.ts';
+import type { Decision, Identity, MigrationReason, PersistRequest } from '../persistence/types.ts';
+import type { Outcome } from '../health/ejection.ts';
 import type { ServiceSnapshot } from '../topology/snapshot.ts';
 import { failureCode, type FailureKind } from './retry.ts';
 
@@ -25,6 +28,8 @@ export class Routing implements PickContext {
     readonly service: ServiceSnapshot,
     readonly identity: Identity | undefined,
     readonly key: string | undefined,
+    /** The request as persistence reads it; undefined when the service keeps no sessions. */
+    readonly persist: PersistRequest | undefined = undefined,
     /** The request's time, when persistence read it already; else read from the service's clock when first needed. */
     private at?: number,
   ) {}
@@ -83,6 +88,30 @@ export class Routing implements PickContext {
   /** Mooring-Migrated-From for the upstream request, when the client is being moved. */
   migration(): string | undefined {
     return this.movedFrom === undefined ? undefined : `${this.movedFrom}; reason=${this.reason}`;
+  }
+
+  /** The attempt goes to `server`: tell it a client was moved (once; a client-sent value was already dropped), tell persistence. */
+  sending(server: Server, headers: string[]): void {
+    const value = this.migration();
+    if (value !== undefined) {
+      const at = headers.indexOf('mooring-migrated-from');
+      if (at >= 0) headers[at + 1] = value;
+      else headers.push('mooring-migrated-from', value);
+    }
+    if (this.persist && this.identity) this.service.persistence!.routed?.(this.identity, this.persist, server);
+  }
+
+  /** `server` answered with `status`: passive health hears it, the session is bound, the debug header added. */
+  answered(server: Server, status: number, response: string[]): void {
+    const { service } = this;
+    service.health.report(server.id, status >= 500 ? '5xx' : 'success', service.env.clock.now());
+    if (this.persist && this.identity) service.persistence!.commit({ req: this.persist, identity: this.identity, server, response });
+    if (service.policy.debugHeader) response.push('mooring-decision', `${this.decision}; server=${server.id}`);
+  }
+
+  /** The attempt on `server` failed this way: passive health hears it. */
+  reportFailure(server: Server, outcome: Outcome): void {
+    this.service.health.report(server.id, outcome, this.service.env.clock.now());
   }
 
   private adopt(p: Plan): Plan {

@@ -6,28 +6,12 @@ import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Server } from '../core/server.ts';
-import { errorCatalog, type ErrorCode } from '../core/errors.ts';
-import type { PersistRequest } from '../persistence/types.ts';
 import type { ListenerContext } from './context.ts';
-import { dropPairs } from './headers.ts';
+import { responseHeaders } from './headers.ts';
+import { rawHead, refuseOnSocket } from './respond.ts';
 import { refusal, resolveRequest, routeRequest } from './handler.ts';
 import { classify, failureOutcome, mayRetry } from './retry.ts';
 import type { Routing } from './routing.ts';
-
-const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
-
-function rawHead(status: number, message: string, flat: readonly string[]): string {
-  let head = `HTTP/1.1 ${status} ${message}\r\n`;
-  for (let i = 0; i < flat.length; i += 2) head += `${flat[i]}: ${flat[i + 1]}\r\n`;
-  return `${head}\r\n`;
-}
-
-function refuse(socket: Duplex, code: ErrorCode): void {
-  const { status, text } = errorCatalog[code];
-  const body = `${text}\n`;
-  const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'mooring-error', code, 'connection', 'close'];
-  socket.end(rawHead(status, text, headers) + body);
-}
 
 interface Upgrade {
   readonly ctx: ListenerContext;
@@ -36,26 +20,25 @@ interface Upgrade {
   readonly clientHead: Buffer;
   readonly headers: string[];
   readonly routing: Routing;
-  readonly persist: PersistRequest | undefined;
 }
 
 export function handleUpgrade(ctx: ListenerContext, req: IncomingMessage, client: Duplex, clientHead: Buffer): void {
   const resolved = resolveRequest(ctx, req, true);
   const refused = refusal(ctx, req, resolved.head);
-  if (refused) return refuse(client, refused);
+  if (refused) return refuseOnSocket(client, refused);
   client.on('error', () => client.destroy());
-  const { routing, persist } = routeRequest(ctx.service.current, req, resolved);
-  attempt({ ctx, req, client, clientHead, headers: resolved.head.headers, routing, persist });
+  const routing = routeRequest(ctx.service.current, req, resolved);
+  attempt({ ctx, req, client, clientHead, headers: resolved.head.headers, routing });
 }
 
 function attempt(u: Upgrade): void {
   const choice = u.routing.choose();
   // A tunnel does not wait in the queue: a full server answers 503 at once.
-  if (!('server' in choice)) return refuse(u.client, 'refuse' in choice ? choice.refuse : 'MOORING_OVERLOADED');
+  if (!('server' in choice)) return refuseOnSocket(u.client, 'refuse' in choice ? choice.refuse : 'MOORING_OVERLOADED');
   const server = choice.server;
-  const migration = u.routing.migration();
-  const headers = migration === undefined ? u.headers : [...u.headers, 'mooring-migrated-from', migration];
-  const service = u.routing.service;
+  const { headers, routing } = u;
+  routing.sending(server, headers);
+  const service = routing.service;
   service.acquire(server);
   let released = false;
   const release = () => {
@@ -80,19 +63,17 @@ function attempt(u: Upgrade): void {
     release();
     if (u.client.destroyed) return;
     const kind = classify(err);
-    service.health.report(server.id, failureOutcome[kind], service.env.clock.now());
+    routing.reportFailure(server, failureOutcome[kind]);
     if (u.routing.failed(server, kind, reached, mayRetry(kind, reached, u.req.method ?? 'GET', false))) return attempt(u);
-    refuse(u.client, u.routing.failure());
+    refuseOnSocket(u.client, u.routing.failure());
   });
   upstream.on('response', (res) => {
-    service.health.report(server.id, (res.statusCode ?? 502) >= 500 ? '5xx' : 'success', service.env.clock.now());
     relayDeclined(u, server, res);
     res.once('close', release);
   });
   upstream.on('upgrade', (res, socket: Socket, serverHead: Buffer) => {
     const response = [...res.rawHeaders];
-    service.health.report(server.id, 'success', service.env.clock.now());
-    commit(u, server, response);
+    routing.answered(server, 101, response);
     u.client.write(rawHead(101, res.statusMessage || 'Switching Protocols', response));
     tunnel(u, socket, serverHead, release);
   });
@@ -107,9 +88,14 @@ function attempt(u: Upgrade): void {
  * `Connection: close`. An answer cut short closes the client at once.
  */
 function relayDeclined(u: Upgrade, server: Server, res: IncomingMessage): void {
-  const response = dropPairs(res.rawHeaders, RESPONSE_HOP);
+  const response = responseHeaders(res.rawHeaders);
+  if (response === undefined) {
+    u.routing.reportFailure(server, 'bad-response');
+    res.destroy();
+    return refuseOnSocket(u.client, 'MOORING_UPSTREAM_BAD_RESPONSE');
+  }
   const chunked = /\bchunked\b/i.test(String(res.headers['transfer-encoding'] ?? ''));
-  commit(u, server, response);
+  u.routing.answered(server, res.statusCode ?? 502, response);
   if (chunked) response.push('transfer-encoding', 'chunked');
   response.push('connection', 'close');
   const { client } = u;
@@ -127,12 +113,6 @@ function relayDeclined(u: Upgrade, server: Server, res: IncomingMessage): void {
   res.once('close', () => {
     if (!res.complete) client.destroy();
   });
-}
-
-function commit(u: Upgrade, server: Server, response: string[]): void {
-  const { routing, persist } = u;
-  if (persist && routing.identity) routing.service.persistence!.commit({ req: persist, identity: routing.identity, server, response });
-  if (routing.service.policy.debugHeader) response.push('mooring-decision', `${routing.decision}; server=${server.id}`);
 }
 
 function tunnel(u: Upgrade, server: Socket, serverHead: Buffer, release: () => void): void {
