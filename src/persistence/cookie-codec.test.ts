@@ -24,9 +24,20 @@ describe('cookie codec', () => {
     assert.equal(new CookieCodec(['another-key-0123456789abcdef0123'], ['app-server-7']).decode(value), undefined);
   });
 
-  it('rejects every single-byte change, truncation and extension', () => {
+  it('version 2 carries the data center, hidden like the server; version 1 cookies still decode without one', () => {
     const codec = new CookieCodec([KEY], ['app-server-7']);
-    const body = Buffer.from(codec.encode(fields), 'base64url');
+    const v1 = codec.encode(fields);
+    const v2 = codec.encode({ ...fields, datacenter: 'eu-west' });
+    assert.equal(Buffer.from(v1, 'base64url')[0], 1, 'no data center: still version 1, no longer');
+    assert.equal(Buffer.from(v2, 'base64url')[0], 2);
+    assert.deepEqual(codec.decode(v2), { ...fields, datacenter: 'eu-west', keyIndex: 0 });
+    assert.deepEqual(new CookieCodec([KEY], ['app-server-7']).decode(v1), { ...fields, keyIndex: 0 });
+    assert.ok(!Buffer.from(v2, 'base64url').toString('latin1').includes('eu-west'));
+  });
+
+  for (const datacenter of [undefined, 'eu-west']) it(`rejects every single-byte change, truncation and extension (${datacenter ? 'version 2' : 'version 1'})`, () => {
+    const codec = new CookieCodec([KEY], ['app-server-7']);
+    const body = Buffer.from(codec.encode({ ...fields, datacenter }), 'base64url');
     for (let i = 0; i < body.length; i++) {
       const forged = Buffer.from(body);
       forged[i] = forged[i]! ^ 0x01;

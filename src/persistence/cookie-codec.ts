@@ -1,12 +1,17 @@
-// Mooring's cookie value: stateless and tamper-proof. Layout (version 1, big-endian):
+// Mooring's cookie value: stateless and tamper-proof. Layout (big-endian):
 //   version u8 | key id u8 | issued-at u32 s | last-seen u32 s | expires-at u32 s (0: none) |
-//   session id 8 bytes | token length u8 | server token | HMAC-SHA256 tag, first 16 bytes
-// The server token is SIV-style deterministic encryption of the server id (IV = HMAC of the id,
-// AES-256-CTR), so clients can read neither the id nor the address, yet a cookie for a server that
-// has since been removed still decodes to its id. Keys: the first signs, all verify (rotation).
+//   session id 8 bytes | token length u8 | server token |
+//   (version 2 only) data-center token length u8 | data-center token |
+//   HMAC-SHA256 tag, first 16 bytes
+// Tokens are SIV-style deterministic encryption of the server id or data-center name (IV = HMAC
+// of the text, AES-256-CTR), so clients can read neither, yet a cookie for a server that has since
+// been removed still decodes to its id. Version 1 (no data center) is still written for servers of
+// the one default data center, and both versions decode. Keys: the first signs, all verify.
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 
 const VERSION = 1;
+/** Carries the data center too. */
+const VERSION_DC = 2;
 const HEADER = 22; // bytes before the token length
 const TAG = 16;
 const SIV = 8;
@@ -22,6 +27,8 @@ export interface CookieFields {
   readonly lastSeen: number;
   /** 0 when the cookie has no absolute lifetime. */
   readonly expiresAt: number;
+  /** The session's data center; absent for the one default data center (a version 1 cookie). */
+  readonly datacenter?: string | undefined;
 }
 
 export interface Decoded extends CookieFields {
@@ -40,6 +47,9 @@ interface Key {
 }
 
 const derive = (secret: string, label: string) => createHmac('sha256', secret).update(`mooring/${label}`).digest();
+
+/** Data-center tokens encrypt this prefix and the name: never equal to a server's token. */
+const DC_PREFIX = 'dc:';
 
 function makeToken(key: Pick<Key, 'enc' | 'siv'>, serverId: string): Buffer {
   const iv = createHmac('sha256', key.siv).update(serverId).digest().subarray(0, SIV);
@@ -79,8 +89,10 @@ export class CookieCodec {
   encode(fields: CookieFields): string {
     const key = this.keys[0]!;
     const token = key.tokens.get(fields.serverId) ?? makeToken(key, fields.serverId);
-    const body = Buffer.allocUnsafe(HEADER + 1 + token.length + TAG);
-    body[0] = VERSION;
+    const dc = fields.datacenter === undefined ? undefined : this.dcToken(key, fields.datacenter);
+    const signed = HEADER + 1 + token.length + (dc ? 1 + dc.length : 0);
+    const body = Buffer.allocUnsafe(signed + TAG);
+    body[0] = dc ? VERSION_DC : VERSION;
     body[1] = key.id;
     body.writeUInt32BE(fields.issuedAt >>> 0, 2);
     body.writeUInt32BE(fields.lastSeen >>> 0, 6);
@@ -88,9 +100,18 @@ export class CookieCodec {
     body.write(fields.sessionId, 14, 8, 'base64url');
     body[HEADER] = token.length;
     token.copy(body, HEADER + 1);
-    const signed = HEADER + 1 + token.length;
+    if (dc) {
+      body[HEADER + 1 + token.length] = dc.length;
+      dc.copy(body, HEADER + 2 + token.length);
+    }
     createHmac('sha256', key.mac).update(body.subarray(0, signed)).digest().copy(body, signed, 0, TAG);
     return body.toString('base64url');
+  }
+
+  private dcToken(key: Key, datacenter: string): Buffer {
+    let token = key.tokens.get(DC_PREFIX + datacenter);
+    if (!token) key.tokens.set(DC_PREFIX + datacenter, (token = makeToken(key, DC_PREFIX + datacenter)));
+    return token;
   }
 
   /** The fields of a genuine cookie, or undefined for anything tampered, truncated or unknown. */
@@ -108,10 +129,14 @@ export class CookieCodec {
   private verify(value: string): Decoded | undefined {
     if (value.length > 256) return undefined;
     const body = Buffer.from(value, 'base64url');
-    if (body.length < HEADER + 1 + SIV + TAG || body[0] !== VERSION) return undefined;
+    const version = body[0];
+    if (body.length < HEADER + 1 + SIV + TAG || (version !== VERSION && version !== VERSION_DC)) return undefined;
     const tokenLength = body[HEADER]!;
-    const signed = HEADER + 1 + tokenLength;
-    if (tokenLength < SIV || body.length !== signed + TAG) return undefined;
+    const serverEnd = HEADER + 1 + tokenLength;
+    if (tokenLength < SIV || serverEnd >= body.length) return undefined;
+    const dcLength = version === VERSION_DC ? body[serverEnd]! : 0;
+    const signed = version === VERSION_DC ? serverEnd + 1 + dcLength : serverEnd;
+    if ((version === VERSION_DC && dcLength < SIV) || body.length !== signed + TAG) return undefined;
     // Node's base64url decoder skips characters outside the alphabet: only the one canonical
     // spelling of a cookie is genuine (else every variant would take a cache slot).
     if (body.toString('base64url') !== value) return undefined;
@@ -121,8 +146,10 @@ export class CookieCodec {
       if (key.id !== body[1]) continue;
       const expected = createHmac('sha256', key.mac).update(body.subarray(0, signed)).digest().subarray(0, TAG);
       if (!timingSafeEqual(expected, tag)) continue;
-      const serverId = openToken(key, body.subarray(HEADER + 1, signed));
-      if (serverId === undefined) return undefined;
+      const serverId = openToken(key, body.subarray(HEADER + 1, serverEnd));
+      if (serverId === undefined || serverId.startsWith(DC_PREFIX)) return undefined;
+      const dc = version === VERSION_DC ? openToken(key, body.subarray(serverEnd + 1, signed)) : undefined;
+      if (version === VERSION_DC && !dc?.startsWith(DC_PREFIX)) return undefined;
       return {
         keyIndex,
         serverId,
@@ -130,6 +157,7 @@ export class CookieCodec {
         issuedAt: body.readUInt32BE(2),
         lastSeen: body.readUInt32BE(6),
         expiresAt: body.readUInt32BE(10),
+        ...(dc === undefined ? {} : { datacenter: dc.slice(DC_PREFIX.length) }),
       };
     }
     return undefined;
