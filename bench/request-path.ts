@@ -31,7 +31,7 @@ export function requestPathCases() {
     const ctx: ListenerContext = {
       listener: 'w', proto: 'http', service: handle, trusted: blockListOf([]), trustsProxies: false,
       limits: config.limits, timeouts: config.timeouts, log: silentLogger, activity: { requests: 0, tunnels: new Set() },
-      deadlines: new DeadlineList(1000),
+      deadlines: new DeadlineList(1000), records: undefined,
     };
     const socket = { remoteAddress: '127.0.0.1' };
     const reqs = cookies.map((c) => ({ url: '/1k', method: 'GET', socket, rawHeaders: ['Host', '127.0.0.1:8080', 'User-Agent', 'wrk', 'Cookie', c] }) as unknown as IncomingMessage);

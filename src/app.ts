@@ -9,6 +9,7 @@ import type { ServiceHandle } from './topology/snapshot.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
 import { createListener, listen, type BoundListener } from './proxy/listener.ts';
+import { createAccessLog } from './observe/access-log.ts';
 
 export interface AppOptions {
   logger?: Logger;
@@ -39,6 +40,7 @@ export class App {
     const { connect, response } = config.timeouts;
     const deadlines = new DeadlineList(connect + response + 1000);
     const trusted = blockListOf(config.trustedProxies);
+    const accessLog = config.log.access ? createAccessLog(config.log.file) : undefined;
     const bound: BoundListener[] = [];
     try {
       for (const listener of config.listeners) {
@@ -53,6 +55,7 @@ export class App {
           log: log.child({ listener: listener.name }),
           activity,
           deadlines,
+          records: accessLog?.sink,
         };
         bound.push(await listen(createListener(listener, ctx), listener));
       }
@@ -67,6 +70,7 @@ export class App {
     const stopTimers = () => {
       built.stop();
       deadlines.stop();
+      accessLog?.flush();
     };
     return new App(config, bound, services, events, activity, log, stopTimers);
   }

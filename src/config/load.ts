@@ -173,6 +173,7 @@ function resolveFiles(config: Config, file: string): void {
   for (const listener of config.listeners) {
     if (listener.tls) listener.tls = { cert: resolveFrom(file, listener.tls.cert), key: resolveFrom(file, listener.tls.key) };
   }
+  if (config.log.file !== undefined) config.log.file = resolveFrom(file, config.log.file);
 }
 
 /** The line of the deepest node on `path` that exists (the key's line for map entries). */

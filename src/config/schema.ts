@@ -123,6 +123,10 @@ const limitsSchema = z.strictObject({
 
 const logSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** One JSON line per request and tunnel. */
+  access: z.boolean().default(false),
+  /** Where access lines go (appended; the folder is made if missing); stdout when absent. */
+  file: z.string().min(1, 'expected a file path').optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -4,6 +4,7 @@ import type { Limits, Timeouts } from '../config/schema.ts';
 import type { ServiceHandle } from '../topology/snapshot.ts';
 import type { Logger } from '../log.ts';
 import type { DeadlineList } from './deadlines.ts';
+import type { RecordSink } from '../observe/record.ts';
 
 export interface ListenerContext {
   readonly listener: string;
@@ -19,6 +20,8 @@ export interface ListenerContext {
   readonly activity: Activity;
   /** Upstream calls' overall deadlines (timeouts.connect + timeouts.response + 1 s), process-wide. */
   readonly deadlines: DeadlineList;
+  /** Where finished requests and tunnels are recorded (the access log); undefined: nowhere. */
+  readonly records: RecordSink | undefined;
 }
 
 export interface Activity {

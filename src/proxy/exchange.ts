@@ -14,6 +14,7 @@ import type { DeadlineEntry } from './deadlines.ts';
 import type { Routing } from './routing.ts';
 import type { Waiter } from '../core/wait-queue.ts';
 import type { Body } from './body-buffer.ts';
+import type { Ending, RequestRecord } from '../observe/record.ts';
 
 const kExchange = Symbol('mooring.exchange');
 type Tagged<T> = T & { [kExchange]?: Exchange };
@@ -43,6 +44,12 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   private sentAt = 0;
   private bodyBytes = 0;
   private body: Body | null = null;
+  // For the record: when it began, was first dispatched and first answered; bytes sent back.
+  private readonly startedAt = performance.now();
+  private dispatchedAt = -1;
+  private answeredAt = -1;
+  private bytesOut = 0;
+  private lastServer: Server | undefined;
   /** Set while the client does not take the answer as fast as it comes (backpressure). */
   private stallTimer: NodeJS.Timeout | undefined;
 
@@ -77,11 +84,12 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   private dispatch(server: Server): void {
     const { routing } = this;
     routing.sending(server, this.headers);
-    this.server = server;
+    this.server = this.lastServer = server;
     routing.service.acquire(server);
     this.reachedServer = false;
     this.abortUpstream = undefined;
     this.sentAt = performance.now();
+    if (this.dispatchedAt < 0) this.dispatchedAt = this.sentAt;
     // Overall deadline: covers waiting in the pool's queue, which undici's own timers do not.
     this.ctx.deadlines.add(this, this.sentAt);
     routing.service.runtime.pools.get(server).dispatch(
@@ -132,7 +140,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (statusCode < 200) return true; // 1xx interim answers are not relayed
     this.ctx.deadlines.remove(this);
     const server = this.server!;
-    recordTtfb(server.load, performance.now() - this.sentAt);
+    this.answeredAt = performance.now();
+    recordTtfb(server.load, this.answeredAt - this.sentAt);
     this.resumeUpstream = resume;
     const response = responseHeaders(rawHeaders);
     if (response === undefined) {
@@ -156,12 +165,13 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       // No body may follow, whatever Content-Length says (RFC 9110 allows it on a 304 and a HEAD):
       // the client's answer is whole now. undici may still call its Content-Length a mismatch.
       this.res.end();
-      this.finish();
+      this.finish('complete');
     }
     return true;
   }
 
   onData(chunk: Buffer): boolean {
+    this.bytesOut += chunk.length;
     if (this.res.write(chunk)) return true;
     this.res.once('drain', onResponseDrain);
     // A client that stops reading is closed after timeouts.idle, freeing its upstream connection.
@@ -172,7 +182,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   onComplete(): void {
     this.release();
     this.res.end();
-    this.finish();
+    this.finish('complete');
   }
 
   /** undici 7 passes the chunk itself here (its typings say a size). */
@@ -191,7 +201,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (this.responding) {
       // The answer already began: a clean end would pass off a truncated body as whole.
       this.res.destroy(err);
-      return this.finish();
+      return this.finish('broken');
     }
     const { routing } = this;
     if (this.cancelled) {
@@ -225,13 +235,40 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (queue.length > 0) queue.wake();
   }
 
-  private finish(): void {
+  private finish(ended: Ending): void {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.stallTimer);
     this.ctx.deadlines.remove(this);
     this.stopWaiting();
     this.ctx.activity.requests--;
+    this.ctx.records?.(this.record(ended));
+  }
+
+  private record(ended: Ending): RequestRecord {
+    const { req, res, routing } = this;
+    const now = performance.now();
+    return {
+      kind: 'request',
+      time: Date.now() - (now - this.startedAt),
+      listener: this.ctx.listener,
+      clientIp: routing.clientIp,
+      method: req.method ?? '',
+      host: req.headers.host,
+      path: req.url ?? '/',
+      status: res.headersSent ? res.statusCode : 0,
+      bytesIn: this.bodyBytes,
+      bytesOut: this.bytesOut,
+      service: routing.service.name,
+      datacenter: this.lastServer?.datacenter,
+      server: this.lastServer?.id,
+      decision: routing.decision,
+      attempts: this.lastServer ? routing.attempt + 1 : 0,
+      queueMs: this.dispatchedAt < 0 ? -1 : round(this.dispatchedAt - this.startedAt),
+      firstByteMs: this.answeredAt < 0 ? -1 : round(this.answeredAt - this.startedAt),
+      totalMs: round(now - this.startedAt),
+      ended,
+    };
   }
 
   private cancel(reason: Cancelled): void {
@@ -245,10 +282,10 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   }
 
   private answerCancelled(reason: Cancelled): void {
-    if (reason.reason === 'client-gone') return this.finish();
+    if (reason.reason === 'client-gone') return this.finish('client-gone');
     if (this.responding) {
       this.res.destroy();
-      return this.finish();
+      return this.finish('broken');
     }
     this.answer(reason.reason === 'deadline' ? 'MOORING_UPSTREAM_TIMEOUT' : 'MOORING_BODY_TOO_LARGE', true);
   }
@@ -256,7 +293,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   private answer(code: ErrorCode, close = false): void {
     const extra = code === 'MOORING_OVERLOADED' || code === 'MOORING_QUEUE_TIMEOUT' ? ['retry-after', String(Math.ceil(this.ctx.timeouts.queue / 1000))] : undefined;
     sendError(this.res, code, this.debugExtra(extra), close || (this.hasBody && !this.req.complete));
-    this.finish();
+    this.finish('mooring-answer');
   }
 
   private debugExtra(extra: string[] | undefined): string[] | undefined {
@@ -283,6 +320,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (!this.responding) this.cancel(new Cancelled('deadline'));
   }
 }
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 // Shared listeners: `this` is the emitter, the exchange hangs off it (no per-request closures).
 function onResponseClose(this: Tagged<ServerResponse>): void {

@@ -11,6 +11,7 @@ import { clientAddress, isTrusted, normalizeIp } from './client-address.ts';
 import { requestHead, type RequestHead } from './headers.ts';
 import { sendError } from './respond.ts';
 import { Exchange } from './exchange.ts';
+import { recordRefusal } from './records.ts';
 import { bufferBody } from './body-buffer.ts';
 import { Routing } from './routing.ts';
 import { RequestView } from './request-view.ts';
@@ -72,24 +73,27 @@ export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, res
   const { head, clientIp, secure } = resolved;
   const source = service.balancer.keySource;
   const method = service.persistence;
-  if (!source && !method) return new Routing(service, undefined, undefined);
+  if (!source && !method) return new Routing(service, undefined, undefined, clientIp);
   const now = service.env.clock.now();
   const view = new RequestView(req.rawHeaders, clientIp, head.cookie, req.url ?? '/', secure, now);
   const key = source ? readKey(source, view) : undefined;
-  if (!method) return new Routing(service, undefined, key, undefined, now);
+  if (!method) return new Routing(service, undefined, key, clientIp, undefined, now);
   const identity = method.identify(view);
   if (method.ownCookie !== undefined && head.cookie !== undefined) {
     const rest = withoutCookie(head.cookie, method.ownCookie);
     if (rest === undefined) head.headers.length = head.cookieAt;
     else if (rest !== head.cookie) head.headers[head.cookieAt + 1] = rest;
   }
-  return new Routing(service, identity, key, view, now);
+  return new Routing(service, identity, key, clientIp, view, now);
 }
 
 export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
   const resolved = resolveRequest(ctx, req, false);
   const refused = refusal(ctx, req, resolved.head);
-  if (refused) return sendError(res, refused, undefined, true);
+  if (refused) {
+    recordRefusal(ctx, req, resolved.clientIp, refused, 'request');
+    return sendError(res, refused, undefined, true);
+  }
   const { head } = resolved;
   const routing = routeRequest(ctx.service.current, req, resolved);
   const hasBody = head.contentLength > 0 || head.chunked;

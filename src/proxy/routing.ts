@@ -28,6 +28,8 @@ export class Routing implements PickContext {
     readonly service: ServiceSnapshot,
     readonly identity: Identity | undefined,
     readonly key: string | undefined,
+    /** The client's address (after trusted proxies), for the record. */
+    readonly clientIp: string,
     /** The request as persistence reads it; undefined when the service keeps no sessions. */
     readonly persist: PersistRequest | undefined = undefined,
     /** The request's time, when persistence read it already; else read from the service's clock when first needed. */

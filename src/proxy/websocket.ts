@@ -9,6 +9,8 @@ import type { Server } from '../core/server.ts';
 import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
 import { rawHead, refuseOnSocket } from './respond.ts';
+import { recordRefusal, recordUpgrade } from './records.ts';
+import { errorCatalog, type ErrorCode } from '../core/errors.ts';
 import { refusal, resolveRequest, routeRequest } from './handler.ts';
 import { classify, failureOutcome, mayRetry } from './retry.ts';
 import type { Routing } from './routing.ts';
@@ -20,21 +22,33 @@ interface Upgrade {
   readonly clientHead: Buffer;
   readonly headers: string[];
   readonly routing: Routing;
+  readonly startedAt: number;
 }
 
 export function handleUpgrade(ctx: ListenerContext, req: IncomingMessage, client: Duplex, clientHead: Buffer): void {
+  const startedAt = performance.now();
   const resolved = resolveRequest(ctx, req, true);
   const refused = refusal(ctx, req, resolved.head);
-  if (refused) return refuseOnSocket(client, refused);
+  if (refused) {
+    recordRefusal(ctx, req, resolved.clientIp, refused, 'tunnel');
+    return refuseOnSocket(client, refused);
+  }
   client.on('error', () => client.destroy());
   const routing = routeRequest(ctx.service.current, req, resolved);
-  attempt({ ctx, req, client, clientHead, headers: resolved.head.headers, routing });
+  attempt({ ctx, req, client, clientHead, headers: resolved.head.headers, routing, startedAt });
+}
+
+/** Mooring answers the upgrade itself with an error, and records it. */
+function refuse(u: Upgrade, code: ErrorCode, server?: Server): void {
+  refuseOnSocket(u.client, code);
+  const status = errorCatalog[code].status;
+  recordUpgrade(u.ctx, u.req, u.routing, u.startedAt, { status, server, ended: 'mooring-answer', bytesIn: 0, bytesOut: 0, answeredAt: -1 });
 }
 
 function attempt(u: Upgrade): void {
   const choice = u.routing.choose();
   // A tunnel does not wait in the queue: a full server answers 503 at once.
-  if (!('server' in choice)) return refuseOnSocket(u.client, 'refuse' in choice ? choice.refuse : 'MOORING_OVERLOADED');
+  if (!('server' in choice)) return refuse(u, 'refuse' in choice ? choice.refuse : 'MOORING_OVERLOADED');
   const server = choice.server;
   const { headers, routing } = u;
   routing.sending(server, headers);
@@ -65,7 +79,7 @@ function attempt(u: Upgrade): void {
     const kind = classify(err);
     routing.reportFailure(server, failureOutcome[kind]);
     if (u.routing.failed(server, kind, reached, mayRetry(kind, reached, u.req.method ?? 'GET', false))) return attempt(u);
-    refuseOnSocket(u.client, u.routing.failure());
+    refuse(u, u.routing.failure(), server);
   });
   upstream.on('response', (res) => {
     relayDeclined(u, server, res);
@@ -75,7 +89,7 @@ function attempt(u: Upgrade): void {
     const response = [...res.rawHeaders];
     routing.answered(server, 101, response);
     u.client.write(rawHead(101, res.statusMessage || 'Switching Protocols', response));
-    tunnel(u, socket, serverHead, release);
+    tunnel(u, server, socket, serverHead, release);
   });
   // A client that leaves ends the upstream call too (a tunnel's own sockets are closed in tunnel()).
   u.client.once('close', () => upstream.destroy());
@@ -92,7 +106,7 @@ function relayDeclined(u: Upgrade, server: Server, res: IncomingMessage): void {
   if (response === undefined) {
     u.routing.reportFailure(server, 'bad-response');
     res.destroy();
-    return refuseOnSocket(u.client, 'MOORING_UPSTREAM_BAD_RESPONSE');
+    return refuse(u, 'MOORING_UPSTREAM_BAD_RESPONSE', server);
   }
   const chunked = /\bchunked\b/i.test(String(res.headers['transfer-encoding'] ?? ''));
   u.routing.answered(server, res.statusCode ?? 502, response);
@@ -109,13 +123,20 @@ function relayDeclined(u: Upgrade, server: Server, res: IncomingMessage): void {
       client.once('drain', () => res.resume());
     }
   });
+  let bytesOut = 0;
+  res.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
   res.once('end', () => client.end(chunked ? '0\r\n\r\n' : undefined));
+  const answeredAt = performance.now();
+  let clientLeft = false;
+  client.once('close', () => (clientLeft = true));
   res.once('close', () => {
+    const ended = res.complete ? 'complete' : clientLeft ? 'client-gone' : 'broken';
     if (!res.complete) client.destroy();
+    recordUpgrade(u.ctx, u.req, u.routing, u.startedAt, { status: res.statusCode ?? 502, server, ended, bytesIn: 0, bytesOut, answeredAt });
   });
 }
 
-function tunnel(u: Upgrade, server: Socket, serverHead: Buffer, release: () => void): void {
+function tunnel(u: Upgrade, upstream: Server, server: Socket, serverHead: Buffer, release: () => void): void {
   const { ctx, client, clientHead } = u;
   const clientSocket = client as Socket;
   ctx.activity.tunnels.add(clientSocket);
@@ -130,9 +151,12 @@ function tunnel(u: Upgrade, server: Socket, serverHead: Buffer, release: () => v
     side.on('error', close);
     side.on('close', close);
   }
+  const answeredAt = performance.now();
   server.once('close', () => {
     ctx.activity.tunnels.delete(clientSocket);
     release();
+    const bytes = { bytesIn: clientSocket.bytesRead, bytesOut: clientSocket.bytesWritten };
+    recordUpgrade(ctx, u.req, u.routing, u.startedAt, { status: 101, server: upstream, ended: 'tunnel-closed', ...bytes, answeredAt });
   });
   server.pipe(client);
   client.pipe(server);

@@ -1,0 +1,73 @@
+// The access log: one JSON line per request and tunnel, matching what was sent one to one, with
+// status, server, decision, attempts, timings and how it ended; never a cookie's value.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket, WebSocketServer } from 'ws';
+import { get, portOf, rawExchange, runConcurrent, startBackend, startMooring } from '../helpers.ts';
+
+describe('access log', () => {
+  it('one line per request under load, one per tunnel and per refusal, each with its facts', async () => {
+    const backends = await Promise.all(
+      ['a', 'b'].map((n) =>
+        startBackend(n, (req, res, name) => {
+          req.resume();
+          res.statusCode = req.url?.startsWith('/missing') ? 404 : 200;
+          res.end(name);
+        }),
+      ),
+    );
+    const wss = new WebSocketServer({ noServer: true });
+    for (const b of backends) b.server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(String(m)))));
+    const file = join(mkdtempSync(join(tmpdir(), 'mooring-access-')), 'logs', 'access.log');
+    const app = await startMooring(backends, { top: { log: { level: 'silent', access: true, file } } });
+    const sent = new Map<string, number>();
+    try {
+      await runConcurrent(200, 20, async (i) => {
+        const path = i % 10 === 0 ? `/missing/${i}` : `/r/${i}`;
+        const res = await get(`${app.url()}${path}`, { cookie: 'session=secret-cookie-value' });
+        sent.set(path, res.status);
+      });
+      assert.match(await rawExchange(portOf(app), 'GET /dup HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'), /^HTTP\/1\.1 400 /);
+      const ws = new WebSocket(`${app.url().replace('http', 'ws')}/chat`);
+      await once(ws, 'open');
+      ws.send('hello');
+      await once(ws, 'message');
+      ws.close();
+      await once(ws, 'close');
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await app.stop();
+      await Promise.all(backends.map((b) => b.close()));
+    }
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!text.includes('secret-cookie-value'), 'no cookie value in the log');
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const requests = lines.filter((l) => l['kind'] === 'request' && String(l['path']).match(/^\/(r|missing)\//));
+    assert.equal(requests.length, 200, 'one line per request');
+    assert.equal(new Set(requests.map((l) => l['path'])).size, 200, 'each request exactly once');
+    for (const l of requests) {
+      assert.equal(l['status'], sent.get(String(l['path'])), `status of ${l['path']}`);
+      assert.ok(l['server'] === 'a' || l['server'] === 'b');
+      assert.equal(l['service'], 'app');
+      assert.equal(l['attempts'], 1);
+      assert.equal(l['ended'], 'complete');
+      assert.equal(l['clientIp'], '127.0.0.1');
+      assert.equal(l['method'], 'GET');
+      assert.ok(typeof l['totalMs'] === 'number' && (l['firstByteMs'] as number) <= (l['totalMs'] as number));
+      assert.match(String(l['time']), /^\d{4}-\d\d-\d\dT/);
+    }
+    const refused = lines.filter((l) => l['path'] === '/dup');
+    assert.equal(refused.length, 1);
+    assert.deepEqual([refused[0]!['status'], refused[0]!['ended']], [400, 'mooring-answer']);
+    const tunnels = lines.filter((l) => l['kind'] === 'tunnel');
+    assert.equal(tunnels.length, 1);
+    assert.deepEqual([tunnels[0]!['status'], tunnels[0]!['ended']], [101, 'tunnel-closed']);
+    assert.ok(tunnels[0]!['server'] === 'a' || tunnels[0]!['server'] === 'b');
+    assert.ok((tunnels[0]!['bytesIn'] as number) > 0 && (tunnels[0]!['bytesOut'] as number) > 0);
+    assert.equal(lines.length, 202, 'nothing else');
+  });
+});
