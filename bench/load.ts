@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CookieCodec } from '../src/persistence/cookie-codec.ts';
 import { newSessionId } from '../src/persistence/session-id.ts';
-import { BENCH_KEY, cookieScript, haproxyConf, mooringConf, nginxBackendConf, nginxProxyConf, type Ports } from './peers.ts';
+import { BENCH_KEY, cookieScript, haproxyConf, mooringConf, mooringLoggedConf, nginxBackendConf, nginxProxyConf, type Ports } from './peers.ts';
 import { hasWrk, load, type LoadResult } from './wrk.ts';
 import { report, type Run } from './report.ts';
 
@@ -146,6 +146,7 @@ async function main(): Promise<void> {
   const ports: Ports = {
     backends: [await p(), await p(), await p()],
     mooring: { rr: await p(), cookie: await p(), ip: await p() },
+    mooringLogged: await p(),
     haproxy: { rr: await p(), cookie: await p(), ip: await p() },
     nginx: { rr: await p(), ip: await p() },
     httpProxy: await p(),
@@ -168,6 +169,10 @@ async function main(): Promise<void> {
   const mooring = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring.yaml')], 'mooring');
   peers.push({ name: 'mooring', pid: mooring.pid, url: (k) => (k === 'ip' && WORKERS > 1 ? undefined : `http://127.0.0.1:${ports.mooring[k]}`) });
   await waitForPort(ports.mooring.rr, 'mooring');
+  writeFileSync(join(dir, 'mooring-logged.yaml'), mooringLoggedConf(ports, join(dir, 'access.log')));
+  const logged = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring-logged.yaml')], 'mooring with access log');
+  peers.push({ name: 'mooring+log', pid: logged.pid, url: (k) => (k === 'cookie' ? `http://127.0.0.1:${ports.mooringLogged}` : undefined) });
+  await waitForPort(ports.mooringLogged, 'mooring with access log');
   if (haproxy) {
     writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(ports));
     const h = start(PROXY_CPUS, haproxy, ['-db', '-f', join(dir, 'haproxy.cfg')], 'haproxy');
@@ -195,7 +200,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'mooring-cookies.lua'), cookieScript(mooringCookies));
   writeFileSync(join(dir, 'haproxy-cookies.lua'), cookieScript(Array.from({ length: 64 }, (_, i) => `SERVERID=${'abc'[i % 3]}`)));
   const cookieFor = (peer: string) =>
-    peer === 'mooring' ? { script: join(dir, 'mooring-cookies.lua'), first: mooringCookies[0]! } : peer === 'haproxy' ? { script: join(dir, 'haproxy-cookies.lua'), first: 'SERVERID=a' } : undefined;
+    peer === 'mooring' || peer === 'mooring+log' ? { script: join(dir, 'mooring-cookies.lua'), first: mooringCookies[0]! } : peer === 'haproxy' ? { script: join(dir, 'haproxy-cookies.lua'), first: 'SERVERID=a' } : undefined;
 
   const scenarios = [
     { name: 'round-robin, 1 KB, keep-alive', kind: 'rr' as const, path: '/1k', close: false },

@@ -4,6 +4,8 @@
 export interface Ports {
   backends: number[];
   mooring: { rr: number; cookie: number; ip: number };
+  /** Mooring again, with the access log on (to a file): its cost, measured in the cookie scenario. */
+  mooringLogged: number;
   haproxy: { rr: number; cookie: number; ip: number };
   nginx: { rr: number; ip: number };
   httpProxy: number;
@@ -106,6 +108,21 @@ ${service('cookie', `{ method: cookie, keys: ["${BENCH_KEY}"], cookie: { idleTim
 ${service('ip', workers > 1 ? '{ method: none }' : '{ method: client-ip }')}
 log: { level: warn }
 workers: ${workers}
+`;
+}
+
+/** Mooring's cookie service alone, with one access-log line per request written to `file`. */
+export function mooringLoggedConf(ports: Ports, file: string): string {
+  const servers = ports.backends.map((p, i) => `      - { id: ${'abc'[i]}, url: "http://127.0.0.1:${p}" }`).join('\n');
+  return `listeners:
+  - { name: cookie, address: "127.0.0.1:${ports.mooringLogged}", service: cookie }
+services:
+  - name: cookie
+    balance: { algorithm: round-robin }
+    persistence: { method: cookie, keys: ["${BENCH_KEY}"], cookie: { idleTimeout: 30m } }
+    servers:
+${servers}
+log: { level: warn, access: true, file: "${file}" }
 `;
 }
 
