@@ -15,6 +15,7 @@ import type { Routing } from './routing.ts';
 import type { Waiter } from '../core/wait-queue.ts';
 import type { Body } from './body-buffer.ts';
 import type { Ending, RequestRecord } from '../observe/record.ts';
+import { hostOf } from './records.ts';
 
 const kExchange = Symbol('mooring.exchange');
 type Tagged<T> = T & { [kExchange]?: Exchange };
@@ -254,7 +255,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       listener: this.ctx.listener,
       clientIp: routing.clientIp,
       method: req.method ?? '',
-      host: req.headers.host,
+      host: hostOf(req.rawHeaders),
       path: req.url ?? '/',
       status: res.headersSent ? res.statusCode : 0,
       bytesIn: this.bodyBytes,

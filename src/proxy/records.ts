@@ -9,6 +9,12 @@ import type { Routing } from './routing.ts';
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
+/** The Host header from node's raw array, without building node's lazy headers object. */
+export function hostOf(raw: readonly string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') return raw[i + 1];
+  return undefined;
+}
+
 /** A request or upgrade refused before any service was asked (too large, bad target, …). */
 export function recordRefusal(ctx: ListenerContext, req: IncomingMessage, clientIp: string, code: ErrorCode, kind: 'request' | 'tunnel'): void {
   ctx.records?.({
@@ -17,7 +23,7 @@ export function recordRefusal(ctx: ListenerContext, req: IncomingMessage, client
     listener: ctx.listener,
     clientIp,
     method: req.method ?? '',
-    host: req.headers.host,
+    host: hostOf(req.rawHeaders),
     path: req.url ?? '/',
     status: errorCatalog[code].status,
     bytesIn: 0,
@@ -53,7 +59,7 @@ export function recordUpgrade(ctx: ListenerContext, req: IncomingMessage, routin
     listener: ctx.listener,
     clientIp: routing.clientIp,
     method: req.method ?? '',
-    host: req.headers.host,
+    host: hostOf(req.rawHeaders),
     path: req.url ?? '/',
     status: o.status,
     bytesIn: o.bytesIn,
