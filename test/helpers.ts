@@ -114,6 +114,19 @@ export async function tally(url: string, count: number, headers: (i: number) => 
   return counts;
 }
 
+/** Resolves once `res` drains or closes, leaving no listener behind (a test backend writing a large answer). */
+export function roomOrClose(res: import('node:http').ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Resolves when `check` holds, polling every 10 ms; rejects after `ms`. */
 export async function waitFor(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
   const until = Date.now() + ms;

@@ -15,7 +15,7 @@ import type { Routing } from './routing.ts';
 import type { Waiter } from '../core/wait-queue.ts';
 import type { Body } from './body-buffer.ts';
 import type { Ending, RequestRecord } from '../observe/record.ts';
-import { hostOf } from './records.ts';
+import { routedRecord } from './records.ts';
 
 const kExchange = Symbol('mooring.exchange');
 type Tagged<T> = T & { [kExchange]?: Exchange };
@@ -247,29 +247,16 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   }
 
   private record(ended: Ending): RequestRecord {
-    const { req, res, routing } = this;
-    const now = performance.now();
-    return {
-      kind: 'request',
-      time: Date.now() - (now - this.startedAt),
-      listener: this.ctx.listener,
-      clientIp: routing.clientIp,
-      method: req.method ?? '',
-      host: hostOf(req.rawHeaders),
-      path: req.url ?? '/',
+    const { res } = this;
+    return routedRecord('request', this.ctx, this.req, this.routing, this.startedAt, {
       status: res.headersSent ? res.statusCode : 0,
+      server: this.lastServer,
+      ended,
       bytesIn: this.bodyBytes,
       bytesOut: this.bytesOut,
-      service: routing.service.name,
-      datacenter: this.lastServer?.datacenter,
-      server: this.lastServer?.id,
-      decision: routing.decision,
-      attempts: this.lastServer ? routing.attempt + 1 : 0,
-      queueMs: this.dispatchedAt < 0 ? -1 : round(this.dispatchedAt - this.startedAt),
-      firstByteMs: this.answeredAt < 0 ? -1 : round(this.answeredAt - this.startedAt),
-      totalMs: round(now - this.startedAt),
-      ended,
-    };
+      dispatchedAt: this.dispatchedAt,
+      answeredAt: this.answeredAt,
+    });
   }
 
   private cancel(reason: Cancelled): void {
@@ -321,8 +308,6 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (!this.responding) this.cancel(new Cancelled('deadline'));
   }
 }
-
-const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 // Shared listeners: `this` is the emitter, the exchange hangs off it (no per-request closures).
 function onResponseClose(this: Tagged<ServerResponse>): void {

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
 import type { Server } from '../core/server.ts';
-import type { Ending } from '../observe/record.ts';
+import type { Ending, RequestRecord } from '../observe/record.ts';
 import type { ListenerContext } from './context.ts';
 import type { Routing } from './routing.ts';
 
@@ -40,21 +40,25 @@ export function recordRefusal(ctx: ListenerContext, req: IncomingMessage, client
   });
 }
 
-export interface UpgradeOutcome {
+/** How a routed request or upgrade went, for its record. */
+export interface Outcome {
   readonly status: number;
+  /** The server of the last attempt, if one was made. */
   readonly server: Server | undefined;
   readonly ended: Ending;
   readonly bytesIn: number;
   readonly bytesOut: number;
-  /** performance.now() when the server answered the handshake; -1: it did not. */
+  /** performance.now() when it was first dispatched and first answered; -1: it was not. */
+  readonly dispatchedAt: number;
   readonly answeredAt: number;
 }
 
-/** An upgrade that ended: refused by Mooring, declined by the server, or a tunnel that closed. */
-export function recordUpgrade(ctx: ListenerContext, req: IncomingMessage, routing: Routing, startedAt: number, o: UpgradeOutcome): void {
+/** The record of a request or upgrade that went through routing, begun at `startedAt` (performance.now()). */
+export function routedRecord(kind: 'request' | 'tunnel', ctx: ListenerContext, req: IncomingMessage, routing: Routing, startedAt: number, o: Outcome): RequestRecord {
   const now = performance.now();
-  ctx.records?.({
-    kind: 'tunnel',
+  const since = (at: number) => (at < 0 ? -1 : round(at - startedAt));
+  return {
+    kind,
     time: Date.now() - (now - startedAt),
     listener: ctx.listener,
     clientIp: routing.clientIp,
@@ -69,9 +73,14 @@ export function recordUpgrade(ctx: ListenerContext, req: IncomingMessage, routin
     server: o.server?.id,
     decision: routing.decision,
     attempts: o.server ? routing.attempt + 1 : 0,
-    queueMs: -1,
-    firstByteMs: o.answeredAt < 0 ? -1 : round(o.answeredAt - startedAt),
+    queueMs: since(o.dispatchedAt),
+    firstByteMs: since(o.answeredAt),
     totalMs: round(now - startedAt),
     ended: o.ended,
-  });
+  };
+}
+
+/** An upgrade that ended: refused by Mooring, declined by the server, or a tunnel that closed. */
+export function recordUpgrade(ctx: ListenerContext, req: IncomingMessage, routing: Routing, startedAt: number, o: Omit<Outcome, 'dispatchedAt'>): void {
+  ctx.records?.(routedRecord('tunnel', ctx, req, routing, startedAt, { ...o, dispatchedAt: -1 }));
 }

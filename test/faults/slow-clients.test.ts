@@ -5,24 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
-import { get, portOf, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
+import { get, portOf, roomOrClose, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
 import type { App } from '../../src/app.ts';
 
 const POOL = 8;
 const IDLE_MS = 1000;
-
-/** Resolves once `res` drains or closes, leaving no listener behind. */
-function roomOrClose(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
 
 /** 8 MB as fast as the reader takes it. */
 async function big(res: ServerResponse): Promise<void> {

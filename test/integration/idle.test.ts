@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
-import { portOf, rawExchange, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
+import { portOf, rawExchange, roomOrClose, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
 import type { App } from '../../src/app.ts';
 
 const IDLE_MS = 500;
@@ -24,20 +24,9 @@ async function big(res: ServerResponse): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/octet-stream' });
   const chunk = Buffer.alloc(64 * 1024, 'z');
   for (let i = 0; i < 1024 && !res.destroyed; i++) {
-    if (!res.write(chunk)) await new Promise<void>((resolve) => waitForRoom(res, resolve));
+    if (!res.write(chunk)) await roomOrClose(res);
   }
   res.end();
-}
-
-/** Calls `then` once `res` drains or closes, leaving no listener behind. */
-function waitForRoom(res: ServerResponse, then: () => void): void {
-  const done = () => {
-    res.off('drain', done);
-    res.off('close', done);
-    then();
-  };
-  res.on('drain', done);
-  res.on('close', done);
 }
 
 /** Twelve small chunks, one every 100 ms (1.2 s in all, more than twice the idle timeout). */
