@@ -98,8 +98,6 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   if (positionals.length > 1) return usageError(`unexpected argument "${positionals[1]}"`, io, command);
   if (values.port !== undefined && command !== 'demo') return usageError(`--port applies to demo only`, io, command);
   if (values.config !== undefined && command !== 'start' && command !== 'validate') return usageError(`--config applies to start and validate only`, io, command);
-  // Before anything else runs: a SIGUSR1 during start must not open the inspector either.
-  if (command === 'start' || command === 'demo') ignoreHarmlessSignals((m) => io.err(`mooring: ${m}`));
   switch (command) {
     case 'validate':
       return values.config === undefined ? usageError('--config FILE is required', io, command) : validate(values.config, io);
@@ -161,6 +159,8 @@ function onSignals(stop: () => Promise<void>, io: Out): Promise<number> {
 }
 
 async function start(file: string, io: Out): Promise<number> {
+  // Before anything else runs: a SIGUSR1 during start must not open the inspector either.
+  ignoreHarmlessSignals((m) => io.err(`mooring: ${m}`));
   const config = loadOrReport(file, io);
   if (!config) return 1;
   const log = createLogger(config.log.level);
@@ -182,6 +182,7 @@ async function demo(portText: string | undefined, io: Out): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     return usageError(`--port expects a port number from 0 to 65535, got "${portText}"`, io, 'demo');
   }
+  ignoreHarmlessSignals((m) => io.err(`mooring: ${m}`));
   let running;
   try {
     running = await startDemo(port, createLogger('warn', process.stderr));
