@@ -1,7 +1,7 @@
 // Config loading: defaults, durations, environment variables, and precise problem reports.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -133,6 +133,14 @@ services:
 });
 
 describe('examples', () => {
+  it("the README's small config is valid", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const yaml = /A small config:\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(yaml, 'the README shows a config');
+    const config = parseConfigText(yaml, 'README.md', { MOORING_COOKIE_KEY: 'k'.repeat(44) });
+    assert.equal(config.services[0]!.health?.[0]!.path, '/health');
+  });
+
   it('every file in examples/ is valid', () => {
     const examples = new URL('../../examples/', import.meta.url);
     const dir = mkdtempSync(join(tmpdir(), 'mooring-examples-'));
