@@ -19,6 +19,7 @@ describe('cli', () => {
     ['start', 'mooring start --config FILE', '--config FILE'],
     ['validate', 'mooring validate --config FILE', '--config FILE'],
     ['demo', 'mooring demo [--port N]', '--port N'],
+    ['lint', 'mooring lint --config FILE', '--config FILE'],
     ['keygen', 'mooring keygen', '--help'],
   ] as const) {
     it(`${command} --help prints that command's usage and options, exit 0`, async () => {

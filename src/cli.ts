@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { App } from './app.ts';
 import { ConfigError, configWarnings, loadConfigFile } from './config/load.ts';
+import { formatFinding, lint } from './config/lint.ts';
 import { createLogger } from './log.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import cluster from 'node:cluster';
@@ -30,6 +31,11 @@ const COMMANDS: Record<string, { usage: string; about: string; options: string[]
     about: 'Starts three demo servers and Mooring in front of them, with cookie persistence\n(the setup of examples/demo.yaml), and prints what to try.',
     options: ['-p, --port N             the port Mooring listens on (default 8080; 0 picks a free one)'],
   },
+  lint: {
+    usage: 'mooring lint --config FILE',
+    about: 'Checks a valid config for sticky-session pitfalls (client-ip behind a proxy, no health\nchecks, a Secure-less cookie on HTTPS, …): each with its severity, key, why and the fix.\nExit code 1 when an error is found (or the file is invalid), 0 otherwise.',
+    options: ['-c, --config FILE        the config file (required)'],
+  },
   keygen: {
     usage: 'mooring keygen',
     about: 'Prints a fresh random secret (32 bytes, base64) for persistence.keys, e.g.\n  export MOORING_COOKIE_KEY=$(mooring keygen)',
@@ -45,6 +51,7 @@ const HELP = `Usage: mooring <command> [options]
 Commands:
   start --config FILE      run Mooring with a YAML or JSON config file
   validate --config FILE   check a config file; lists every problem as FILE:LINE: field: expected
+  lint --config FILE       sticky-session pitfalls in a valid config, with the fix for each
   demo [--port N]          three demo servers behind Mooring on 127.0.0.1:8080 (or port N)
   keygen                   print a fresh secret for persistence.keys
 
@@ -97,12 +104,15 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   if (values.help) return io.out(commandHelp(command)), 0;
   if (positionals.length > 1) return usageError(`unexpected argument "${positionals[1]}"`, io, command);
   if (values.port !== undefined && command !== 'demo') return usageError(`--port applies to demo only`, io, command);
-  if (values.config !== undefined && command !== 'start' && command !== 'validate') return usageError(`--config applies to start and validate only`, io, command);
+  if (values.config !== undefined && command === 'demo') return usageError(`--config does not apply to demo`, io, command);
+  if (values.config !== undefined && command === 'keygen') return usageError(`--config does not apply to keygen`, io, command);
   switch (command) {
     case 'validate':
       return values.config === undefined ? usageError('--config FILE is required', io, command) : validate(values.config, io);
     case 'start':
       return values.config === undefined ? usageError('--config FILE is required', io, command) : start(values.config, io);
+    case 'lint':
+      return values.config === undefined ? usageError('--config FILE is required', io, command) : lintCommand(values.config, io);
     case 'demo':
       return demo(values.port, io);
     default:
@@ -133,6 +143,15 @@ function validate(file: string, io: Out): number {
   for (const warning of configWarnings(config, file)) io.err(warning);
   io.out(`${file}: ok (${config.listeners.length} listener(s), ${config.services.length} service(s))`);
   return 0;
+}
+
+function lintCommand(file: string, io: Out): number {
+  const config = loadOrReport(file, io);
+  if (!config) return 1;
+  const findings = lint(config);
+  for (const finding of findings) io.out(formatFinding(file, finding));
+  if (findings.length === 0) io.out(`${file}: no pitfall found`);
+  return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 
 /** Stops `stop` on the first SIGTERM/SIGINT and exits 0; a second signal exits at once. */

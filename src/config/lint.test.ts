@@ -1,0 +1,72 @@
+// Lint as a table: one config per row and the findings expected (severity and path), then the
+// command's output and exit code.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfigText } from './load.ts';
+import { lint } from './lint.ts';
+import { main } from '../cli.ts';
+
+const KEY = 'keys: ["0123456789abcdef0123"]';
+const file = (service: string, extra = '', listener = '') => `listeners:
+  - { name: web, address: "127.0.0.1:8080", service: shop${listener} }
+services:
+  - name: shop
+    servers:
+      - { id: a, url: "http://127.0.0.1:9001" }
+      - { id: b, url: "http://127.0.0.1:9002" }
+${service}
+${extra}`;
+
+const HEALTH = '    health: { path: /health }';
+
+describe('lint', () => {
+  const rows: [string, string, string[]][] = [
+    ['a good config', `${HEALTH}\n    persistence: { method: cookie, ${KEY} }`, []],
+    ['client-ip without trustedProxies', `${HEALTH}\n    persistence: { method: client-ip }`, ['warning services[0].persistence.method']],
+    ['client-ip with trustedProxies', `${HEALTH}\n    persistence: { method: client-ip }\ntrustedProxies: ["10.0.0.0/8"]`, []],
+    ['no health checks on several servers', '    retries: 2', ['warning services[0].health']],
+    ['no health checks and passive ejection off', '    passive: false', ['warning services[0].health', 'error services[0].passive']],
+    ['a long first-burst window', `${HEALTH}\n    persistence: { method: cookie, ${KEY}, firstBurstWindow: 10s }`, ['warning services[0].persistence.firstBurstWindow']],
+  ];
+  for (const [name, service, want] of rows) {
+    it(name, () => {
+      const findings = lint(parseConfigText(file(service), 'l.yaml', {}));
+      assert.deepEqual(findings.map((f) => `${f.severity} ${f.path}`), want);
+      for (const f of findings) assert.ok(f.why.length > 20 && f.fix.length > 5);
+    });
+  }
+
+  it('every server disabled', () => {
+    const text = file(HEALTH).replaceAll('9001" }', '9001", state: disabled }').replaceAll('9002" }', '9002", state: disabled }');
+    assert.deepEqual(lint(parseConfigText(text, 'l.yaml', {})).map((f) => `${f.severity} ${f.path}`), ['error services[0].servers']);
+  });
+
+  it('a cookie without Secure on an HTTPS listener', () => {
+    const config = parseConfigText(file(`${HEALTH}\n    persistence: { method: cookie, ${KEY}, cookie: { secure: false } }`), 'l.yaml', {});
+    const withTls = { ...config, listeners: [{ ...config.listeners[0]!, tls: { cert: 'c.pem', key: 'k.pem' } }] };
+    assert.deepEqual(lint(withTls).map((f) => `${f.severity} ${f.path}`), ['warning listeners[0].tls']);
+  });
+
+  it('the command prints each finding with its fix; exit 1 only for an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-lint-'));
+    const run = async (text: string) => {
+      const path = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(path, text);
+      let out = '';
+      const code = await main(['lint', '--config', path], { out: (s) => (out += `${s}\n`), err: (s) => (out += `${s}\n`) });
+      return { code, out };
+    };
+    const warned = await run(file('    retries: 2'));
+    assert.equal(warned.code, 0);
+    assert.match(warned.out, /: warning: services\[0\]\.health: no active health check on a, b: .+\. Fix: add health: \{ path: \/health \}/);
+    const failed = await run(file('    passive: false'));
+    assert.equal(failed.code, 1);
+    assert.match(failed.out, /: error: services\[0\]\.passive: /);
+    const clean = await run(file(HEALTH));
+    assert.equal(clean.code, 0);
+    assert.match(clean.out, /no pitfall found/);
+  });
+});

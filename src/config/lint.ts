@@ -1,0 +1,59 @@
+// `mooring lint`: sticky-session pitfalls in a valid config, each with its severity, key path, why
+// it hurts and how to fix it. Validation refuses what cannot work; lint warns of what works badly.
+import type { Config } from './schema.ts';
+
+export interface Finding {
+  readonly severity: 'error' | 'warning';
+  readonly path: string;
+  readonly why: string;
+  readonly fix: string;
+}
+
+type Rule = (config: Config) => Finding[];
+
+const perService = (check: (service: Config['services'][number], at: string, config: Config) => Finding | undefined): Rule => (config) =>
+  config.services.flatMap((service, i) => check(service, `services[${i}]`, config) ?? []);
+
+const rules: Rule[] = [
+  perService((s, at, config) =>
+    s.persistence.method === 'client-ip' && config.trustedProxies.length === 0
+      ? { severity: 'warning', path: `${at}.persistence.method`, why: 'client-ip persistence without trustedProxies: behind a proxy, load balancer or CDN every client has its address, so all users share one session and one server', fix: 'list the proxies in trustedProxies (their X-Forwarded-For then names the client), or use method cookie' }
+      : undefined,
+  ),
+  perService((s, at) => {
+    const unchecked = s.servers.filter((server) => server.health === false || (server.health === undefined && s.health === undefined));
+    return s.servers.length > 1 && unchecked.length > 0
+      ? { severity: 'warning', path: `${at}.health`, why: `no active health check on ${unchecked.map((x) => x.id).join(', ')}: a dead server is found only when users' requests fail on it`, fix: 'add health: { path: /health } (see docs/health.md)' }
+      : undefined;
+  }),
+  perService((s, at) =>
+    s.passive === false && s.servers.every((server) => server.health === false || (server.health === undefined && s.health === undefined))
+      ? { severity: 'error', path: `${at}.passive`, why: 'passive ejection is off and no server has an active check: a server that fails is never taken out', fix: 'remove passive: false, or add health monitors' }
+      : undefined,
+  ),
+  perService((s, at) =>
+    s.persistence.method === 'cookie' && s.persistence.firstBurstWindow > 5000
+      ? { severity: 'warning', path: `${at}.persistence.firstBurstWindow`, why: 'a long first-burst window lets more of a slow first page load join one session, and more users behind one address overlap', fix: 'keep it at 2s or less' }
+      : undefined,
+  ),
+  (config) =>
+    config.listeners.flatMap((listener, i) => {
+      const service = config.services.find((s) => s.name === listener.service);
+      return listener.tls && service?.persistence.cookie.secure === false && (service.persistence.method === 'cookie' || service.persistence.method === 'app-cookie')
+        ? [{ severity: 'warning' as const, path: `listeners[${i}].tls`, why: `service ${service.name} sends its cookie without Secure on an HTTPS listener: a plain-HTTP request would leak it`, fix: 'set persistence.cookie.secure: auto (or true)' }]
+        : [];
+    }),
+  perService((s, at) =>
+    s.servers.every((x) => x.state === 'disabled')
+      ? { severity: 'error', path: `${at}.servers`, why: 'every server is disabled: the service answers 503 to everyone', fix: 'set state: enabled on at least one server' }
+      : undefined,
+  ),
+];
+
+export function lint(config: Config): Finding[] {
+  return rules.flatMap((rule) => rule(config));
+}
+
+export function formatFinding(file: string, f: Finding): string {
+  return `${file}: ${f.severity}: ${f.path}: ${f.why}. Fix: ${f.fix}.`;
+}
