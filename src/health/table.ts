@@ -171,7 +171,7 @@ export class HealthTable {
     if (state !== 'unknown') this.emit(state, e, from, state, reason, now);
   }
 
-  /** Passive health: how a request to `id` ended. */
+  /** Passive health: how a request to `id` ended (`now` is read only for a failure). */
   report(id: string, outcome: Outcome, now: number): void {
     const passive = this.settings.passive;
     const e = this.entries.get(id);

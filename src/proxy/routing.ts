@@ -106,7 +106,9 @@ export class Routing implements PickContext {
   /** `server` answered with `status`: passive health hears it, the session is bound, the debug header added. */
   answered(server: Server, status: number, response: string[]): void {
     const { service } = this;
-    service.health.report(server.id, status >= 500 ? '5xx' : 'success', service.env.clock.now());
+    // A success only resets the failure count: the clock is read for failures alone (per request, hot).
+    if (status >= 500) service.health.report(server.id, '5xx', service.env.clock.now());
+    else service.health.report(server.id, 'success', 0);
     if (this.persist && this.identity) service.persistence!.commit({ req: this.persist, identity: this.identity, server, response });
     if (service.policy.debugHeader) response.push('mooring-decision', `${this.decision}; server=${server.id}`);
   }
