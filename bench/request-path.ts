@@ -2,7 +2,7 @@
 // choose a server, commit the session. Shows what Mooring adds on top of node:http and undici.
 import { parseConfigObject } from '../src/config/load.ts';
 import { EventLog } from '../src/core/events.ts';
-import { buildServices } from '../src/topology/services.ts';
+import { Topology } from '../src/topology/topology.ts';
 import { resolveRequest, routeRequest } from '../src/proxy/handler.ts';
 import type { ListenerContext } from '../src/proxy/context.ts';
 import { DeadlineList } from '../src/proxy/deadlines.ts';
@@ -26,8 +26,8 @@ export function requestPathCases() {
       listeners: [{ name: 'w', address: '127.0.0.1:0', service: 's' }],
       services: [{ name: 's', persistence, servers: ['a', 'b', 'c'].map((id, i) => ({ id, url: `http://127.0.0.1:${9000 + i}` })) }],
     });
-    const { handles, stop } = buildServices(config, { clock: systemClock, random: systemRandom }, new EventLog());
-    const handle = handles.get('s')!;
+    const topology = new Topology(config, { clock: systemClock, random: systemRandom }, new EventLog());
+    const handle = topology.handles.get('s')!;
     const ctx: ListenerContext = {
       listener: 'w', proto: 'http', service: handle, trusted: blockListOf([]), trustsProxies: false,
       limits: config.limits, timeouts: config.timeouts, log: silentLogger, activity: { requests: 0, tunnels: new Set() },
@@ -45,7 +45,7 @@ export function requestPathCases() {
         handle.current.persistence!.commit({ req: persist, identity: routing.identity, server: choice.server, response: ['content-length', '1024'] });
       }
     });
-    stop();
+    topology.stop();
     return result;
   });
 }

@@ -1,85 +1,182 @@
-// Composition root: wires listeners, services and settings from a Config; start and graceful stop.
-import type { Config } from './config/schema.ts';
+// Composition root: wires listeners, services and settings from a Config; start, reload and
+// graceful stop.
+import type { Config, ListenerConfig } from './config/schema.ts';
 import { blockListOf } from './config/fields.ts';
+import { ConfigError, loadConfigFile } from './config/load.ts';
+import { unchangeable } from './config/unchangeable.ts';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.ts';
-import { EventLog } from './core/events.ts';
+import { EventLog, eventSubject } from './core/events.ts';
 import { createLogger, type Logger } from './log.ts';
-import { buildServices } from './topology/services.ts';
+import { Topology } from './topology/topology.ts';
 import type { ServiceHandle } from './topology/snapshot.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
-import { createListener, listen, type BoundListener } from './proxy/listener.ts';
-import { createAccessLog } from './observe/access-log.ts';
+import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
+import { createAccessLog, type AccessLog } from './observe/access-log.ts';
 
 export interface AppOptions {
   logger?: Logger;
   clock?: Clock;
   random?: Random;
+  /** The file the config came from: what a reload without a config reads again. */
+  configFile?: string;
+}
+
+export type ReloadResult = { readonly applied: true; readonly notes: readonly string[] } | { readonly applied: false; readonly errors: readonly string[] };
+
+/** Upstream calls' overall allowance: connect, then the answer's head, then a second of slack. */
+function deadlineAllowance(config: Config): number {
+  return config.timeouts.connect + config.timeouts.response + 1000;
 }
 
 export class App {
   private stopping: Promise<void> | undefined;
+  private accessLog: AccessLog | undefined;
+  private deadlines: DeadlineList;
+  private readonly contexts = new Map<string, ListenerContext>();
 
   private constructor(
-    readonly config: Config,
-    readonly listeners: readonly BoundListener[],
-    readonly services: ReadonlyMap<string, ServiceHandle>,
+    private running: Config,
+    private readonly topology: Topology,
     readonly events: EventLog,
     private readonly activity: Activity,
     private readonly log: Logger,
-    private readonly stopTimers: () => void,
-  ) {}
+    private readonly configFile: string | undefined,
+  ) {
+    this.deadlines = new DeadlineList(deadlineAllowance(running));
+    this.accessLog = running.log.access ? createAccessLog(running.log.file) : undefined;
+  }
+
+  readonly listeners: BoundListener[] = [];
+
+  get config(): Config {
+    return this.running;
+  }
+
+  /** Each service's handle, by name (the current set: a reload may add or remove services). */
+  get services(): ReadonlyMap<string, ServiceHandle> {
+    return this.topology.handles;
+  }
 
   static async start(config: Config, options: AppOptions = {}): Promise<App> {
     const log = options.logger ?? createLogger(config.log.level);
     const events = new EventLog();
-    events.subscribe((event) => log.info({ event }, `${event.service}/${event.server}: ${event.type} (${event.reason})`));
-    const built = buildServices(config, { clock: options.clock ?? systemClock, random: options.random ?? systemRandom }, events);
-    const services = built.handles;
-    const activity: Activity = { requests: 0, tunnels: new Set() };
-    const { connect, response } = config.timeouts;
-    const deadlines = new DeadlineList(connect + response + 1000);
-    const trusted = blockListOf(config.trustedProxies);
-    const accessLog = config.log.access ? createAccessLog(config.log.file) : undefined;
-    const bound: BoundListener[] = [];
+    events.subscribe((event) => {
+      const level = event.type === 'reload-refused' ? 'error' : 'info';
+      log[level]({ event }, `${eventSubject(event)}: ${event.type} (${event.reason})`);
+    });
+    const topology = new Topology(config, { clock: options.clock ?? systemClock, random: options.random ?? systemRandom }, events);
+    const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, options.configFile);
     try {
       for (const listener of config.listeners) {
-        const ctx: ListenerContext = {
-          listener: listener.name,
-          proto: listener.tls ? 'https' : 'http',
-          service: services.get(listener.service)!,
-          trusted,
-          trustsProxies: config.trustedProxies.length > 0,
-          limits: config.limits,
-          timeouts: config.timeouts,
-          log: log.child({ listener: listener.name }),
-          activity,
-          deadlines,
-          records: accessLog?.sink,
-        };
-        bound.push(await listen(createListener(listener, ctx), listener));
+        const ctx = app.contextFor(listener, config);
+        app.contexts.set(listener.name, ctx);
+        app.listeners.push(await listen(createListener(listener, ctx), listener));
       }
     } catch (err) {
-      for (const b of bound) b.server.close();
-      for (const s of services.values()) s.current.runtime.pools.destroy();
-      built.stop();
-      deadlines.stop();
+      for (const b of app.listeners) b.server.close();
+      topology.destroy();
+      topology.stop();
+      app.deadlines.stop();
       throw err;
     }
-    for (const b of bound) log.info({ listener: b.name, host: b.host, port: b.port }, 'listening');
-    const stopTimers = () => {
-      built.stop();
-      deadlines.stop();
-      accessLog?.flush();
+    for (const b of app.listeners) log.info({ listener: b.name, host: b.host, port: b.port }, 'listening');
+    return app;
+  }
+
+  private contextFor(listener: ListenerConfig, config: Config): ListenerContext {
+    return {
+      listener: listener.name,
+      proto: listener.tls ? 'https' : 'http',
+      service: this.topology.handles.get(listener.service)!,
+      trusted: blockListOf(config.trustedProxies),
+      trustsProxies: config.trustedProxies.length > 0,
+      limits: config.limits,
+      timeouts: config.timeouts,
+      log: this.log.child({ listener: listener.name }),
+      activity: this.activity,
+      deadlines: this.deadlines,
+      records: this.accessLog?.sink,
     };
-    return new App(config, bound, services, events, activity, log, stopTimers);
+  }
+
+  /**
+   * Applies a new config in place, or refuses it and keeps the running one. Without `next`, reads
+   * the file the config came from again. Requests under way finish on the snapshot they began
+   * with; tunnels stay up; servers that remain keep their sessions, health and connections.
+   */
+  reload(next?: Config): ReloadResult {
+    const result = this.tryReload(next);
+    const at = Date.now();
+    if (result.applied) {
+      this.events.emit({ at, type: 'reload', from: 'running', to: 'reloaded', reason: result.notes.length ? result.notes.join('; ') : 'new config applied' });
+    } else {
+      this.events.emit({ at, type: 'reload-refused', from: 'running', to: 'running', reason: result.errors.join('; ') });
+    }
+    return result;
+  }
+
+  private tryReload(next: Config | undefined): ReloadResult {
+    if (this.stopping) return { applied: false, errors: ['Mooring is stopping'] };
+    if (!next) {
+      if (!this.configFile) return { applied: false, errors: ['no config file to read again (Mooring was started from a config object)'] };
+      try {
+        next = loadConfigFile(this.configFile);
+      } catch (err) {
+        if (err instanceof ConfigError) return { applied: false, errors: err.message.split('\n') };
+        throw err;
+      }
+    }
+    const errors = unchangeable(this.running, next);
+    if (errors.length > 0) return { applied: false, errors };
+    const tlsErrors = this.applyTls(next);
+    if (tlsErrors.length > 0) return { applied: false, errors: tlsErrors };
+    const notes = this.topology.reload(next, next.timeouts.shutdown);
+    this.applySettings(next);
+    this.running = next;
+    return { applied: true, notes };
+  }
+
+  /** Reads every TLS listener's certificate and key again (a renewed certificate takes effect). */
+  private applyTls(next: Config): string[] {
+    const errors: string[] = [];
+    const apply: (() => void)[] = [];
+    for (const l of next.listeners) {
+      const bound = this.listeners.find((b) => b.name === l.name);
+      if (!l.tls || !bound) continue;
+      try {
+        apply.push(applyListenerSettings.tls(bound.server, l.tls));
+      } catch (err) {
+        errors.push(`listener ${l.name}: ${(err as Error).message}`);
+      }
+    }
+    if (errors.length === 0) for (const a of apply) a();
+    return errors;
+  }
+
+  /** Process-wide settings and each listener's service, swapped in one synchronous step. */
+  private applySettings(next: Config): void {
+    // Only a level the file changed: a logger handed in (tests, the demo) keeps its own otherwise.
+    if (next.log.level !== this.running.log.level) this.log.level = next.log.level;
+    if (deadlineAllowance(next) !== this.deadlines.allowanceMs) this.deadlines = new DeadlineList(deadlineAllowance(next));
+    if (next.log.access !== this.running.log.access || next.log.file !== this.running.log.file) {
+      this.accessLog?.flush();
+      this.accessLog = next.log.access ? createAccessLog(next.log.file) : undefined;
+    }
+    for (const l of next.listeners) {
+      const ctx = this.contexts.get(l.name)!;
+      const fresh = this.contextFor(l, next);
+      Object.assign(ctx, { ...fresh, log: ctx.log });
+      const bound = this.listeners.find((b) => b.name === l.name);
+      if (bound) applyListenerSettings.timeouts(bound.server, next.timeouts);
+    }
   }
 
   /** The URL a listener answers on (the first listener by default). */
   url(name?: string): string {
     const b = name ? this.listeners.find((l) => l.name === name) : this.listeners[0];
     if (!b) throw new Error(`no listener named ${name}`);
-    const tls = this.config.listeners.find((l) => l.name === b.name)?.tls;
+    const tls = this.running.listeners.find((l) => l.name === b.name)?.tls;
     const host = b.host === '::' || b.host === '0.0.0.0' ? '127.0.0.1' : b.host.includes(':') ? `[${b.host}]` : b.host;
     return `${tls ? 'https' : 'http'}://${host}:${b.port}`;
   }
@@ -88,7 +185,7 @@ export class App {
    * Graceful stop: refuse new connections at once, let requests under way finish for up to
    * `graceMs` (timeouts.shutdown by default), then close whatever is left.
    */
-  stop(graceMs = this.config.timeouts.shutdown): Promise<void> {
+  stop(graceMs = this.running.timeouts.shutdown): Promise<void> {
     this.stopping ??= this.drain(graceMs);
     return this.stopping;
   }
@@ -105,8 +202,10 @@ export class App {
     for (const socket of this.activity.tunnels) socket.destroy();
     for (const b of this.listeners) b.server.closeAllConnections();
     await Promise.all(closed);
-    this.stopTimers();
-    await Promise.all([...this.services.values()].map((s) => s.current.runtime.pools.close()));
+    this.topology.stop();
+    this.deadlines.stop();
+    this.accessLog?.flush();
+    await this.topology.close();
     this.log.info('stopped');
   }
 }

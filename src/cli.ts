@@ -10,7 +10,7 @@ import { createLogger } from './log.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import cluster from 'node:cluster';
 import { runPrimary, type ReadyMessage } from './cluster.ts';
-import { ignoreHarmlessSignals } from './signals.ts';
+import { handleHarmlessSignals } from './signals.ts';
 
 /** Where the documentation is in this installation (the package's docs folder). */
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
@@ -18,7 +18,7 @@ const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const COMMANDS: Record<string, { usage: string; about: string; options: string[] }> = {
   start: {
     usage: 'mooring start --config FILE',
-    about: 'Runs Mooring with a YAML or JSON config file.\nSIGTERM or SIGINT stops gracefully: requests under way finish, up to timeouts.shutdown.\nSIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored (never the inspector, never a sudden exit).',
+    about: 'Runs Mooring with a YAML or JSON config file.\nSIGTERM or SIGINT stops gracefully: requests under way finish, up to timeouts.shutdown.\nSIGHUP reloads the config file: a valid one is applied without dropping a connection, an invalid one\nis refused with its errors and the running config stays. SIGUSR1 and SIGUSR2 are logged and ignored\n(never the inspector, never a sudden exit).',
     options: ['-c, --config FILE        the config file (required)'],
   },
   validate: {
@@ -179,19 +179,26 @@ function onSignals(stop: () => Promise<void>, io: Out): Promise<number> {
 
 async function start(file: string, io: Out): Promise<number> {
   // Before anything else runs: a SIGUSR1 during start must not open the inspector either.
-  ignoreHarmlessSignals((m) => io.err(`mooring: ${m}`));
+  const signals = handleHarmlessSignals((m) => io.err(`mooring: ${m}`));
   const config = loadOrReport(file, io);
   if (!config) return 1;
   const log = createLogger(config.log.level);
   for (const warning of configWarnings(config, file)) log.warn(warning);
-  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config.workers, log.child({ role: 'primary' }));
+  if (config.workers > 1 && cluster.isPrimary) {
+    // Each worker reads the file again and reloads itself.
+    signals.onReload(() => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+    });
+    return runPrimary(config.workers, log.child({ role: 'primary' }));
+  }
   let app: App;
   try {
-    app = await App.start(config, { logger: cluster.isWorker ? log.child({ worker: process.pid }) : log });
+    app = await App.start(config, { logger: cluster.isWorker ? log.child({ worker: process.pid }) : log, configFile: file });
   } catch (err) {
     io.err(`mooring: ${(err as Error).message}`);
     return 1;
   }
+  signals.onReload(() => void app.reload());
   if (cluster.isWorker) process.send?.({ mooring: 'ready' } satisfies ReadyMessage);
   return onSignals(() => app.stop(), io);
 }
@@ -201,7 +208,8 @@ async function demo(portText: string | undefined, io: Out): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     return usageError(`--port expects a port number from 0 to 65535, got "${portText}"`, io, 'demo');
   }
-  ignoreHarmlessSignals((m) => io.err(`mooring: ${m}`));
+  const signals = handleHarmlessSignals((m) => io.err(`mooring: ${m}`));
+  signals.onReload(() => io.err('mooring: SIGHUP received and ignored: the demo has no config file to reload'));
   let running;
   try {
     running = await startDemo(port, createLogger('warn', process.stderr));

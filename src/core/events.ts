@@ -10,18 +10,27 @@ export type EventType =
   | 'draining'
   | 'disabled'
   | 'drain-complete'
-  | 'slow-start-done';
+  | 'slow-start-done'
+  | 'reload'
+  | 'reload-refused';
 
 export interface MooringEvent {
   /** Milliseconds since the epoch. */
   readonly at: number;
   readonly type: EventType;
-  readonly service: string;
-  readonly server: string;
+  /** The service and server it concerns; absent for process-wide events (a reload). */
+  readonly service?: string;
+  readonly server?: string;
   /** The state before and after, in the words of the state that changed (health or admin). */
   readonly from: string;
   readonly to: string;
   readonly reason: string;
+}
+
+/** Where an event happened, for a log line: `service/server`, `service`, or `mooring`. */
+export function eventSubject(event: MooringEvent): string {
+  if (event.service === undefined) return 'mooring';
+  return event.server === undefined ? event.service : `${event.service}/${event.server}`;
 }
 
 export type EventListener = (event: MooringEvent) => void;

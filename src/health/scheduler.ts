@@ -43,7 +43,14 @@ export class HealthScheduler {
   ) {
     for (const server of servers) {
       const siblings: Pair[] = [];
-      for (const config of server.monitors) siblings.push(new Pair(server, config, buildMonitor(config), siblings));
+      // A scheduler restarted by a reload begins from the table's verdict, so a server that was up
+      // (or down) stays so until its monitors say otherwise by their rise/fall.
+      const known = table.monitored(server.id);
+      for (const config of server.monitors) {
+        const pair = new Pair(server, config, buildMonitor(config), siblings);
+        if (known !== 'unknown') pair.verdict = { state: known, passes: 0, fails: 0 };
+        siblings.push(pair);
+      }
       this.pairs.push(...siblings);
     }
   }

@@ -49,10 +49,10 @@ class Entry {
 
   constructor(
     readonly id: string,
-    readonly datacenter: string,
-    readonly backup: boolean,
+    public datacenter: string,
+    public backup: boolean,
     public admin: AdminState,
-    readonly assume: 'up' | 'down',
+    public assume: 'up' | 'down',
   ) {}
 
   get healthy(): boolean {
@@ -70,16 +70,11 @@ export class HealthTable {
   constructor(
     readonly service: string,
     servers: readonly TableServer[],
-    private readonly settings: HealthSettings,
+    private settings: HealthSettings,
     private readonly events: EventLog,
     now: number,
   ) {
-    for (const s of servers) {
-      const entry = new Entry(s.id, s.datacenter, s.backup, s.admin, s.assume);
-      if (s.admin === 'draining') entry.drainFrom = now;
-      this.entries.set(s.id, entry);
-      this.derive(entry, now);
-    }
+    for (const s of servers) this.add(s, now);
   }
 
   // --- what the data plane reads ---
@@ -216,7 +211,47 @@ export class HealthTable {
     }
   }
 
+  /**
+   * A reload: servers that remain keep what is known of them (health, ejection, ramp, drain), and
+   * their admin state unless `adminFromConfig` names them (their configured state changed); new
+   * servers start as configured; removed ones are forgotten.
+   */
+  reconcile(servers: readonly TableServer[], settings: HealthSettings, adminFromConfig: ReadonlySet<string>, now: number): void {
+    this.settings = settings;
+    const kept = new Set(servers.map((s) => s.id));
+    for (const e of [...this.entries.values()]) {
+      if (kept.has(e.id)) continue;
+      this.setRamp(e, undefined);
+      this.entries.delete(e.id);
+    }
+    for (const s of servers) {
+      const e = this.entries.get(s.id);
+      if (!e) {
+        this.add(s, now);
+        continue;
+      }
+      e.datacenter = s.datacenter;
+      e.backup = s.backup;
+      e.assume = s.assume;
+      if (adminFromConfig.has(s.id)) this.setAdmin(s.id, s.admin, 'configured state changed by a reload', now);
+    }
+    this.primariesUp.clear();
+    for (const e of this.entries.values()) this.derive(e, now);
+  }
+
+  /** What monitors last said of `id` (unknown before any verdict): where a restarted scheduler begins. */
+  monitored(id: string): HealthState {
+    return this.entry(id).monitored;
+  }
+
   // --- internals ---
+
+  private add(s: TableServer, now: number): void {
+    const entry = new Entry(s.id, s.datacenter, s.backup, s.admin, s.assume);
+    if (s.admin === 'draining') entry.drainFrom = now;
+    this.entries.set(s.id, entry);
+    this.derive(entry, now);
+  }
 
   private entry(id: string): Entry {
     const e = this.entries.get(id);

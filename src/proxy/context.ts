@@ -1,4 +1,5 @@
 // What a listener's request handlers share: the service they serve and the process-wide settings.
+// A reload replaces the fields in one synchronous step; a request reads each when it needs it.
 import type { BlockList, Socket } from 'node:net';
 import type { Limits, Timeouts } from '../config/schema.ts';
 import type { ServiceHandle } from '../topology/snapshot.ts';
@@ -9,19 +10,20 @@ import type { RecordSink } from '../observe/record.ts';
 export interface ListenerContext {
   readonly listener: string;
   readonly proto: 'http' | 'https';
-  readonly service: ServiceHandle;
-  readonly trusted: BlockList;
+  service: ServiceHandle;
+  trusted: BlockList;
   /** Whether any trusted proxy is configured (skips the BlockList check when not). */
-  readonly trustsProxies: boolean;
-  readonly limits: Limits;
-  readonly timeouts: Timeouts;
+  trustsProxies: boolean;
+  limits: Limits;
+  timeouts: Timeouts;
   readonly log: Logger;
   /** Requests and tunnels under way, across all listeners: what a graceful stop waits for. */
   readonly activity: Activity;
-  /** Upstream calls' overall deadlines (timeouts.connect + timeouts.response + 1 s), process-wide. */
-  readonly deadlines: DeadlineList;
+  /** Upstream calls' overall deadlines (timeouts.connect + timeouts.response + 1 s), process-wide;
+   *  an upstream call keeps the list it was added to (a reload may bring a new one). */
+  deadlines: DeadlineList;
   /** Where finished requests and tunnels are recorded (the access log); undefined: nowhere. */
-  readonly records: RecordSink | undefined;
+  records: RecordSink | undefined;
 }
 
 export interface Activity {

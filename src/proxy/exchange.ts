@@ -10,7 +10,7 @@ import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
 import { classify, failureOutcome, mayRetry } from './retry.ts';
 import { sendError } from './respond.ts';
-import type { DeadlineEntry } from './deadlines.ts';
+import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
 import type { Routing } from './routing.ts';
 import type { Waiter } from '../core/wait-queue.ts';
 import type { Body } from './body-buffer.ts';
@@ -47,6 +47,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   private body: Body | null = null;
   // For the record: when it began, was first dispatched and first answered; bytes sent back.
   private readonly startedAt = performance.now();
+  /** The list this call's deadline lives in, kept even if a reload brings a new one. */
+  private readonly deadlines: DeadlineList;
   private dispatchedAt = -1;
   private answeredAt = -1;
   private bytesOut = 0;
@@ -63,6 +65,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     readonly routing: Routing,
   ) {
     ctx.activity.requests++;
+    this.deadlines = ctx.deadlines;
     (res as Tagged<ServerResponse>)[kExchange] = this;
     res.on('close', onResponseClose); // a response closes once; `on` spares once()'s wrapper
   }
@@ -92,7 +95,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     this.sentAt = performance.now();
     if (this.dispatchedAt < 0) this.dispatchedAt = this.sentAt;
     // Overall deadline: covers waiting in the pool's queue, which undici's own timers do not.
-    this.ctx.deadlines.add(this, this.sentAt);
+    this.deadlines.add(this, this.sentAt);
     routing.service.runtime.pools.get(server).dispatch(
       { path: this.req.url!, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.body },
       this,
@@ -139,7 +142,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx interim answers are not relayed
-    this.ctx.deadlines.remove(this);
+    this.deadlines.remove(this);
     const server = this.server!;
     this.answeredAt = performance.now();
     recordTtfb(server.load, this.answeredAt - this.sentAt);
@@ -192,7 +195,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (this.bodyBytes > this.ctx.limits.maxBodyBytes && !this.cancelled) return this.cancel(new Cancelled('body-too-large'));
     // The server's time to answer counts from the last byte sent: an upload still flowing is never
     // cut by the deadline (a stalled one is, by timeouts.idle on the client connection).
-    if (this.hasDeadline) this.ctx.deadlines.add(this, performance.now());
+    if (this.hasDeadline) this.deadlines.add(this, performance.now());
   }
 
   onError(err: Error): void {
@@ -226,7 +229,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
 
   /** Ends this attempt's hold on its server (once per attempt), and lets a waiting request in. */
   private release(): void {
-    this.ctx.deadlines.remove(this);
+    this.deadlines.remove(this);
     const server = this.server;
     if (!server) return;
     const { service } = this.routing;
@@ -240,7 +243,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.stallTimer);
-    this.ctx.deadlines.remove(this);
+    this.deadlines.remove(this);
     this.stopWaiting();
     this.ctx.activity.requests--;
     this.ctx.records?.(this.record(ended));

@@ -2,7 +2,8 @@
 import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
-import type { ListenerConfig } from '../config/schema.ts';
+import type { Server as TlsServer } from 'node:https';
+import type { ListenerConfig, Timeouts } from '../config/schema.ts';
 import type { ListenerContext } from './context.ts';
 import { handleRequest } from './handler.ts';
 import { handleUpgrade } from './websocket.ts';
@@ -35,6 +36,23 @@ export function createListener(config: ListenerConfig, ctx: ListenerContext): Ht
   server.on('upgrade', handleUpgrade.bind(null, ctx));
   return server;
 }
+
+type TlsSettings = NonNullable<ListenerConfig['tls']>;
+
+/** What a reload changes on a listening server (connections already open keep their timers). */
+export const applyListenerSettings = {
+  timeouts(server: HttpServer, timeouts: Timeouts): void {
+    server.headersTimeout = timeouts.header;
+    server.keepAliveTimeout = timeouts.idle;
+    server.setTimeout(timeouts.idle);
+  },
+  /** Reads the certificate and key now (throwing if they cannot be read); the returned step applies them. */
+  tls(server: HttpServer, tls: TlsSettings): () => void {
+    const cert = readFileSync(tls.cert);
+    const key = readFileSync(tls.key);
+    return () => (server as TlsServer).setSecureContext({ cert, key });
+  },
+};
 
 export function listen(server: HttpServer, config: ListenerConfig): Promise<BoundListener> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,8 @@ import type { Outcome } from '../health/ejection.ts';
 
 export type FailureKind = 'refused' | 'connect-timeout' | 'reset' | 'timeout' | 'bad-response';
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+// UND_ERR_CLOSED: the pool of a server a reload removed, closing; the request never left Mooring.
+const UNREACHABLE = new Set(['UND_ERR_CLOSED', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** Codes of an answer that broke the protocol (duplicate or wrong Content-Length, a head too large, a transfer coding we cannot relay). */
 const BAD_ANSWER = new Set(['MOORING_TRANSFER_CODING', 'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'UND_ERR_INVALID_ARG', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW']);

@@ -3,10 +3,14 @@
 import type { Balancer, BuildEnv } from '../balancer/types.ts';
 import type { Server } from '../core/server.ts';
 import type { PlanView, SessionPolicy, Standing } from '../persistence/router.ts';
+import type { PersistenceMethod } from '../persistence/types.ts';
 import type { ServiceRuntime } from './runtime.ts';
 
 export class ServiceSnapshot implements PlanView {
   readonly byId: ReadonlyMap<string, Server>;
+  /** The method at build time: a request identifies and commits with the same one, even across a
+   *  reload that replaces it. */
+  readonly persistence: PersistenceMethod | undefined;
 
   constructor(
     readonly name: string,
@@ -18,11 +22,9 @@ export class ServiceSnapshot implements PlanView {
     readonly env: BuildEnv,
   ) {
     this.byId = new Map(servers.map((s) => [s.id, s]));
+    this.persistence = runtime.persistence;
   }
 
-  get persistence() {
-    return this.runtime.persistence;
-  }
 
   get health() {
     return this.runtime.health;
@@ -36,12 +38,23 @@ export class ServiceSnapshot implements PlanView {
   acquire(server: Server): void {
     server.load.inflight++;
     this.balancer.loadChanged?.(server);
+    const live = this.runtime.current;
+    if (live !== this) live.loadChanged(server.id);
   }
 
   /** The request ends: the other half of acquire(), exactly once per acquire. */
   release(server: Server): void {
     server.load.inflight--;
     this.balancer.loadChanged?.(server);
+    // A request that began before a reload ends: the balancer that now picks must hear of it too.
+    const live = this.runtime.current;
+    if (live !== this) live.loadChanged(server.id);
+  }
+
+  /** Server `id`'s load changed outside this snapshot's own acquire/release. */
+  loadChanged(id: string): void {
+    const server = this.byId.get(id);
+    if (server) this.balancer.loadChanged?.(server);
   }
 
   standing(server: Server): Standing {

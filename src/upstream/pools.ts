@@ -16,10 +16,20 @@ export interface PoolSettings {
   readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number };
 }
 
+/** A server as far as its pool is concerned. */
+export interface PoolTarget {
+  readonly id: string;
+  readonly origin: string;
+}
+
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
+  /** The origin each pool connects to (a reload may move a server id elsewhere). */
+  private readonly origins = new Map<string, string>();
+  /** Pools of servers a reload removed or moved, closing once their requests are done. */
+  private readonly retiring = new Set<Pool>();
 
-  constructor(private readonly settings: PoolSettings) {}
+  constructor(private settings: PoolSettings) {}
 
   get(server: Server): Pool {
     let pool = this.pools.get(server.id);
@@ -41,14 +51,46 @@ export class UpstreamPools {
       // must not crash the process with an unhandled 'error'.
       pool.on('connectionError', () => {});
       this.pools.set(server.id, pool);
+      this.origins.set(server.id, server.origin);
     }
     return pool;
   }
 
+  /**
+   * A reload: pools of servers that remain at the same origin stay (warm connections and all);
+   * the others retire — they finish the requests they have, take no new ones, and close. New
+   * settings retire every pool. (A request begun before the reload that still asks for a removed
+   * server gets a fresh pool; the next reconcile or the stop closes it.)
+   */
+  reconcile(targets: readonly PoolTarget[], settings: PoolSettings, graceMs: number): void {
+    const same = JSON.stringify(settings) === JSON.stringify(this.settings);
+    this.settings = settings;
+    const wanted = new Map(targets.map((t) => [t.id, t.origin]));
+    for (const [id, pool] of this.pools) {
+      if (same && wanted.get(id) === this.origins.get(id)) continue;
+      this.pools.delete(id);
+      this.origins.delete(id);
+      this.retire(pool, graceMs);
+    }
+  }
+
+  private retire(pool: Pool, graceMs: number): void {
+    this.retiring.add(pool);
+    const timer = setTimeout(() => void pool.destroy().catch(() => {}), graceMs).unref();
+    void pool
+      .close()
+      .catch(() => {})
+      .finally(() => {
+        clearTimeout(timer);
+        this.retiring.delete(pool);
+      });
+  }
+
   /** Closes idle connections and waits up to `waitMs` for busy ones, then destroys the rest. */
   async close(waitMs = 1000): Promise<void> {
-    const pools = [...this.pools.values()];
+    const pools = [...this.pools.values(), ...this.retiring];
     this.pools.clear();
+    this.retiring.clear();
     await Promise.all(
       pools.map(async (pool) => {
         const timer = setTimeout(() => void pool.destroy().catch(() => {}), waitMs);
@@ -59,7 +101,8 @@ export class UpstreamPools {
   }
 
   destroy(): void {
-    for (const pool of this.pools.values()) void pool.destroy();
+    for (const pool of [...this.pools.values(), ...this.retiring]) void pool.destroy();
     this.pools.clear();
+    this.retiring.clear();
   }
 }

@@ -1,0 +1,124 @@
+// Every service of the running config: builds their runtimes and snapshots, runs their housekeeping
+// (session sweeps, health ticks, monitors), and on a reload swaps in new snapshots while carrying
+// each runtime over by server id.
+import { isDeepStrictEqual } from 'node:util';
+import type { Config, ServiceConfig } from '../config/schema.ts';
+import type { BuildEnv } from '../balancer/types.ts';
+import type { EventLog } from '../core/events.ts';
+import { HealthScheduler } from '../health/scheduler.ts';
+import { buildPersistence } from '../persistence/registry.ts';
+import type { ServiceRuntime } from './runtime.ts';
+import { buildRuntime, buildSnapshot, healthSettings, monitorsOf, poolSettings, tableServers } from './services.ts';
+
+/** How often expired sessions are swept, health timers checked, and waiting requests told that room may have appeared. */
+const SWEEP_EVERY_MS = 1000;
+
+interface Running {
+  readonly runtime: ServiceRuntime;
+  config: ServiceConfig;
+  scheduler: HealthScheduler | undefined;
+}
+
+export class Topology {
+  private readonly running = new Map<string, Running>();
+  /** Each service's handle (its runtime): what listeners route to. */
+  readonly handles = new Map<string, ServiceRuntime>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    config: Config,
+    private readonly env: BuildEnv,
+    private readonly events: EventLog,
+  ) {
+    for (const service of config.services) this.add(service, config);
+    for (const r of this.running.values()) r.scheduler?.start();
+    this.timer = setInterval(() => this.housekeeping(), SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * Swaps in `config`'s services. Servers that remain keep pools, load, sessions, health and admin
+   * state (unless the file changed their state); removed servers' pools finish their requests and
+   * close; removed services stop. Returns what a reload could not keep, for the operator.
+   */
+  reload(config: Config, graceMs: number): string[] {
+    const notes: string[] = [];
+    const now = this.env.clock.now();
+    const wanted = new Set(config.services.map((s) => s.name));
+    for (const [name, r] of this.running) {
+      if (wanted.has(name)) continue;
+      r.scheduler?.stop();
+      void r.runtime.pools.close(graceMs);
+      this.running.delete(name);
+      this.handles.delete(name);
+    }
+    for (const service of config.services) {
+      const r = this.running.get(service.name);
+      if (!r) {
+        this.add(service, config).scheduler?.start();
+        continue;
+      }
+      notes.push(...this.carry(r, service, config, now, graceMs));
+    }
+    return notes;
+  }
+
+  /** One service's new snapshot over its carried runtime. */
+  private carry(r: Running, service: ServiceConfig, config: Config, now: number, graceMs: number): string[] {
+    const notes: string[] = [];
+    const { runtime } = r;
+    const before = new Map(r.config.servers.map((s) => [s.id, s.state]));
+    const stateChanged = new Set(service.servers.filter((s) => before.has(s.id) && before.get(s.id) !== s.state).map((s) => s.id));
+    runtime.health.reconcile(tableServers(service), healthSettings(service), stateChanged, now);
+    runtime.pools.reconcile(service.servers.map((s) => ({ id: s.id, origin: s.url })), poolSettings(service, config), graceMs);
+    runtime.keepLoads(new Set(service.servers.map((s) => s.id)));
+    if (!isDeepStrictEqual(r.config.persistence, service.persistence)) {
+      runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id));
+      if (r.config.persistence.method !== 'none') notes.push(`service ${service.name}: persistence settings changed, so its session table starts empty (signed cookies that still verify keep their server)`);
+    }
+    r.scheduler?.stop();
+    r.scheduler = this.scheduler(service, runtime);
+    r.scheduler?.start();
+    r.config = service;
+    runtime.current = buildSnapshot(service, runtime, this.env);
+    return notes;
+  }
+
+  private add(service: ServiceConfig, config: Config): Running {
+    const runtime = buildRuntime(service, config, this.env, this.events);
+    runtime.current = buildSnapshot(service, runtime, this.env);
+    const r: Running = { runtime, config: service, scheduler: this.scheduler(service, runtime) };
+    this.running.set(service.name, r);
+    this.handles.set(service.name, runtime);
+    return r;
+  }
+
+  private scheduler(service: ServiceConfig, runtime: ServiceRuntime): HealthScheduler | undefined {
+    const monitored = service.servers.map((s) => ({ id: s.id, origin: s.url, monitors: monitorsOf(service, s) })).filter((s) => s.monitors.length > 0);
+    if (monitored.length === 0) return undefined;
+    return new HealthScheduler(monitored, service.monitorsRequired, runtime.health, () => this.env.clock.now(), this.env.random);
+  }
+
+  private housekeeping(): void {
+    const now = this.env.clock.now();
+    for (const runtime of this.handles.values()) {
+      runtime.persistence?.sweep(now);
+      runtime.health.tick(now, (id) => runtime.remaining(id));
+      runtime.queue.wake();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const r of this.running.values()) r.scheduler?.stop();
+  }
+
+  /** Closes every service's pools, waiting up to `waitMs` for requests still on them. */
+  async close(waitMs?: number): Promise<void> {
+    await Promise.all([...this.handles.values()].map((runtime) => runtime.pools.close(waitMs)));
+  }
+
+  destroy(): void {
+    for (const runtime of this.handles.values()) runtime.pools.destroy();
+  }
+}
