@@ -13,6 +13,12 @@ import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
 import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
 import { createAccessLog, type AccessLog } from './observe/access-log.ts';
+import { fanOut } from './observe/record.ts';
+import { Metrics } from './observe/metrics.ts';
+import { ServerStats } from './observe/server-stats.ts';
+import { startAdmin, type AdminListener } from './admin/server.ts';
+import type { AdminControl } from './admin/control.ts';
+import { version } from './version.ts';
 
 export interface AppOptions {
   logger?: Logger;
@@ -24,6 +30,12 @@ export interface AppOptions {
 
 export type ReloadResult = { readonly applied: true; readonly notes: readonly string[] } | { readonly applied: false; readonly errors: readonly string[] };
 
+/** What the admin listener reads of traffic: kept only while it is configured. */
+interface Observers {
+  readonly stats: ServerStats;
+  readonly metrics: Metrics;
+}
+
 /** Upstream calls' overall allowance: connect, then the answer's head, then a second of slack. */
 function deadlineAllowance(config: Config): number {
   return config.timeouts.connect + config.timeouts.response + 1000;
@@ -34,6 +46,10 @@ export class App {
   private accessLog: AccessLog | undefined;
   private deadlines: DeadlineList;
   private readonly contexts = new Map<string, ListenerContext>();
+  private readonly observers: Observers | undefined;
+  private readonly startedAt = Date.now();
+  /** The admin listener, when `admin:` is configured. */
+  admin: AdminListener | undefined;
 
   private constructor(
     private running: Config,
@@ -41,10 +57,16 @@ export class App {
     readonly events: EventLog,
     private readonly activity: Activity,
     private readonly log: Logger,
+    private readonly clock: Clock,
     private readonly configFile: string | undefined,
   ) {
     this.deadlines = new DeadlineList(deadlineAllowance(running));
     this.accessLog = running.log.access ? createAccessLog(running.log.file) : undefined;
+    if (running.admin) {
+      const now = () => clock.now();
+      this.observers = { stats: new ServerStats(now), metrics: new Metrics(() => this.topology.handles.values(), now) };
+      events.subscribe(this.observers.metrics.onEvent);
+    }
   }
 
   readonly listeners: BoundListener[] = [];
@@ -65,14 +87,16 @@ export class App {
       const level = event.type === 'reload-refused' ? 'error' : 'info';
       log[level]({ event }, `${eventSubject(event)}: ${event.type} (${event.reason})`);
     });
-    const topology = new Topology(config, { clock: options.clock ?? systemClock, random: options.random ?? systemRandom }, events);
-    const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, options.configFile);
+    const clock = options.clock ?? systemClock;
+    const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events);
+    const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile);
     try {
       for (const listener of config.listeners) {
         const ctx = app.contextFor(listener, config);
         app.contexts.set(listener.name, ctx);
         app.listeners.push(await listen(createListener(listener, ctx), listener));
       }
+      if (app.observers) app.admin = await startAdmin(app.adminControl(app.observers), log);
     } catch (err) {
       for (const b of app.listeners) b.server.close();
       topology.destroy();
@@ -96,7 +120,34 @@ export class App {
       log: this.log.child({ listener: listener.name }),
       activity: this.activity,
       deadlines: this.deadlines,
-      records: this.accessLog?.sink,
+      records: fanOut([this.accessLog?.sink, this.observers?.stats.sink, this.observers?.metrics.sink]),
+    };
+  }
+
+  /** What the admin listener may see and do. */
+  private adminControl(observers: Observers): AdminControl {
+    return {
+      settings: () => this.running.admin!,
+      services: () => this.topology.handles,
+      describeService: (name) => {
+        const service = this.topology.configOf(name);
+        return service && { algorithm: service.balance.algorithm, persistence: service.persistence.method };
+      },
+      setWeight: (service, server, weight) => this.topology.setWeight(service, server, weight),
+      reload: () => this.reload(),
+      status: () => ({
+        version: version(),
+        pid: process.pid,
+        startedAt: this.startedAt,
+        configFile: this.configFile,
+        listeners: this.listeners.map((b) => ({ name: b.name, url: this.url(b.name), service: this.running.listeners.find((l) => l.name === b.name)!.service })),
+        requests: this.activity.requests,
+        tunnels: this.activity.tunnels.size,
+      }),
+      events: this.events,
+      stats: observers.stats,
+      metrics: observers.metrics,
+      now: () => this.clock.now(),
     };
   }
 
@@ -134,6 +185,9 @@ export class App {
     const notes = this.topology.reload(next, next.timeouts.shutdown);
     this.applySettings(next);
     this.running = next;
+    const configured = (service: string, server: string) => this.topology.handles.get(service)?.current.server(server) !== undefined;
+    this.observers?.stats.prune(configured);
+    this.observers?.metrics.prune(configured);
     return { applied: true, notes };
   }
 
@@ -202,6 +256,7 @@ export class App {
     for (const socket of this.activity.tunnels) socket.destroy();
     for (const b of this.listeners) b.server.closeAllConnections();
     await Promise.all(closed);
+    await this.admin?.close();
     this.topology.stop();
     this.deadlines.stop();
     this.accessLog?.flush();

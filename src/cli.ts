@@ -1,6 +1,5 @@
 // The `mooring` command: start, validate, demo, keygen, --version, --help (each command's too).
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { App } from './app.ts';
@@ -11,6 +10,7 @@ import { demoBanner, startDemo } from './demo.ts';
 import cluster from 'node:cluster';
 import { runPrimary, type ReadyMessage } from './cluster.ts';
 import { handleHarmlessSignals } from './signals.ts';
+import { version } from './version.ts';
 
 /** Where the documentation is in this installation (the package's docs folder). */
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
@@ -65,11 +65,6 @@ function commandHelp(name: string): string {
   const c = COMMANDS[name]!;
   const options = [...c.options, '-h, --help               print this help'].map((o) => `  ${o}`).join('\n');
   return `Usage: ${c.usage}\n\n${c.about}\n\nOptions:\n${options}\n\n${FOOTER}`;
-}
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 type Out = { out: (s: string) => void; err: (s: string) => void };

@@ -27,6 +27,7 @@ function startDemoBackend(name: string): Promise<Server> {
 
 export interface Demo {
   app: App;
+  adminToken: string;
   backends: Server[];
   stop(): Promise<void>;
 }
@@ -36,6 +37,7 @@ const DEMO_CONFIG = new URL('../examples/demo.yaml', import.meta.url);
 
 interface DemoRaw {
   listeners: { address: string }[];
+  admin: { address: string };
   services: { servers: { url: string }[] }[];
 }
 
@@ -45,8 +47,11 @@ export async function startDemo(port: number, logger: Logger): Promise<Demo> {
   // a fresh key each run (cookies from an earlier demo simply start new sessions).
   const raw = parse(readFileSync(DEMO_CONFIG, 'utf8')) as DemoRaw;
   raw.listeners[0]!.address = `127.0.0.1:${port}`;
+  // A free port, so the demo starts wherever it runs; the banner prints where it is.
+  raw.admin.address = '127.0.0.1:0';
+  const adminToken = randomBytes(24).toString('base64url');
   raw.services[0]!.servers.forEach((server, i) => (server.url = `http://127.0.0.1:${(backends[i]!.address() as AddressInfo).port}`));
-  const config = parseConfigObject(raw, { MOORING_COOKIE_KEY: randomBytes(32).toString('base64') }, fileURLToPath(DEMO_CONFIG));
+  const config = parseConfigObject(raw, { MOORING_COOKIE_KEY: randomBytes(32).toString('base64'), MOORING_ADMIN_TOKEN: adminToken }, fileURLToPath(DEMO_CONFIG));
   let app: App;
   try {
     app = await App.start(config, { logger });
@@ -56,6 +61,7 @@ export async function startDemo(port: number, logger: Logger): Promise<Demo> {
   }
   return {
     app,
+    adminToken,
     backends,
     async stop() {
       await app.stop();
@@ -77,8 +83,11 @@ export function demoBanner(demo: Demo): string {
     'See the cookie and why each request went where it went (Mooring-Decision):',
     `  curl -si -b jar.txt -c jar.txt ${url}/ | grep -i -E 'set-cookie|mooring-decision'`,
     '',
+    `The dashboard (servers, sessions, live charts, drain buttons): http://127.0.0.1:${demo.app.admin!.port}/`,
+    `  admin token: ${demo.adminToken}`,
+    '',
     'This is examples/demo.yaml; to run it in front of your own servers (ports 9001-9003):',
-    `  MOORING_COOKIE_KEY=$(npx mooring keygen) npx mooring start --config ${fileURLToPath(DEMO_CONFIG)}`,
+    `  MOORING_COOKIE_KEY=$(npx mooring keygen) MOORING_ADMIN_TOKEN=$(npx mooring keygen) npx mooring start --config ${fileURLToPath(DEMO_CONFIG)}`,
     '',
     'Press Ctrl+C to stop.',
   ].join('\n');

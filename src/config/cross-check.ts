@@ -45,6 +45,7 @@ export function crossCheck(raw: unknown): CrossProblem[] {
   duplicates(listeners, 'name', (i) => ['listeners', i], 'listener name', problems);
   duplicates(listeners, 'address', (i) => ['listeners', i], 'listener address', problems);
   checkWorkers(root, services, problems);
+  checkAdmin(root, listeners, problems);
   listeners.forEach((listener, li) => {
     const target = listener['service'];
     if (typeof target === 'string' && services.length > 0 && !serviceNames.has(target)) {
@@ -52,6 +53,20 @@ export function crossCheck(raw: unknown): CrossProblem[] {
     }
   });
   return problems;
+}
+
+/** The admin listener shares no address with a proxy listener, and sees one process's state. */
+function checkAdmin(root: Rec, listeners: Rec[], problems: CrossProblem[]): void {
+  const admin = root['admin'];
+  if (admin === null || typeof admin !== 'object') return;
+  const address = (admin as Rec)['address'] ?? '127.0.0.1:9901';
+  // Port 0 asks the OS for a free port each time, so two of them never clash.
+  const fixedPort = typeof address === 'string' && !address.endsWith(':0');
+  if (fixedPort && listeners.some((l) => l['address'] === address)) problems.push({ path: ['admin', 'address'], message: `address ${String(address)} is already used by a listener` });
+  const workers = root['workers'];
+  if (typeof workers === 'number' && workers > 1) {
+    problems.push({ path: ['admin'], message: `the admin listener shows and changes one process's state; with workers: ${workers} each worker has its own. Use workers: 1 with admin` });
+  }
 }
 
 /** Methods whose sessions live in a process's memory: with several workers, each would have its own. */

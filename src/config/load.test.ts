@@ -54,7 +54,7 @@ describe('config', () => {
     assert.deepEqual(problems(text), [
       'mooring.yaml:5: services[0].balance.tablesize: unknown key (did you mean "tableSize"?) for algorithm maglev',
       'mooring.yaml:6: services[0].persistence.cookie.httponly: unknown key (did you mean "httpOnly"?)',
-      'mooring.yaml:10: colour: unknown key; expected one of listeners, services, trustedProxies, timeouts, limits, log, workers',
+      'mooring.yaml:10: colour: unknown key; expected one of listeners, services, trustedProxies, timeouts, limits, log, workers, admin',
     ]);
     assert.deepEqual(problems(base.replace('    servers:', '    balance: { algorithm: round-robin, key: x }\n    servers:')), [
       'mooring.yaml:5: services[0].balance.key: unknown key: round-robin takes no options besides algorithm',
@@ -137,8 +137,9 @@ describe('examples', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const yaml = /A small config:\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
     assert.ok(yaml, 'the README shows a config');
-    const config = parseConfigText(yaml, 'README.md', { MOORING_COOKIE_KEY: 'k'.repeat(44) });
+    const config = parseConfigText(yaml, 'README.md', { MOORING_COOKIE_KEY: 'k'.repeat(44), MOORING_ADMIN_TOKEN: 't'.repeat(32) });
     assert.equal(config.services[0]!.health?.[0]!.path, '/health');
+    assert.equal(config.admin?.address.port, 9901);
   });
 
   it('every file in examples/ is valid', () => {
@@ -148,7 +149,7 @@ describe('examples', () => {
     const files = readdirSync(examples).filter((f) => /\.(ya?ml|json)$/.test(f));
     assert.ok(files.length >= 2);
     for (const name of files) {
-      const config = loadConfigFile(new URL(name, examples).pathname, { MOORING_TLS_DIR: dir, MOORING_COOKIE_KEY: 'k'.repeat(44) });
+      const config = loadConfigFile(new URL(name, examples).pathname, { MOORING_TLS_DIR: dir, MOORING_COOKIE_KEY: 'k'.repeat(44), MOORING_ADMIN_TOKEN: 't'.repeat(32) });
       assert.ok(config.services.length > 0, name);
     }
   });

@@ -8,6 +8,7 @@ import { knownKeys, unknownKeyMessage } from './suggest.ts';
 import { persistenceSchema } from '../persistence/schema.ts';
 import { adminStates, monitorListSchema, monitorSchema, monitorsRequiredSchema, passiveSchema, type MonitorConfig, type PassiveConfig } from '../health/schema.ts';
 import { variants } from './variants.ts';
+import { adminSchema } from '../admin/schema.ts';
 
 const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const oneMonitor = monitorSchema.transform((m) => [m]);
@@ -138,6 +139,8 @@ export const configSchema = z.strictObject({
   log: logSchema.prefault({}),
   /** Processes serving the listeners (node:cluster); 1 runs everything in one process. */
   workers: z.number().int().min(1).max(64).default(1),
+  /** The admin listener (API, dashboard, metrics); absent: none. */
+  admin: adminSchema.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

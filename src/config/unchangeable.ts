@@ -23,5 +23,7 @@ export function unchangeable(running: Config, next: Config): string[] {
     differs(`listeners[${i}].address`, before.address, l.address);
     differs(`listeners[${i}].tls (on or off)`, before.tls !== undefined, l.tls !== undefined);
   }
+  differs('admin (on or off)', running.admin !== undefined, next.admin !== undefined);
+  if (running.admin && next.admin) differs('admin.address', running.admin.address, next.admin.address);
   return problems;
 }

@@ -11,6 +11,7 @@ export type EventType =
   | 'disabled'
   | 'drain-complete'
   | 'slow-start-done'
+  | 'weight'
   | 'reload'
   | 'reload-refused';
 

@@ -29,6 +29,21 @@ export interface HealthSettings {
   readonly drainRate: number;
 }
 
+/** One server's row, as the admin API shows it. */
+export interface ServerHealth {
+  readonly admin: AdminState;
+  readonly health: HealthState;
+  /** When an ejection ends, ms since the epoch; undefined when not ejected. */
+  readonly ejectedUntil: number | undefined;
+  /** Share of its weight while slow start ramps it up (1: full). */
+  readonly weightFactor: number;
+  /** When its drain began, ms since the epoch; undefined when not draining. */
+  readonly drainingSince: number | undefined;
+  /** Draining, and no session or request is left on it. */
+  readonly drained: boolean;
+  readonly acceptsNew: boolean;
+}
+
 class Entry {
   monitored: HealthState = 'unknown';
   ejectedUntil = 0;
@@ -242,6 +257,20 @@ export class HealthTable {
   /** What monitors last said of `id` (unknown before any verdict): where a restarted scheduler begins. */
   monitored(id: string): HealthState {
     return this.entry(id).monitored;
+  }
+
+  /** What is known of `id`, for the admin API and metrics. */
+  describe(id: string, now: number): ServerHealth {
+    const e = this.entry(id);
+    return {
+      admin: e.admin,
+      health: this.health(id),
+      ejectedUntil: e.ejectedUntil === 0 ? undefined : e.ejectedUntil,
+      weightFactor: this.weightFactor(id, now),
+      drainingSince: e.admin === 'draining' ? e.drainFrom : undefined,
+      drained: e.admin === 'draining' && e.drainDone,
+      acceptsNew: this.acceptsNew(id),
+    };
   }
 
   // --- internals ---

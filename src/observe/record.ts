@@ -35,3 +35,12 @@ export interface RequestRecord {
 
 /** Where finished records go; called exactly once per request or tunnel. */
 export type RecordSink = (record: RequestRecord) => void;
+
+/** One sink that hands each record to every one of `sinks` (undefined when there is none). */
+export function fanOut(sinks: readonly (RecordSink | undefined)[]): RecordSink | undefined {
+  const present = sinks.filter((s): s is RecordSink => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return (record) => {
+    for (const sink of present) sink(record);
+  };
+}

@@ -8,7 +8,7 @@ import { findCookie, findSetCookie } from './cookie-header.ts';
 import { newSessionId } from './session-id.ts';
 import { SessionTable } from './session-table.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, Identity, PersistRequest, PersistenceMethod } from './types.ts';
+import type { Commit, CookieExplanation, Identity, PersistRequest, PersistenceMethod, SessionView } from './types.ts';
 
 interface Detail {
   /** The app cookie's value on the request, if any. */
@@ -75,17 +75,18 @@ export class AppCookiePersistence implements PersistenceMethod {
     }
     if (app) {
       if (d.appValue !== undefined && d.appValue !== app.value) this.forget(d.appValue);
-      this.table.bind(this.hash(app.value), c.server.id, now, app.expiresAt);
+      this.table.bind(this.hash(app.value), c.server.id, now, app.expiresAt, d.sessionId);
       const expiresAt = Math.floor(app.expiresAt / 1000);
       return this.issue(c, d, expiresAt, { maxAge: app.maxAge, expires: app.expires });
     }
-    if (c.identity.status !== 'found') return; // no session on either side yet
+    // No session on either side yet (an ended one is replaced below, with a new session id).
+    if (c.identity.status !== 'found' && c.identity.status !== 'ended') return;
     const moved = c.identity.serverId !== c.server.id;
     if (d.appValue !== undefined) {
       const key = this.hash(d.appValue);
       const entry = this.table.find(key, now);
       if (typeof entry === 'object' && !moved) this.table.touch(key, entry, now);
-      else this.table.bind(key, c.server.id, now, d.expiresAt * 1000);
+      else this.table.bind(key, c.server.id, now, d.expiresAt * 1000, d.sessionId);
     }
     // A client routed by the mapping alone, or moved, gets its Mooring cookie (back).
     if (moved || !d.viaCookie) {
@@ -109,5 +110,22 @@ export class AppCookiePersistence implements PersistenceMethod {
 
   sweep(now: number): void {
     this.table.sweep(now);
+    this.issuer.sweep(now);
   }
+
+  listSessions(server: string | undefined, limit: number, now: number): SessionView[] {
+    return this.table.sample(server, limit, now);
+  }
+
+  endSession(key: string, now: number): boolean {
+    const entry = this.table.delete(key);
+    if (!entry) return false;
+    if (entry.sessionId !== undefined) this.issuer.endSession(entry.sessionId, entry.expiresAt, now);
+    return true;
+  }
+
+  explainCookie(value: string, now: number): CookieExplanation {
+    return this.issuer.explain(value, now);
+  }
+
 }

@@ -4,11 +4,16 @@ import { stringifySetCookie } from 'cookie';
 import { CookieCodec, type CookieFields, type Decoded } from './cookie-codec.ts';
 import { findCookie, keepPrivate } from './cookie-header.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, PersistRequest } from './types.ts';
+import { EndedSessions } from './ended-sessions.ts';
+import type { Commit, CookieExplanation, PersistRequest } from './types.ts';
+
+/** How long an ended session is remembered when its cookie has no idle timeout. */
+const ENDED_KEEP_MS = 86_400_000;
 
 export type CookieRead =
   | { status: 'none' }
   | { status: 'invalid' }
+  | { status: 'ended'; cookie: Decoded }
   | { status: 'expired-idle' | 'expired-life'; cookie: Decoded }
   | { status: 'found'; cookie: Decoded };
 
@@ -21,6 +26,9 @@ export class CookieIssuer {
   readonly name: string;
   private readonly codec: CookieCodec;
   private readonly idleS: number | undefined;
+  /** Sessions an operator ended: their cookies no longer pin. */
+  private readonly ended = new EndedSessions();
+  private readonly servers: ReadonlySet<string>;
   /** "; Domain=…; Path=/; HttpOnly; SameSite=Lax", without and with Secure: built once, validated by the cookie library. */
   private readonly suffix: { plain: string; secure: string };
 
@@ -30,6 +38,7 @@ export class CookieIssuer {
   ) {
     this.name = config.cookie.name;
     this.codec = new CookieCodec(config.keys, serverIds);
+    this.servers = new Set(serverIds);
     this.idleS = config.cookie.idleTimeout === undefined ? undefined : config.cookie.idleTimeout / 1000;
     const { path, domain, secure, httpOnly, sameSite } = config.cookie;
     const attributes = (on: boolean) => stringifySetCookie(this.name, '', { path, domain, httpOnly, sameSite, secure: secure === 'auto' ? on : secure }).slice(this.name.length + 1);
@@ -41,10 +50,39 @@ export class CookieIssuer {
     if (value === undefined || value === '') return { status: 'none' };
     const cookie = this.codec.decode(value);
     if (!cookie) return { status: 'invalid' };
-    const nowS = req.now / 1000;
-    if (cookie.expiresAt !== 0 && nowS >= cookie.expiresAt) return { status: 'expired-life', cookie };
-    if (this.idleS !== undefined && nowS - cookie.lastSeen >= this.idleS) return { status: 'expired-idle', cookie };
-    return { status: 'found', cookie };
+    return { status: this.statusOf(cookie, req.now), cookie };
+  }
+
+  private statusOf(cookie: Decoded, now: number): 'found' | 'expired-life' | 'expired-idle' | 'ended' {
+    const nowS = now / 1000;
+    if (cookie.expiresAt !== 0 && nowS >= cookie.expiresAt) return 'expired-life';
+    if (this.idleS !== undefined && nowS - cookie.lastSeen >= this.idleS) return 'expired-idle';
+    if (this.ended.has(cookie.sessionId, now)) return 'ended';
+    return 'found';
+  }
+
+  /** What a cookie value says, and whether it would pin its client now. */
+  explain(value: string, now: number): CookieExplanation {
+    const cookie = this.codec.decode(value);
+    if (!cookie) return { valid: false, why: 'it does not verify with any configured key: not a Mooring cookie, altered, or signed with a key no longer in persistence.keys' };
+    const iso = (s: number) => new Date(s * 1000).toISOString();
+    const fields = {
+      server: cookie.serverId,
+      ...(cookie.datacenter === undefined ? {} : { datacenter: cookie.datacenter }),
+      session: cookie.sessionId,
+      issued: iso(cookie.issuedAt),
+      lastSeen: iso(cookie.lastSeen),
+      expires: cookie.expiresAt === 0 ? null : iso(cookie.expiresAt),
+      oldKey: cookie.keyIndex !== 0,
+    };
+    const status = this.statusOf(cookie, now);
+    const why: Record<typeof status, string | undefined> = {
+      found: this.servers.has(cookie.serverId) ? undefined : `server ${cookie.serverId} is no longer configured (its client moves on its next request)`,
+      'expired-life': 'its lifetime (maxAge) is over',
+      'expired-idle': 'it was idle longer than cookie.idleTimeout',
+      ended: 'an operator ended this session',
+    };
+    return why[status] === undefined ? { valid: true, ...fields } : { valid: false, why: why[status], ...fields };
   }
 
   /**
@@ -56,8 +94,20 @@ export class CookieIssuer {
     return this.idleS !== undefined && now / 1000 - cookie.lastSeen >= this.idleS / 4;
   }
 
+  /**
+   * Ends session `sessionId` (its absolute expiry `expiresAt` ms, 0: none): its cookie stops pinning
+   * until it would have lapsed anyway (a day at most for a cookie with neither lifetime nor idle timeout).
+   */
+  endSession(sessionId: string, expiresAt: number, now: number): void {
+    this.ended.end(sessionId, expiresAt, now, this.idleS === undefined ? ENDED_KEEP_MS : this.idleS * 1000);
+  }
+
   issue(c: Commit, fields: CookieFields, lifetime: Lifetime): void {
     this.set(c, this.codec.encode(fields), lifetime);
+  }
+
+  sweep(now: number): void {
+    this.ended.sweep(now);
   }
 
   clear(c: Commit): void {

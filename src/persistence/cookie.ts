@@ -7,7 +7,7 @@ import { FirstBurst } from './first-burst.ts';
 import { newSessionId } from './session-id.ts';
 import { SessionTable } from './session-table.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, Identity, PersistRequest, PersistenceMethod } from './types.ts';
+import type { Commit, CookieExplanation, Identity, PersistRequest, PersistenceMethod, SessionView } from './types.ts';
 import type { Decoded } from './cookie-codec.ts';
 
 interface Detail {
@@ -81,5 +81,22 @@ export class CookiePersistence implements PersistenceMethod {
   sweep(now: number): void {
     this.table.sweep(now);
     this.burst.sweep(now);
+    this.issuer.sweep(now);
   }
+
+  listSessions(server: string | undefined, limit: number, now: number): SessionView[] {
+    return this.table.sample(server, limit, now);
+  }
+
+  endSession(key: string, now: number): boolean {
+    const entry = this.table.delete(key);
+    if (!entry) return false;
+    this.issuer.endSession(key, entry.expiresAt, now);
+    return true;
+  }
+
+  explainCookie(value: string, now: number): CookieExplanation {
+    return this.issuer.explain(value, now);
+  }
+
 }

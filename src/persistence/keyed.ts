@@ -4,7 +4,7 @@
 import { maskedIp } from './client-key.ts';
 import { SessionTable } from './session-table.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, Identity, PersistRequest, PersistenceMethod } from './types.ts';
+import type { Commit, Identity, PersistRequest, PersistenceMethod, SessionView } from './types.ts';
 
 type KeyOf = (req: PersistRequest) => string | undefined;
 
@@ -48,6 +48,14 @@ export class KeyedPersistence implements PersistenceMethod {
 
   sweep(now: number): void {
     this.table.sweep(now);
+  }
+
+  listSessions(server: string | undefined, limit: number, now: number): SessionView[] {
+    return this.table.sample(server, limit, now);
+  }
+
+  endSession(key: string): boolean {
+    return this.table.delete(key) !== undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 // Server-side sessions: key → server, with an idle timeout, an optional absolute expiry, a size bound
 // (least recently used evicted first), and a live count per server. The Map's insertion order is the
 // recency order: a touch moves an entry to the end, so expired and evictable entries sit at the front.
+import type { SessionView } from './types.ts';
 
 export interface SessionEntry {
   server: string;
@@ -8,6 +9,8 @@ export interface SessionEntry {
   lastSeen: number;
   /** 0: no absolute expiry. */
   expiresAt: number;
+  /** The Mooring session id issued with it, where the key is something else (app-cookie). */
+  readonly sessionId?: string;
 }
 
 export type Found = SessionEntry | 'expired-idle' | 'expired-life' | undefined;
@@ -48,24 +51,37 @@ export class SessionTable {
   }
 
   /** Binds `key` to `server` (re-binding moves its count), evicting the least recently used beyond the bound. */
-  bind(key: string, server: string, now: number, expiresAt = 0): SessionEntry {
+  bind(key: string, server: string, now: number, expiresAt = 0, sessionId?: string): SessionEntry {
     const old = this.entries.get(key);
     if (old) {
       this.entries.delete(key);
       this.count(old.server, -1);
     }
-    const entry: SessionEntry = { server, lastSeen: now, expiresAt };
+    const entry: SessionEntry = sessionId === undefined ? { server, lastSeen: now, expiresAt } : { server, lastSeen: now, expiresAt, sessionId };
     this.entries.set(key, entry);
     this.count(server, 1);
     while (this.entries.size > this.maxEntries) this.delete(this.entries.keys().next().value!);
     return entry;
   }
 
-  delete(key: string): void {
+  /** Removes `key`'s entry; returns it, or undefined when there was none. */
+  delete(key: string): SessionEntry | undefined {
     const entry = this.entries.get(key);
-    if (!entry) return;
+    if (!entry) return undefined;
     this.entries.delete(key);
     this.count(entry.server, -1);
+    return entry;
+  }
+
+  /** Up to `limit` live entries (of one server, or all), least recently seen first: an admin view. */
+  sample(server: string | undefined, limit: number, now: number): SessionView[] {
+    const out: SessionView[] = [];
+    for (const [key, entry] of this.entries) {
+      if (out.length >= limit) break;
+      if ((server !== undefined && entry.server !== server) || this.expiry(entry, now)) continue;
+      out.push({ key, server: entry.server, lastSeen: entry.lastSeen, expiresAt: entry.expiresAt === 0 ? undefined : entry.expiresAt });
+    }
+    return out;
   }
 
   /** Live sessions bound to `server`. */

@@ -9,6 +9,7 @@ export type Decision =
   | 'expired-idle'
   | 'expired-life'
   | 'invalid'
+  | 'ended'
   | 'target-down'
   | 'overloaded'
   | 'disabled'
@@ -35,7 +36,8 @@ export interface PersistRequest {
 }
 
 export interface Identity {
-  readonly status: 'none' | 'found' | 'expired-idle' | 'expired-life' | 'invalid';
+  /** ended: an operator ended the session its cookie names. */
+  readonly status: 'none' | 'found' | 'expired-idle' | 'expired-life' | 'invalid' | 'ended';
   /** The pinned server's id when found (it may name a server no longer configured). */
   readonly serverId?: string;
   /** Found by joining the first burst of a client whose first answer is not out yet (no cookie of its own). */
@@ -65,4 +67,37 @@ export interface PersistenceMethod {
   sessionsOn(serverId: string): number;
   /** Periodic clean-up of expired state. */
   sweep(now: number): void;
+  /** Live sessions, of one server or all, at most `limit` (least recently seen first). */
+  listSessions(server: string | undefined, limit: number, now: number): SessionView[];
+  /** Ends the session of `key` (as listSessions names it); false when there is none. */
+  endSession(key: string, now: number): boolean;
+  /** What a value of Mooring's cookie says (methods that issue one). */
+  explainCookie?(value: string, now: number): CookieExplanation;
+}
+
+/** A session as the admin API lists it. */
+export interface SessionView {
+  /** What DELETE /api/v1/sessions/{key} takes: a session id, a masked client address, a header
+   *  or query value, or (app-cookie) a keyed hash of the application's cookie. */
+  readonly key: string;
+  readonly server: string;
+  /** ms since the epoch. */
+  readonly lastSeen: number;
+  /** ms since the epoch; undefined: no absolute expiry. */
+  readonly expiresAt: number | undefined;
+}
+
+export interface CookieExplanation {
+  readonly valid: boolean;
+  /** Why not, when not valid. */
+  readonly why?: string;
+  readonly server?: string;
+  readonly datacenter?: string;
+  readonly session?: string;
+  /** ISO dates. */
+  readonly issued?: string;
+  readonly lastSeen?: string;
+  readonly expires?: string | null;
+  /** Signed with an old key (it is re-signed with the first key on its next answer). */
+  readonly oldKey?: boolean;
 }

@@ -54,7 +54,7 @@ export const applyListenerSettings = {
   },
 };
 
-export function listen(server: HttpServer, config: ListenerConfig): Promise<BoundListener> {
+export function listen(server: HttpServer, config: Pick<ListenerConfig, 'name' | 'address'>): Promise<BoundListener> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const where = `${config.address.host}:${config.address.port}`;

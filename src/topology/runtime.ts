@@ -12,6 +12,8 @@ import type { ServiceHandle, ServiceSnapshot } from './snapshot.ts';
 export class ServiceRuntime implements ServiceHandle {
   private readonly loads = new Map<string, ServerLoad>();
   readonly queue = new WaitQueue();
+  /** Weights an operator set through the admin API, by server id, over the configured ones. */
+  readonly weights = new Map<string, number>();
   /** The snapshot new requests use; set once built, swapped by a reload. */
   current!: ServiceSnapshot;
 

@@ -21,7 +21,7 @@ export function buildServers(service: ServiceConfig, runtime: ServiceRuntime): S
     id: s.id,
     url: s.url,
     origin: s.url,
-    weight: s.weight,
+    weight: runtime.weights.get(s.id) ?? s.weight,
     datacenter: DEFAULT_DATACENTER,
     maxConnections: s.maxConnections ?? Infinity,
     maxSessions: s.maxSessions ?? Infinity,

@@ -71,7 +71,12 @@ export class Topology {
     const stateChanged = new Set(service.servers.filter((s) => before.has(s.id) && before.get(s.id) !== s.state).map((s) => s.id));
     runtime.health.reconcile(tableServers(service), healthSettings(service), stateChanged, now);
     runtime.pools.reconcile(service.servers.map((s) => ({ id: s.id, origin: s.url })), poolSettings(service, config), graceMs);
-    runtime.keepLoads(new Set(service.servers.map((s) => s.id)));
+    const ids = new Set(service.servers.map((s) => s.id));
+    runtime.keepLoads(ids);
+    // An operator's weight stays until the file changes that server's weight (or removes it).
+    const configured = new Map(r.config.servers.map((s) => [s.id, s.weight]));
+    for (const s of service.servers) if (configured.get(s.id) !== s.weight) runtime.weights.delete(s.id);
+    for (const id of runtime.weights.keys()) if (!ids.has(id)) runtime.weights.delete(id);
     if (!isDeepStrictEqual(r.config.persistence, service.persistence)) {
       runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id));
       if (r.config.persistence.method !== 'none') notes.push(`service ${service.name}: persistence settings changed, so its session table starts empty (signed cookies that still verify keep their server)`);
@@ -82,6 +87,25 @@ export class Topology {
     r.config = service;
     runtime.current = buildSnapshot(service, runtime, this.env);
     return notes;
+  }
+
+  /**
+   * An operator's weight for one server, until a reload changes its configured weight. Rebuilds
+   * the service's snapshot (balancers are built over weights); requests under way are unaffected.
+   */
+  setWeight(serviceName: string, id: string, weight: number): void {
+    const r = this.running.get(serviceName);
+    if (!r || !r.config.servers.some((s) => s.id === id)) throw new Error(`no server ${id} in service ${serviceName}`);
+    const before = r.runtime.current.server(id)?.weight;
+    if (before === weight) return;
+    r.runtime.weights.set(id, weight);
+    r.runtime.current = buildSnapshot(r.config, r.runtime, this.env);
+    this.events.emit({ at: this.env.clock.now(), type: 'weight', service: serviceName, server: id, from: String(before), to: String(weight), reason: 'set through the admin API' });
+  }
+
+  /** The running config of each service, by name. */
+  configOf(serviceName: string): ServiceConfig | undefined {
+    return this.running.get(serviceName)?.config;
   }
 
   private add(service: ServiceConfig, config: Config): Running {

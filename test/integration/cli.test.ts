@@ -85,6 +85,12 @@ services:
       assert.equal(new Set(sticky).size, 1, `with a cookie jar: one server, got ${sticky}`);
       const explained = shell(commands[2]!);
       assert.match(explained, new RegExp(`^mooring-decision: honored; server=${sticky[0]}`, 'im'));
+      // The dashboard it points to answers, and the token it prints opens the API.
+      const dashboard = /dashboard.*: (http:\/\/127\.0\.0\.1:\d+\/)\n\s+admin token: (\S+)/.exec(run.stdout());
+      assert.ok(dashboard, run.stdout());
+      assert.match(shell(`curl -s ${dashboard[1]}`), /<title>Mooring<\/title>/);
+      const status = JSON.parse(shell(`curl -s -H 'Authorization: Bearer ${dashboard[2]}' ${dashboard[1]}api/v1/status`)) as { listeners: unknown[] };
+      assert.equal(status.listeners.length, 1);
       run.child.kill('SIGINT');
       assert.equal(await run.exit, 0);
     } finally {

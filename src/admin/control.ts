@@ -1,0 +1,36 @@
+// What the admin listener may see and do in the running process: handed in by the composition
+// root, so admin/ depends on no part of how the process is put together.
+import type { EventLog } from '../core/events.ts';
+import type { Metrics } from '../observe/metrics.ts';
+import type { ServerStats } from '../observe/server-stats.ts';
+import type { ServiceRuntime } from '../topology/runtime.ts';
+import type { AdminConfig } from './schema.ts';
+
+export type ReloadOutcome = { readonly applied: true; readonly notes: readonly string[] } | { readonly applied: false; readonly errors: readonly string[] };
+
+export interface ProcessStatus {
+  readonly version: string;
+  readonly pid: number;
+  /** ms since the epoch. */
+  readonly startedAt: number;
+  readonly configFile: string | undefined;
+  readonly listeners: readonly { readonly name: string; readonly url: string; readonly service: string }[];
+  /** Requests and tunnels under way across all listeners. */
+  readonly requests: number;
+  readonly tunnels: number;
+}
+
+export interface AdminControl {
+  /** The admin settings of the running config (a reload may change the token). */
+  settings(): AdminConfig;
+  services(): ReadonlyMap<string, ServiceRuntime>;
+  /** The configured balancing algorithm and persistence method of a service. */
+  describeService(name: string): { readonly algorithm: string; readonly persistence: string } | undefined;
+  setWeight(service: string, server: string, weight: number): void;
+  reload(): ReloadOutcome;
+  status(): ProcessStatus;
+  readonly events: EventLog;
+  readonly stats: ServerStats;
+  readonly metrics: Metrics;
+  now(): number;
+}

@@ -1,0 +1,294 @@
+// The dashboard: reads the admin API every two seconds, follows its event stream, draws the last
+// five minutes of each server's traffic with uPlot, and sends an operator's drain / disable /
+// enable. The token is asked once and kept in sessionStorage (this tab only). Every value from the
+// API is written with textContent, never as HTML.
+'use strict';
+
+const TOKEN_KEY = 'mooring.adminToken';
+const REFRESH_MS = 2000;
+const HISTORY = 150; // points per chart: five minutes at one every two seconds
+const STATES = [
+  ['enabled', 'Enable'],
+  ['draining', 'Drain'],
+  ['disabled', 'Disable'],
+];
+
+const $ = (id) => document.getElementById(id);
+let token = sessionStorage.getItem(TOKEN_KEY);
+
+class Unauthorized extends Error {}
+
+async function api(method, path, body) {
+  const headers = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  if (res.status === 401) throw new Unauthorized('the token was refused');
+  const json = await res.json();
+  if (!res.ok) throw new Error(json.error ? json.error.message : `HTTP ${res.status}`);
+  return json;
+}
+
+// ---- Login ----------------------------------------------------------------------------------
+
+function askToken(message) {
+  $('login-error').textContent = message || '';
+  if (!$('login').open) $('login').showModal();
+  $('token').focus();
+}
+
+$('login-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  token = $('token').value.trim();
+  try {
+    await api('GET', '/api/v1/status');
+  } catch (err) {
+    askToken(err instanceof Unauthorized ? 'That token was refused.' : `Could not reach Mooring: ${err.message}`);
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('token').value = '';
+  $('login').close();
+  start();
+});
+
+$('forget').addEventListener('click', () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  location.reload();
+});
+
+// ---- Tables ---------------------------------------------------------------------------------
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function pill(row, text, kind) {
+  const span = document.createElement('span');
+  span.className = `pill ${kind || text}`;
+  span.textContent = text;
+  row.insertCell().append(span);
+}
+
+const num = (n, digits = 0) => (n === null || n === undefined ? '–' : Number(n).toFixed(digits));
+
+function fill(tableId, items, draw) {
+  const body = $(tableId).tBodies[0];
+  body.replaceChildren();
+  for (const item of items) draw(body.insertRow(), item);
+}
+
+function drawServices(services) {
+  fill('services', services, (row, s) => {
+    cell(row, s.name);
+    pill(row, s.up ? 'up' : 'down');
+    cell(row, s.algorithm || '–');
+    cell(row, s.persistence || '–');
+    cell(row, `${s.eligible} of ${s.servers}`, 'num');
+    cell(row, num(s.sessions), 'num');
+    cell(row, num(s.inflight), 'num');
+    cell(row, num(s.requestsPerSecond, 1), 'num');
+  });
+}
+
+function drawDatacenters(datacenters) {
+  fill('datacenters', datacenters, (row, dc) => {
+    cell(row, dc.service);
+    cell(row, dc.name);
+    pill(row, dc.state);
+    cell(row, dc.role);
+    cell(row, `${dc.eligible} of ${dc.servers}`, 'num');
+  });
+}
+
+function drainText(s) {
+  if (!s.drain) return '';
+  return s.drain.done ? 'done' : `${s.drain.remaining} left`;
+}
+
+function drawServers(servers) {
+  fill('servers', servers, (row, s) => {
+    row.dataset.server = s.id;
+    row.dataset.state = s.state;
+    cell(row, `${s.service} / ${s.id}`);
+    pill(row, s.ejectedUntil ? 'ejected' : s.health);
+    pill(row, s.state);
+    cell(row, String(s.weight), 'num');
+    cell(row, num(s.sessions), 'num');
+    cell(row, num(s.inflight), 'num');
+    cell(row, num(s.requestsPerSecond, 1), 'num');
+    cell(row, s.p50Ms === null ? '–' : `${num(s.p50Ms, 1)} ms`, 'num');
+    cell(row, s.p99Ms === null ? '–' : `${num(s.p99Ms, 1)} ms`, 'num');
+    cell(row, `${num(s.errorRate * 100, 1)} %`, 'num');
+    cell(row, drainText(s));
+    const actions = document.createElement('div');
+    actions.className = 'actions';
+    row.insertCell().append(actions);
+    for (const [state, label] of STATES) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = label;
+      button.dataset.action = state;
+      button.disabled = s.state === state;
+      button.addEventListener('click', () => setState(s.id, state, button));
+      actions.append(button);
+    }
+  });
+}
+
+async function setState(id, state, button) {
+  button.disabled = true;
+  $('action-error').textContent = '';
+  try {
+    await api('PATCH', `/api/v1/servers/${encodeURIComponent(id)}`, { state });
+  } catch (err) {
+    $('action-error').textContent = `${id}: ${err.message}`;
+  }
+  await refresh();
+}
+
+// ---- Charts ---------------------------------------------------------------------------------
+
+const COLOURS = ['#2f6fdf', '#d9822b', '#1f8a4c', '#c8372d', '#7c4dcc', '#0e9aa7', '#b5478a', '#6b7385'];
+
+const charts = {
+  rps: { el: 'chart-rps', value: (s) => s.requestsPerSecond },
+  p99: { el: 'chart-p99', value: (s) => s.p99Ms },
+  errors: { el: 'chart-errors', value: (s) => s.errorRate * 100 },
+};
+const history = { times: [], keys: [], values: { rps: [], p99: [], errors: [] } };
+
+function record(servers) {
+  const keys = servers.map((s) => `${s.service}/${s.id}`);
+  if (keys.join('\n') !== history.keys.join('\n')) {
+    // The set of servers changed (a reload): start the charts afresh.
+    history.times = [];
+    history.keys = keys;
+    for (const name of Object.keys(charts)) history.values[name] = keys.map(() => []);
+    for (const chart of Object.values(charts)) {
+      if (chart.plot) chart.plot.destroy();
+      chart.plot = undefined;
+    }
+  }
+  history.times.push(Date.now() / 1000);
+  for (const [name, chart] of Object.entries(charts)) servers.forEach((s, i) => history.values[name][i].push(chart.value(s)));
+  if (history.times.length > HISTORY) {
+    history.times.shift();
+    for (const name of Object.keys(charts)) for (const list of history.values[name]) list.shift();
+  }
+  for (const [name, chart] of Object.entries(charts)) draw(chart, [history.times, ...history.values[name]]);
+}
+
+const clockLabels = (u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false }));
+
+function draw(chart, data) {
+  const el = $(chart.el);
+  const width = Math.max(300, el.clientWidth);
+  if (!chart.plot) {
+    const series = [{}, ...history.keys.map((key, i) => ({ label: key, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true }))];
+    // Always the last five minutes, so a fresh chart does not stretch one point over years.
+    const x = { time: true, range: (u, min, max) => [max - (HISTORY * REFRESH_MS) / 1000, max + REFRESH_MS / 1000] };
+    const y = { range: (u, min, max) => [0, Math.max(1, max * 1.1)] };
+    chart.plot = new uPlot({ width, height: 200, series, scales: { x, y }, axes: [{ values: clockLabels }, { size: 50 }], legend: { live: false } }, data, el);
+  } else {
+    if (chart.plot.width !== width) chart.plot.setSize({ width, height: 200 });
+    chart.plot.setData(data);
+  }
+}
+
+// ---- Refresh and events ---------------------------------------------------------------------
+
+let timer;
+
+async function refresh() {
+  try {
+    const [status, services, datacenters, servers] = await Promise.all([
+      api('GET', '/api/v1/status'),
+      api('GET', '/api/v1/services'),
+      api('GET', '/api/v1/datacenters'),
+      api('GET', '/api/v1/servers'),
+    ]);
+    $('process').textContent = `v${status.version} · pid ${status.pid} · up ${status.uptimeSeconds} s · ${status.requests} requests in flight`;
+    drawServices(services.services);
+    drawDatacenters(datacenters.datacenters);
+    drawServers(servers.servers);
+    record(servers.servers);
+  } catch (err) {
+    if (err instanceof Unauthorized) {
+      stop();
+      askToken('The token was refused; it may have changed with a reload.');
+    } else setConnection('lost');
+  }
+}
+
+function setConnection(state) {
+  const el = $('connection');
+  el.className = `pill ${state}`;
+  el.textContent = state === 'live' ? 'live' : 'reconnecting';
+}
+
+function addEvent(e) {
+  const li = document.createElement('li');
+  const time = document.createElement('time');
+  time.dateTime = e.at;
+  time.textContent = new Date(e.at).toLocaleTimeString();
+  const subject = e.service === undefined ? 'mooring' : e.server === undefined ? e.service : `${e.service}/${e.server}`;
+  li.append(time, `${e.type} ${subject}: ${e.from} → ${e.to} (${e.reason})`);
+  li.dataset.type = e.type;
+  const list = $('events');
+  list.prepend(li);
+  while (list.children.length > 200) list.lastElementChild.remove();
+}
+
+let stream;
+
+/** EventSource cannot send the token, so the stream is read through fetch. */
+async function follow() {
+  stream = new AbortController();
+  let wait = 1000;
+  while (!stream.signal.aborted) {
+    try {
+      const res = await fetch('/api/v1/events', { headers: { authorization: `Bearer ${token}` }, signal: stream.signal });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      setConnection('live');
+      wait = 1000;
+      $('events').replaceChildren();
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          if (data) addEvent(JSON.parse(data));
+        }
+      }
+    } catch (err) {
+      if (stream.signal.aborted) return;
+    }
+    setConnection('lost');
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 15000);
+  }
+}
+
+function stop() {
+  clearInterval(timer);
+  if (stream) stream.abort();
+}
+
+function start() {
+  $('forget').hidden = false;
+  refresh();
+  timer = setInterval(refresh, REFRESH_MS);
+  follow();
+}
+
+if (token) start();
+else askToken();

@@ -1,0 +1,115 @@
+// Services, data centers and servers: what each is doing now, and an operator's changes to a
+// server (admin state, weight).
+import type { AdminState } from '../../health/table.ts';
+import { adminStates } from '../../health/schema.ts';
+import { datacenterRows, serverRows, type ServerRow } from '../../topology/view.ts';
+import { AdminError, readJsonObject, sendJson } from '../http.ts';
+import { serviceWithServer, servicesOf, type Route, type RouteContext } from './route.ts';
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+function serverJson(ctx: RouteContext, row: ServerRow) {
+  const traffic = ctx.control.stats.of(row.service, row.id);
+  return {
+    service: row.service,
+    id: row.id,
+    url: row.url,
+    datacenter: row.datacenter,
+    backup: row.backup,
+    state: row.admin,
+    health: row.health,
+    acceptsNewSessions: row.acceptsNew,
+    ejectedUntil: iso(row.ejectedUntil),
+    weight: row.weight,
+    slowStartFactor: row.weightFactor,
+    sessions: row.sessions,
+    inflight: row.inflight,
+    requestsPerSecond: traffic.rps,
+    errorRate: traffic.errorRate,
+    p50Ms: traffic.p50 ?? null,
+    p99Ms: traffic.p99 ?? null,
+    drain: row.admin === 'draining' ? { since: iso(row.drainingSince), remaining: row.remaining, done: row.drained } : null,
+  };
+}
+
+function rows(ctx: RouteContext): ServerRow[] {
+  return servicesOf(ctx).flatMap((r) => serverRows(r, ctx.control.now()));
+}
+
+const listServers: Route = {
+  method: 'GET',
+  path: /^\/api\/v1\/servers$/,
+  access: 'token',
+  handle: (ctx) => sendJson(ctx.res, 200, { servers: rows(ctx).map((row) => serverJson(ctx, row)) }),
+};
+
+const listServices: Route = {
+  method: 'GET',
+  path: /^\/api\/v1\/services$/,
+  access: 'token',
+  handle(ctx) {
+    const services = servicesOf(ctx).map((runtime) => {
+      const list = serverRows(runtime, ctx.control.now());
+      const traffic = list.map((row) => ctx.control.stats.of(row.service, row.id));
+      const described = ctx.control.describeService(runtime.name);
+      return {
+        name: runtime.name,
+        algorithm: described?.algorithm,
+        persistence: described?.persistence,
+        up: list.some((r) => r.acceptsNew),
+        servers: list.length,
+        eligible: list.filter((r) => r.acceptsNew).length,
+        sessions: list.reduce((n, r) => n + r.sessions, 0),
+        inflight: list.reduce((n, r) => n + r.inflight, 0),
+        requestsPerSecond: traffic.reduce((n, t) => n + t.rps, 0),
+      };
+    });
+    sendJson(ctx.res, 200, { services });
+  },
+};
+
+const listDatacenters: Route = {
+  method: 'GET',
+  path: /^\/api\/v1\/datacenters$/,
+  access: 'token',
+  handle(ctx) {
+    const datacenters = servicesOf(ctx).flatMap((runtime) =>
+      datacenterRows(runtime, serverRows(runtime, ctx.control.now())).map((dc) => ({
+        service: dc.service,
+        name: dc.name,
+        state: dc.up ? 'up' : 'down',
+        // One data center per service today: it is the active one; standby and failover come with several.
+        role: 'active',
+        servers: dc.servers,
+        eligible: dc.eligible,
+        failovers: [],
+      })),
+    );
+    sendJson(ctx.res, 200, { datacenters });
+  },
+};
+
+const STATES = new Set<string>(adminStates);
+
+const patchServer: Route = {
+  method: 'PATCH',
+  path: /^\/api\/v1\/servers\/([^/]+)$/,
+  access: 'token',
+  async handle(ctx) {
+    const id = ctx.params[0]!;
+    const runtime = serviceWithServer(ctx, id);
+    const body = await readJsonObject(ctx.req);
+    const unknown = Object.keys(body).filter((k) => k !== 'state' && k !== 'weight');
+    if (unknown.length > 0) throw new AdminError(400, 'BAD_FIELD', `unknown field ${unknown.join(', ')}: expected "state" and/or "weight"`);
+    if (body['state'] === undefined && body['weight'] === undefined) throw new AdminError(400, 'BAD_FIELD', 'expected "state" and/or "weight"');
+    const { state, weight } = body;
+    if (state !== undefined && (typeof state !== 'string' || !STATES.has(state))) throw new AdminError(400, 'BAD_FIELD', `state: expected one of ${adminStates.join(', ')}, got ${JSON.stringify(state)}`);
+    if (weight !== undefined && (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > 10000)) throw new AdminError(400, 'BAD_FIELD', `weight: expected a whole number from 1 to 10000, got ${JSON.stringify(weight)}`);
+    if (weight !== undefined) ctx.control.setWeight(runtime.name, id, weight as number);
+    if (state !== undefined) runtime.health.setAdmin(id, state as AdminState, 'set through the admin API', ctx.control.now());
+    const row = serverRows(runtime, ctx.control.now()).find((r) => r.id === id)!;
+    sendJson(ctx.res, 200, serverJson(ctx, row));
+  },
+};
+
+export const serverRoutes: readonly Route[] = [listServers, listServices, listDatacenters, patchServer];

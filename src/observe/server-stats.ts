@@ -1,0 +1,106 @@
+// Each server's recent traffic for the admin API and dashboard: requests per second, error rate,
+// and p50/p99 of the total time, over the last WINDOW_S seconds. Fed by finished records; per
+// server a ring of one-second buckets, each with a log-scale latency histogram (quantiles read
+// off it are within one bin, about 19%).
+import type { RequestRecord } from './record.ts';
+
+export const WINDOW_S = 10;
+/** Four bins per doubling from 0.1 ms: bin i holds times up to 0.1 × 2^(i/4) ms; the last, the rest. */
+const BINS = 96;
+const binOf = (ms: number): number => (ms <= 0.1 ? 0 : Math.min(BINS - 1, Math.ceil(Math.log2(ms * 10) * 4)));
+const binTop = (i: number): number => 0.1 * 2 ** (i / 4);
+
+class Bucket {
+  second = -1;
+  requests = 0;
+  errors = 0;
+  readonly bins = new Uint32Array(BINS);
+
+  reset(second: number): void {
+    this.second = second;
+    this.requests = 0;
+    this.errors = 0;
+    this.bins.fill(0);
+  }
+}
+
+export interface Traffic {
+  /** Requests finished per second, over the window. */
+  readonly rps: number;
+  /** Share of them that failed: a 5xx (Mooring's own included) or an answer broken off. */
+  readonly errorRate: number;
+  /** Total time, ms (undefined: no request in the window). */
+  readonly p50: number | undefined;
+  readonly p99: number | undefined;
+}
+
+const IDLE: Traffic = { rps: 0, errorRate: 0, p50: undefined, p99: undefined };
+
+class Ring {
+  readonly buckets = Array.from({ length: WINDOW_S + 1 }, () => new Bucket());
+
+  add(second: number, ms: number, failed: boolean): void {
+    const b = this.buckets[second % this.buckets.length]!;
+    if (b.second !== second) b.reset(second);
+    b.requests++;
+    if (failed) b.errors++;
+    b.bins[binOf(ms)]!++;
+  }
+
+  /** The last WINDOW_S seconds, the current (still filling) one included, so a request shows at once. */
+  read(nowMs: number): Traffic {
+    const second = Math.floor(nowMs / 1000);
+    let requests = 0;
+    let errors = 0;
+    const bins = new Uint32Array(BINS);
+    for (const b of this.buckets) {
+      if (b.second > second || b.second <= second - WINDOW_S) continue;
+      requests += b.requests;
+      errors += b.errors;
+      for (let i = 0; i < BINS; i++) bins[i]! += b.bins[i]!;
+    }
+    if (requests === 0) return IDLE;
+    // The window spans WINDOW_S - 1 full seconds and the part of this one gone by.
+    const span = WINDOW_S - 1 + (nowMs % 1000) / 1000;
+    return { rps: requests / span, errorRate: errors / requests, p50: quantile(bins, requests, 0.5), p99: quantile(bins, requests, 0.99) };
+  }
+}
+
+function quantile(bins: Uint32Array, total: number, q: number): number {
+  const rank = Math.ceil(total * q);
+  let seen = 0;
+  for (let i = 0; i < BINS; i++) {
+    seen += bins[i]!;
+    if (seen >= rank) return Math.round(binTop(i) * 100) / 100;
+  }
+  return binTop(BINS - 1);
+}
+
+export class ServerStats {
+  private readonly rings = new Map<string, Ring>();
+
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
+  /** A finished request (tunnels are not timed: they last as long as their users stay). */
+  readonly sink = (r: RequestRecord): void => {
+    if (r.kind !== 'request') return;
+    const key = `${r.service}\u0000${r.server ?? ''}`;
+    let ring = this.rings.get(key);
+    if (!ring) this.rings.set(key, (ring = new Ring()));
+    ring.add(Math.floor(this.nowMs() / 1000), r.totalMs, r.status >= 500 || r.ended === 'broken');
+  };
+
+  /** Traffic of one server over the last WINDOW_S seconds (server undefined: answered by Mooring before any server). */
+  of(service: string, server: string | undefined): Traffic {
+    const ring = this.rings.get(`${service}\u0000${server ?? ''}`);
+    return ring ? ring.read(this.nowMs()) : IDLE;
+  }
+
+  /** Forgets servers no longer configured (`keep(service, server)` says which stay). */
+  prune(keep: (service: string, server: string) => boolean): void {
+    for (const key of this.rings.keys()) {
+      const [service = '', server = ''] = key.split('\u0000');
+      if (server !== '' && !keep(service, server)) this.rings.delete(key);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// What the control plane shows of a service's servers (admin API, dashboard, metrics): one row per
+// server, read from the runtime and the current snapshot; nothing here changes state.
+import type { ServerHealth } from '../health/table.ts';
+import type { ServiceRuntime } from './runtime.ts';
+
+export interface ServerRow extends ServerHealth {
+  readonly service: string;
+  readonly id: string;
+  readonly url: string;
+  readonly datacenter: string;
+  readonly backup: boolean;
+  readonly weight: number;
+  /** Requests (and tunnels) under way on it now. */
+  readonly inflight: number;
+  /** Live sessions bound to it (0 for persistence none). */
+  readonly sessions: number;
+  /** Sessions and requests a drain still waits for. */
+  readonly remaining: number;
+}
+
+export function serverRows(runtime: ServiceRuntime, now: number): ServerRow[] {
+  const snapshot = runtime.current;
+  return snapshot.servers.map((s) => ({
+    service: runtime.name,
+    id: s.id,
+    url: s.url,
+    datacenter: s.datacenter,
+    backup: runtime.health.isBackup(s.id),
+    weight: s.weight,
+    inflight: s.load.inflight,
+    sessions: runtime.persistence?.sessionsOn(s.id) ?? 0,
+    remaining: runtime.remaining(s.id),
+    ...runtime.health.describe(s.id, now),
+  }));
+}
+
+/** A data center of a service: up while a primary server of it takes new sessions. */
+export interface DatacenterRow {
+  readonly service: string;
+  readonly name: string;
+  readonly up: boolean;
+  readonly servers: number;
+  readonly eligible: number;
+}
+
+export function datacenterRows(runtime: ServiceRuntime, rows: readonly ServerRow[]): DatacenterRow[] {
+  const names = [...new Set(rows.map((r) => r.datacenter))];
+  return names.map((name) => {
+    const mine = rows.filter((r) => r.datacenter === name);
+    return { service: runtime.name, name, up: runtime.health.primaryAvailable(name), servers: mine.length, eligible: mine.filter((r) => r.acceptsNew).length };
+  });
+}
