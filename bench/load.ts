@@ -170,9 +170,9 @@ async function main(): Promise<void> {
   peers.push({ name: 'mooring', pid: mooring.pid, url: (k) => (k === 'ip' && WORKERS > 1 ? undefined : `http://127.0.0.1:${ports.mooring[k]}`) });
   await waitForPort(ports.mooring.rr, 'mooring');
   writeFileSync(join(dir, 'mooring-logged.yaml'), mooringLoggedConf(ports, join(dir, 'access.log')));
-  const logged = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring-logged.yaml')], 'mooring with access log');
-  peers.push({ name: 'mooring+log', pid: logged.pid, url: (k) => (k === 'cookie' ? `http://127.0.0.1:${ports.mooringLogged}` : undefined) });
-  await waitForPort(ports.mooringLogged, 'mooring with access log');
+  const logged = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring-logged.yaml')], 'mooring with access log and metrics');
+  peers.push({ name: 'mooring+observed', pid: logged.pid, url: (k) => (k === 'cookie' ? `http://127.0.0.1:${ports.mooringLogged}` : undefined) });
+  await waitForPort(ports.mooringLogged, 'mooring with access log and metrics');
   if (haproxy) {
     writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(ports));
     const h = start(PROXY_CPUS, haproxy, ['-db', '-f', join(dir, 'haproxy.cfg')], 'haproxy');
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'mooring-cookies.lua'), cookieScript(mooringCookies));
   writeFileSync(join(dir, 'haproxy-cookies.lua'), cookieScript(Array.from({ length: 64 }, (_, i) => `SERVERID=${'abc'[i % 3]}`)));
   const cookieFor = (peer: string) =>
-    peer === 'mooring' || peer === 'mooring+log' ? { script: join(dir, 'mooring-cookies.lua'), first: mooringCookies[0]! } : peer === 'haproxy' ? { script: join(dir, 'haproxy-cookies.lua'), first: 'SERVERID=a' } : undefined;
+    peer === 'mooring' || peer === 'mooring+observed' ? { script: join(dir, 'mooring-cookies.lua'), first: mooringCookies[0]! } : peer === 'haproxy' ? { script: join(dir, 'haproxy-cookies.lua'), first: 'SERVERID=a' } : undefined;
 
   const scenarios = [
     { name: 'round-robin, 1 KB, keep-alive', kind: 'rr' as const, path: '/1k', close: false },

@@ -111,7 +111,7 @@ workers: ${workers}
 `;
 }
 
-/** Mooring's cookie service alone, with one access-log line per request written to `file`. */
+/** Mooring's cookie service alone, with one access-log line per request written to `file` and metrics on. */
 export function mooringLoggedConf(ports: Ports, file: string): string {
   const servers = ports.backends.map((p, i) => `      - { id: ${'abc'[i]}, url: "http://127.0.0.1:${p}" }`).join('\n');
   return `listeners:
@@ -123,6 +123,8 @@ services:
     servers:
 ${servers}
 log: { level: warn, access: true, file: "${file}" }
+# Metrics (and the admin listener's traffic statistics) are kept only with admin: on.
+admin: { address: "127.0.0.1:0", token: "bench-admin-token-0123456789" }
 `;
 }
 

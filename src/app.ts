@@ -81,7 +81,7 @@ export class App {
   }
 
   static async start(config: Config, options: AppOptions = {}): Promise<App> {
-    const log = options.logger ?? createLogger(config.log.level);
+    const log = options.logger ?? createLogger(config.log.level, process.stdout, config.log.format);
     const events = new EventLog();
     events.subscribe((event) => {
       const level = event.type === 'reload-refused' ? 'error' : 'info';

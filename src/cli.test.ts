@@ -16,7 +16,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 
 describe('cli', () => {
   for (const [command, usage, option] of [
-    ['start', 'mooring start --config FILE', '--config FILE'],
+    ['start', 'mooring start --config FILE [--watch]', '--watch'],
     ['validate', 'mooring validate --config FILE', '--config FILE'],
     ['demo', 'mooring demo [--port N]', '--port N'],
     ['lint', 'mooring lint --config FILE', '--config FILE'],

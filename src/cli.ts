@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { App } from './app.ts';
 import { ConfigError, configWarnings, loadConfigFile } from './config/load.ts';
 import { formatFinding, lint } from './config/lint.ts';
+import { watchConfigFile } from './config/watch.ts';
 import { createLogger } from './log.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import cluster from 'node:cluster';
@@ -17,9 +18,9 @@ const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 
 const COMMANDS: Record<string, { usage: string; about: string; options: string[] }> = {
   start: {
-    usage: 'mooring start --config FILE',
+    usage: 'mooring start --config FILE [--watch]',
     about: 'Runs Mooring with a YAML or JSON config file.\nSIGTERM or SIGINT stops gracefully: requests under way finish, up to timeouts.shutdown.\nSIGHUP reloads the config file: a valid one is applied without dropping a connection, an invalid one\nis refused with its errors and the running config stays. SIGUSR1 and SIGUSR2 are logged and ignored\n(never the inspector, never a sudden exit).',
-    options: ['-c, --config FILE        the config file (required)'],
+    options: ['-c, --config FILE        the config file (required)', '-w, --watch              also reload whenever the config file changes'],
   },
   validate: {
     usage: 'mooring validate --config FILE',
@@ -49,7 +50,7 @@ Documentation: ${DOCS}config.md (every key), ${DOCS}persistence.md, ${DOCS}healt
 const HELP = `Usage: mooring <command> [options]
 
 Commands:
-  start --config FILE      run Mooring with a YAML or JSON config file
+  start --config FILE      run Mooring with a YAML or JSON config file (--watch: reload on change)
   validate --config FILE   check a config file; lists every problem as FILE:LINE: field: expected
   lint --config FILE       sticky-session pitfalls in a valid config, with the fix for each
   demo [--port N]          three demo servers behind Mooring on 127.0.0.1:8080 (or port N)
@@ -80,6 +81,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       options: {
         config: { type: 'string', short: 'c' },
         port: { type: 'string', short: 'p' },
+        watch: { type: 'boolean', short: 'w' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -99,13 +101,14 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   if (values.help) return io.out(commandHelp(command)), 0;
   if (positionals.length > 1) return usageError(`unexpected argument "${positionals[1]}"`, io, command);
   if (values.port !== undefined && command !== 'demo') return usageError(`--port applies to demo only`, io, command);
+  if (values.watch && command !== 'start') return usageError(`--watch applies to start only`, io, command);
   if (values.config !== undefined && command === 'demo') return usageError(`--config does not apply to demo`, io, command);
   if (values.config !== undefined && command === 'keygen') return usageError(`--config does not apply to keygen`, io, command);
   switch (command) {
     case 'validate':
       return values.config === undefined ? usageError('--config FILE is required', io, command) : validate(values.config, io);
     case 'start':
-      return values.config === undefined ? usageError('--config FILE is required', io, command) : start(values.config, io);
+      return values.config === undefined ? usageError('--config FILE is required', io, command) : start(values.config, values.watch === true, io);
     case 'lint':
       return values.config === undefined ? usageError('--config FILE is required', io, command) : lintCommand(values.config, io);
     case 'demo':
@@ -172,18 +175,20 @@ function onSignals(stop: () => Promise<void>, io: Out): Promise<number> {
   });
 }
 
-async function start(file: string, io: Out): Promise<number> {
+async function start(file: string, watchFile: boolean, io: Out): Promise<number> {
   // Before anything else runs: a SIGUSR1 during start must not open the inspector either.
   const signals = handleHarmlessSignals((m) => io.err(`mooring: ${m}`));
   const config = loadOrReport(file, io);
   if (!config) return 1;
-  const log = createLogger(config.log.level);
+  const log = createLogger(config.log.level, process.stdout, config.log.format);
   for (const warning of configWarnings(config, file)) log.warn(warning);
   if (config.workers > 1 && cluster.isPrimary) {
     // Each worker reads the file again and reloads itself.
-    signals.onReload(() => {
+    const reloadWorkers = () => {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
-    });
+    };
+    signals.onReload(reloadWorkers);
+    if (watchFile) watchConfigFile(file, reloadWorkers);
     return runPrimary(config.workers, log.child({ role: 'primary' }));
   }
   let app: App;
@@ -194,6 +199,8 @@ async function start(file: string, io: Out): Promise<number> {
     return 1;
   }
   signals.onReload(() => void app.reload());
+  // Workers are reloaded by the primary's watch, not each by its own.
+  if (watchFile && !cluster.isWorker) watchConfigFile(file, () => void app.reload());
   if (cluster.isWorker) process.send?.({ mooring: 'ready' } satisfies ReadyMessage);
   return onSignals(() => app.stop(), io);
 }

@@ -30,10 +30,16 @@ describe('lint', () => {
     ['no health checks on several servers', '    retries: 2', ['warning services[0].health']],
     ['no health checks and passive ejection off', '    passive: false', ['warning services[0].health', 'error services[0].passive']],
     ['a long first-burst window', `${HEALTH}\n    persistence: { method: cookie, ${KEY}, firstBurstWindow: 10s }`, ['warning services[0].persistence.firstBurstWindow']],
+    ['maxSessions with persistence none', `${HEALTH}\n    persistence: { method: none }`, ['warning services[0].servers[0].maxSessions']],
+    ['maxSessions beyond the session table', `${HEALTH}\n    persistence: { method: header, header: X-Session, table: { maxEntries: 1000 } }`, ['warning services[0].persistence.table.maxEntries']],
+    ['maxSessions beyond the client-ip table', `${HEALTH}\n    persistence: { method: client-ip, clientIp: { maxEntries: 500 } }\ntrustedProxies: ["10.0.0.0/8"]`, ['warning services[0].persistence.clientIp.maxEntries']],
+    ['maxSessions within the session table', `${HEALTH}\n    persistence: { method: cookie, ${KEY}, table: { maxEntries: 5000 } }`, []],
   ];
   for (const [name, service, want] of rows) {
     it(name, () => {
-      const findings = lint(parseConfigText(file(service), 'l.yaml', {}));
+      // The maxSessions rows give each server room for 800 sessions.
+      const text = name.startsWith('maxSessions') ? file(service).replace(/(900[12]") }/g, '$1, maxSessions: 800 }') : file(service);
+      const findings = lint(parseConfigText(text, 'l.yaml', {}));
       assert.deepEqual(findings.map((f) => `${f.severity} ${f.path}`), want);
       for (const f of findings) assert.ok(f.why.length > 20 && f.fix.length > 5);
     });

@@ -48,6 +48,21 @@ const rules: Rule[] = [
       ? { severity: 'error', path: `${at}.servers`, why: 'every server is disabled: the service answers 503 to everyone', fix: 'set state: enabled on at least one server' }
       : undefined,
   ),
+  perService((s, at) => {
+    const limited = s.servers.filter((x) => x.maxSessions !== undefined);
+    if (limited.length === 0) return undefined;
+    const path = `${at}.servers[${s.servers.indexOf(limited[0]!)}].maxSessions`;
+    if (s.persistence.method === 'none') {
+      return { severity: 'warning', path, why: 'maxSessions has no effect with persistence method none: there are no sessions to count', fix: 'choose a persistence method, or use maxConnections to cap a server' };
+    }
+    // The sessions the servers are set to hold must fit in the table that remembers them.
+    if (limited.length < s.servers.length) return undefined;
+    const total = limited.reduce((n, x) => n + x.maxSessions!, 0);
+    const table = s.persistence.method === 'client-ip' ? { key: 'clientIp.maxEntries', size: s.persistence.clientIp.maxEntries } : { key: 'table.maxEntries', size: s.persistence.table.maxEntries };
+    return total > table.size
+      ? { severity: 'warning', path: `${at}.persistence.${table.key}`, why: `the servers' maxSessions add up to ${total}, but the session table holds ${table.size}: before the servers fill up, the oldest sessions are forgotten (their users are placed anew and the counts run low)`, fix: `raise persistence.${table.key} to at least ${total}, or lower maxSessions` }
+      : undefined;
+  }),
 ];
 
 export function lint(config: Config): Finding[] {

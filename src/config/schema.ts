@@ -124,6 +124,8 @@ const limitsSchema = z.strictObject({
 
 const logSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The process log's lines: JSON for machines, pretty for a person at a terminal. */
+  format: z.enum(['json', 'pretty']).default('json'),
   /** One JSON line per request and tunnel. */
   access: z.boolean().default(false),
   /** Where access lines go (appended; the folder is made if missing); stdout when absent. */

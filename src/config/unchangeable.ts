@@ -14,6 +14,7 @@ export function unchangeable(running: Config, next: Config): string[] {
     if (!isDeepStrictEqual(a, b)) problems.push(`${key} cannot change without a restart (running: ${show(a)}, new: ${show(b)})`);
   };
   differs('workers', running.workers, next.workers);
+  differs('log.format', running.log.format, next.log.format);
   differs('limits.maxHeaderBytes', running.limits.maxHeaderBytes, next.limits.maxHeaderBytes);
   const names = (c: Config) => c.listeners.map((l) => l.name).sort();
   differs('listeners (their names)', names(running), names(next));

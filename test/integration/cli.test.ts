@@ -70,6 +70,20 @@ services:
     }
   });
 
+  it('start: log.format pretty writes readable lines, not JSON', async () => {
+    const file = configFile('listeners: [{ name: web, address: "127.0.0.1:0", service: s }]\nservices: [{ name: s, servers: [{ id: a, url: "http://127.0.0.1:1" }] }]\nlog: { format: pretty }\n');
+    const run = runCli(['start', '--config', file]);
+    try {
+      const [line] = await run.waitFor(/^.*listening.*$/m);
+      assert.match(line, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: /, line);
+      assert.doesNotMatch(run.stdout(), /^\{/m);
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
   it('demo: the curl commands it prints work as it says; clean exit on SIGINT', async () => {
     const run = runCli(['demo', '--port', '0']);
     try {
