@@ -20,6 +20,7 @@ describe('cli', () => {
     ['validate', 'mooring validate --config FILE', '--config FILE'],
     ['demo', 'mooring demo [--port N]', '--port N'],
     ['lint', 'mooring lint --config FILE', '--config FILE'],
+    ['simulate', 'mooring simulate --config FILE (--remove ID | --add ID | --drain ID) [--sessions N] [--service NAME] [--plot FILE.svg]', '--plot FILE.svg'],
     ['keygen', 'mooring keygen', '--help'],
   ] as const) {
     it(`${command} --help prints that command's usage and options, exit 0`, async () => {

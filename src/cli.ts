@@ -1,4 +1,4 @@
-// The `mooring` command: start, validate, demo, keygen, --version, --help (each command's too).
+// The `mooring` command: start, validate, lint, simulate, demo, keygen, --version, --help (each command's too).
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,9 @@ import { App } from './app.ts';
 import { ConfigError, configWarnings, loadConfigFile } from './config/load.ts';
 import { formatFinding, lint } from './config/lint.ts';
 import { watchConfigFile } from './config/watch.ts';
+import { simulate, SimulationError } from './simulate/simulate.ts';
+import { formatSimulation, plotSimulation } from './simulate/report.ts';
+import { writeFileSync } from 'node:fs';
 import { createLogger } from './log.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import cluster from 'node:cluster';
@@ -37,6 +40,17 @@ const COMMANDS: Record<string, { usage: string; about: string; options: string[]
     about: 'Checks a valid config for sticky-session pitfalls (client-ip behind a proxy, no health\nchecks, a Secure-less cookie on HTTPS, …): each with its severity, key, why and the fix.\nExit code 1 when an error is found (or the file is invalid), 0 otherwise.',
     options: ['-c, --config FILE        the config file (required)'],
   },
+  simulate: {
+    usage: 'mooring simulate --config FILE (--remove ID | --add ID | --drain ID) [--sessions N] [--service NAME] [--plot FILE.svg]',
+    about: 'Shows, before you make it, what a change of servers does to N sessions (default 10000) of a\nservice (default the first): how many move and how sessions and new sessions spread over the\nservers, computed with the service\'s own algorithm and persistence. --plot draws it as an SVG.',
+    options: [
+      '-c, --config FILE        the config file (required)',
+      '--remove ID | --add ID | --drain ID   the change (exactly one)',
+      '--sessions N             how many sessions (default 10000)',
+      '--service NAME           which service (default the first)',
+      '--plot FILE.svg          also draw sessions per server before and after',
+    ],
+  },
   keygen: {
     usage: 'mooring keygen',
     about: 'Prints a fresh random secret (32 bytes, base64) for persistence.keys, e.g.\n  export MOORING_COOKIE_KEY=$(mooring keygen)',
@@ -53,6 +67,8 @@ Commands:
   start --config FILE      run Mooring with a YAML or JSON config file (--watch: reload on change)
   validate --config FILE   check a config file; lists every problem as FILE:LINE: field: expected
   lint --config FILE       sticky-session pitfalls in a valid config, with the fix for each
+  simulate --config FILE --remove ID | --add ID | --drain ID [--sessions N] [--plot FILE.svg]
+                           how many sessions a change of servers would move, and the new spread
   demo [--port N]          three demo servers behind Mooring on 127.0.0.1:8080 (or port N)
   keygen                   print a fresh secret for persistence.keys
 
@@ -82,6 +98,12 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         config: { type: 'string', short: 'c' },
         port: { type: 'string', short: 'p' },
         watch: { type: 'boolean', short: 'w' },
+        sessions: { type: 'string' },
+        remove: { type: 'string' },
+        add: { type: 'string' },
+        drain: { type: 'string' },
+        service: { type: 'string' },
+        plot: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -101,6 +123,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   if (values.help) return io.out(commandHelp(command)), 0;
   if (positionals.length > 1) return usageError(`unexpected argument "${positionals[1]}"`, io, command);
   if (values.port !== undefined && command !== 'demo') return usageError(`--port applies to demo only`, io, command);
+  const simulateOnly = (['sessions', 'remove', 'add', 'drain', 'service', 'plot'] as const).find((k) => values[k] !== undefined);
+  if (simulateOnly && command !== 'simulate') return usageError(`--${simulateOnly} applies to simulate only`, io, command);
   if (values.watch && command !== 'start') return usageError(`--watch applies to start only`, io, command);
   if (values.config !== undefined && command === 'demo') return usageError(`--config does not apply to demo`, io, command);
   if (values.config !== undefined && command === 'keygen') return usageError(`--config does not apply to keygen`, io, command);
@@ -111,6 +135,8 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       return values.config === undefined ? usageError('--config FILE is required', io, command) : start(values.config, values.watch === true, io);
     case 'lint':
       return values.config === undefined ? usageError('--config FILE is required', io, command) : lintCommand(values.config, io);
+    case 'simulate':
+      return values.config === undefined ? usageError('--config FILE is required', io, command) : simulateCommand(values.config, values, io);
     case 'demo':
       return demo(values.port, io);
     default:
@@ -150,6 +176,51 @@ function lintCommand(file: string, io: Out): number {
   for (const finding of findings) io.out(formatFinding(file, finding));
   if (findings.length === 0) io.out(`${file}: no pitfall found`);
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+interface SimulateOptions {
+  sessions?: string;
+  remove?: string;
+  add?: string;
+  drain?: string;
+  service?: string;
+  plot?: string;
+}
+
+function simulateCommand(file: string, o: SimulateOptions, io: Out): number {
+  const changes = (['remove', 'add', 'drain'] as const).filter((k) => o[k] !== undefined);
+  if (changes.length !== 1) return usageError(`expected exactly one of --remove ID, --add ID, --drain ID${changes.length ? `, got ${changes.map((c) => `--${c}`).join(' and ')}` : ''}`, io, 'simulate');
+  const sessions = o.sessions === undefined ? 10_000 : Number(o.sessions);
+  if (!/^\d+$/.test(o.sessions ?? '1') || !Number.isInteger(sessions) || sessions < 1 || sessions > 10_000_000) {
+    return usageError(`--sessions expects a whole number from 1 to 10000000, got "${o.sessions}"`, io, 'simulate');
+  }
+  const config = loadOrReport(file, io);
+  if (!config) return 1;
+  const service = o.service === undefined ? config.services[0]! : config.services.find((s) => s.name === o.service);
+  if (!service) {
+    io.err(`mooring: --service ${o.service}: no such service in ${file} (services: ${config.services.map((s) => s.name).join(', ')})`);
+    return 1;
+  }
+  const kind = changes[0]!;
+  let result;
+  try {
+    result = simulate(service, sessions, { kind, server: o[kind]! });
+  } catch (err) {
+    if (!(err instanceof SimulationError)) throw err;
+    io.err(`mooring: ${err.message}`);
+    return 1;
+  }
+  io.out(formatSimulation(result));
+  if (o.plot !== undefined) {
+    try {
+      writeFileSync(o.plot, plotSimulation(result));
+    } catch (err) {
+      io.err(`mooring: --plot ${o.plot}: cannot write the file: ${(err as Error).message}`);
+      return 1;
+    }
+    io.out(`plot written to ${o.plot}`);
+  }
+  return 0;
 }
 
 /** Stops `stop` on the first SIGTERM/SIGINT and exits 0; a second signal exits at once. */

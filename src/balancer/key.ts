@@ -18,7 +18,7 @@ export interface KeyRequest {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-export const keySourceSchema = z.string().transform((text, ctx): KeySource => {
+export const keySourceSchema = z.string({ error: 'expected client-ip, header:NAME, cookie:NAME or query:NAME (a string such as "header:X-User")' }).transform((text, ctx): KeySource => {
   if (text === 'client-ip') return { kind: 'client-ip' };
   const colon = text.indexOf(':');
   const kind = text.slice(0, colon);
