@@ -12,6 +12,14 @@ type Rec = Record<string, unknown>;
 const records = (value: unknown): Rec[] =>
   Array.isArray(value) ? value.map((v) => (v !== null && typeof v === 'object' ? (v as Rec) : {})) : [];
 
+/** A service's raw servers with their paths, from `servers:` and from each of `datacenters:`. */
+function serversOf(service: Rec, si: number): { server: Rec; path: (string | number)[] }[] {
+  return [
+    ...records(service['servers']).map((server, i) => ({ server, path: ['services', si, 'servers', i] })),
+    ...records(service['datacenters']).flatMap((dc, d) => records(dc['servers']).map((server, i) => ({ server, path: ['services', si, 'datacenters', d, 'servers', i] }))),
+  ];
+}
+
 /** Reports each repeat of `field` among `items` after its first use. */
 function duplicates(
   items: Rec[],
@@ -38,8 +46,11 @@ export function crossCheck(raw: unknown): CrossProblem[] {
   const listeners = records(root['listeners']);
   const serviceNames = duplicates(services, 'name', (i) => ['services', i], 'service name', problems);
   services.forEach((service, si) => {
-    const at = (i: number) => ['services', si, 'servers', i];
-    duplicates(records(service['servers']), 'id', at, 'server id', problems, ` in service ${String(service['name'])}`);
+    // Server ids are unique in a service, across its data centers too (cookies and the API name them alone).
+    const dcs = records(service['datacenters']);
+    duplicates(dcs, 'name', (i) => ['services', si, 'datacenters', i], 'data center name', problems, ` in service ${String(service['name'])}`);
+    const servers = serversOf(service, si);
+    duplicates(servers.map((x) => x.server), 'id', (i) => servers[i]!.path, 'server id', problems, ` in service ${String(service['name'])}`);
     for (const { key, message } of foreignOptions(service['persistence'])) problems.push({ path: ['services', si, 'persistence', ...key], message });
   });
   duplicates(listeners, 'name', (i) => ['listeners', i], 'listener name', problems);
@@ -88,10 +99,10 @@ function checkWorkers(root: Rec, services: Rec[], problems: CrossProblem[]): voi
         message: `method ${method} keeps its sessions in one process's memory; with workers: ${workers} each worker would have its own. Use workers: 1, or method cookie`,
       });
     }
-    records(service['servers']).forEach((server, i) => {
+    serversOf(service, si).forEach(({ server, path }) => {
       for (const limit of ['maxConnections', 'maxSessions']) {
         if (server[limit] !== undefined) {
-          problems.push({ path: ['services', si, 'servers', i, limit], message: `${limit} is counted per process; with workers: ${workers} it would allow ${workers} times as much. Use workers: 1` });
+          problems.push({ path: [...path, limit], message: `${limit} is counted per process; with workers: ${workers} it would allow ${workers} times as much. Use workers: 1` });
         }
       }
     });

@@ -9,6 +9,9 @@ import { persistenceSchema } from '../persistence/schema.ts';
 import { adminStates, monitorListSchema, monitorSchema, monitorsRequiredSchema, passiveSchema, type MonitorConfig, type PassiveConfig } from '../health/schema.ts';
 import { variants } from './variants.ts';
 import { adminSchema } from '../admin/schema.ts';
+import { gslbModeNames } from '../topology/gslb/registry.ts';
+import { DEFAULT_DATACENTER } from '../core/server.ts';
+
 
 const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const oneMonitor = monitorSchema.transform((m) => [m]);
@@ -84,10 +87,31 @@ const balanceSchema = z
     return z.NEVER;
   });
 
-const serviceSchema = z.strictObject({
+const datacenterSchema = z.strictObject({
+  name: name('data center name'),
+  /** Takes new sessions only while no active data center is UP. */
+  standby: z.boolean().default(false),
+  /** UP while at least this many of its servers take new sessions. */
+  minServersUp: z.number().int().min(1).default(1),
+  /** Its share of new sessions with gslb.mode weighted. */
+  weight: z.number().int().min(1).max(10000).default(1),
+  servers: z.array(serverSchema).min(1, 'expected at least one server'),
+});
+
+/** `gslb:` — how new sessions choose among a service's data centers. */
+const gslbSchema = z.strictObject({
+  mode: z.enum(gslbModeNames, { error: `expected one of ${gslbModeNames.join(', ')}` }).default('best-connection-time'),
+  /** Sessions stay in their data center while it is UP, and move within it first. */
+  persistence: z.boolean().default(true),
+});
+
+const serviceFields = z.strictObject({
   name: name('service name'),
   balance: balanceSchema.prefault({ algorithm: 'round-robin' }),
-  servers: z.array(serverSchema).min(1, 'expected at least one server'),
+  /** The servers of a service with one data center (shorthand for datacenters: [{ name: default, servers }]). */
+  servers: z.array(serverSchema).min(1, 'expected at least one server').optional(),
+  datacenters: z.array(datacenterSchema).min(1, 'expected at least one data center').optional(),
+  gslb: gslbSchema.prefault({}),
   retries: z.number().int().min(0).max(10, 'expected a whole number from 0 to 10').default(2),
   persistence: persistenceSchema.prefault({}),
   health: monitorsSchema.optional(),
@@ -103,6 +127,29 @@ const serviceSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+/**
+ * A service's servers, each tagged with its data center, and its data centers without their server
+ * lists: one shape whether the file used `servers:` or `datacenters:`.
+ */
+const serviceSchema = serviceFields
+  .superRefine((s, ctx) => {
+    if ((s.servers === undefined) === (s.datacenters === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['servers'], message: 'expected either servers: (one data center) or datacenters: (several), not both and not neither' });
+    }
+    if (s.datacenters && s.datacenters.every((dc) => dc.standby)) ctx.addIssue({ code: 'custom', path: ['datacenters'], message: 'expected at least one data center that is not standby' });
+    s.datacenters?.forEach((dc, i) => {
+      if (dc.minServersUp > dc.servers.length) ctx.addIssue({ code: 'custom', path: ['datacenters', i, 'minServersUp'], message: `expected at most ${dc.servers.length} (the servers of data center ${dc.name}), got ${dc.minServersUp}` });
+    });
+  })
+  .transform(({ servers, datacenters, ...rest }) => {
+    const dcs = datacenters ?? [{ name: DEFAULT_DATACENTER, standby: false, minServersUp: 1, weight: 1, servers: servers! }];
+    return {
+      ...rest,
+      servers: dcs.flatMap((dc) => dc.servers.map((server) => ({ ...server, datacenter: dc.name }))),
+      datacenters: dcs.map(({ servers: _servers, ...dc }) => dc),
+    };
+  });
 
 const timeoutsSchema = z.strictObject({
   connect: duration().default(3_000),

@@ -1,6 +1,9 @@
 // A backend server as the data plane sees it: immutable identity plus live load counters.
 
 /** Counters shared by balancers and the forwarder; the only mutable part of a Server. */
+/** The data center that a service's `servers:` shorthand puts its servers in. */
+export const DEFAULT_DATACENTER = 'default';
+
 export interface ServerLoad {
   /** Requests sent to this server and not yet finished. */
   inflight: number;

@@ -79,6 +79,8 @@ export class HealthTable {
   private readonly entries = new Map<string, Entry>();
   /** Data center → primaries (non-backup servers) eligible for new sessions. */
   private readonly primariesUp = new Map<string, number>();
+  /** Eligible backups per data center (they serve while no primary of theirs does). */
+  private readonly backupsUp = new Map<string, number>();
   /** Servers ramping up now: while none is, picks skip the slow-start step entirely. */
   private rampingCount = 0;
 
@@ -125,6 +127,12 @@ export class HealthTable {
   /** Whether a primary of `datacenter` takes new sessions (sessions on backups then move back). */
   primaryAvailable(datacenter: string): boolean {
     return (this.primariesUp.get(datacenter) ?? 0) > 0;
+  }
+
+  /** Servers of `datacenter` taking new sessions: its primaries, or while none does, its backups. */
+  servingIn(datacenter: string): number {
+    const primaries = this.primariesUp.get(datacenter) ?? 0;
+    return primaries > 0 ? primaries : (this.backupsUp.get(datacenter) ?? 0);
   }
 
   get anyRamping(): boolean {
@@ -251,6 +259,7 @@ export class HealthTable {
       if (adminFromConfig.has(s.id)) this.setAdmin(s.id, s.admin, 'configured state changed by a reload', now);
     }
     this.primariesUp.clear();
+    this.backupsUp.clear();
     for (const e of this.entries.values()) this.derive(e, now);
   }
 
@@ -297,8 +306,14 @@ export class HealthTable {
     if (!e.eligible) this.setRamp(e, undefined);
     e.everEligible ||= e.eligible;
     let up = 0;
-    for (const x of this.entries.values()) if (x.datacenter === e.datacenter && !x.backup && x.eligible) up++;
+    let backups = 0;
+    for (const x of this.entries.values()) {
+      if (x.datacenter !== e.datacenter || !x.eligible) continue;
+      if (x.backup) backups++;
+      else up++;
+    }
     this.primariesUp.set(e.datacenter, up);
+    this.backupsUp.set(e.datacenter, backups);
   }
 
   private setRamp(e: Entry, from: number | undefined): void {

@@ -1,7 +1,7 @@
 // method: cookie — duration-based persistence. Mooring issues its own signed cookie naming the
 // server, with an absolute lifetime (maxAge) and a sliding idle timeout; sessions are also counted
 // server-side (by session id) so maxSessions can be enforced.
-import type { Server } from '../core/server.ts';
+import { DEFAULT_DATACENTER, type Server } from '../core/server.ts';
 import { CookieIssuer } from './cookie-issuer.ts';
 import { FirstBurst } from './first-burst.ts';
 import { newSessionId } from './session-id.ts';
@@ -38,7 +38,7 @@ export class CookiePersistence implements PersistenceMethod {
     const read = this.issuer.read(req);
     if (read.status === 'found') {
       const { cookie } = read;
-      return { status: 'found', serverId: cookie.serverId, detail: { sessionId: cookie.sessionId, issuedAt: cookie.issuedAt, expiresAt: cookie.expiresAt, cookie } };
+      return { status: 'found', serverId: cookie.serverId, ...(cookie.datacenter === undefined ? {} : { datacenter: cookie.datacenter }), detail: { sessionId: cookie.sessionId, issuedAt: cookie.issuedAt, expiresAt: cookie.expiresAt, cookie } };
     }
     const ua = req.header('user-agent');
     const burstKey = FirstBurst.key(req.clientIp, ua);
@@ -68,9 +68,11 @@ export class CookiePersistence implements PersistenceMethod {
     const entry = this.table.find(d.sessionId, now);
     if (typeof entry === 'object' && entry.server === c.server.id) this.table.touch(d.sessionId, entry, now);
     else this.table.bind(d.sessionId, c.server.id, now, d.expiresAt * 1000);
-    if (stays && d.cookie && !this.issuer.needsRefresh(d.cookie, now)) return;
+    // The cookie records the data center too, when the service has named ones.
+    const datacenter = c.server.datacenter === DEFAULT_DATACENTER ? undefined : c.server.datacenter;
+    if (stays && d.cookie && d.cookie.datacenter === datacenter && !this.issuer.needsRefresh(d.cookie, now)) return;
     const nowS = Math.floor(now / 1000);
-    const fields = { serverId: c.server.id, sessionId: d.sessionId, issuedAt: d.issuedAt, lastSeen: nowS, expiresAt: d.expiresAt };
+    const fields = { serverId: c.server.id, sessionId: d.sessionId, issuedAt: d.issuedAt, lastSeen: nowS, expiresAt: d.expiresAt, ...(datacenter === undefined ? {} : { datacenter }) };
     this.issuer.issue(c, fields, d.expiresAt === 0 ? {} : { maxAge: Math.max(0, d.expiresAt - nowS) });
   }
 

@@ -9,14 +9,17 @@ export interface SessionPolicy {
   readonly onOverload: PersistenceConfig['onOverload'];
   readonly strict: boolean;
   readonly debugHeader: boolean;
+  /** Sessions stay in their data center while it is UP, and a moved client tries its own first. */
+  readonly datacenterPersistence: boolean;
 }
 
 /**
  * Where a pinned server stands for the sessions bound to it: `ok` to keep them, or why they move:
  * down (monitors or ejection), disabled by an operator, drained (its drain deadline passed), or
- * failback (a backup server while a primary of its data center is back).
+ * failback (a backup server while a primary of its data center is back), or failover (its data
+ * center is no longer UP while another is).
  */
-export type Standing = 'ok' | 'down' | 'disabled' | 'drained' | 'failback';
+export type Standing = 'ok' | 'down' | 'disabled' | 'drained' | 'failback' | 'failover';
 
 /** What plan() needs of a service: its servers, where each stands, its load, its policy. */
 export interface PlanView {
@@ -48,6 +51,7 @@ const MOVES: Record<Exclude<Standing, 'ok'>, [Decision, MigrationReason]> = {
   disabled: ['disabled', 'disabled'],
   drained: ['drained', 'drain'],
   failback: ['failback', 'failback'],
+  failover: ['failover', 'failover'],
 };
 
 function move(view: PlanView, decision: Decision, from: string, reason: MigrationReason): Plan {

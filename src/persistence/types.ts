@@ -15,12 +15,13 @@ export type Decision =
   | 'disabled'
   | 'drained'
   | 'failback'
+  | 'failover'
   | 'burst'
   | 'repinned'
   | 'none';
 
 /** Why a client was moved off its pinned server (sent upstream in Mooring-Migrated-From). */
-export type MigrationReason = 'down' | 'overload' | 'drain' | 'disabled' | 'failback' | 'removed';
+export type MigrationReason = 'down' | 'overload' | 'drain' | 'disabled' | 'failback' | 'failover' | 'removed';
 
 export interface PersistRequest {
   readonly clientIp: string;
@@ -40,6 +41,8 @@ export interface Identity {
   readonly status: 'none' | 'found' | 'expired-idle' | 'expired-life' | 'invalid' | 'ended';
   /** The pinned server's id when found (it may name a server no longer configured). */
   readonly serverId?: string;
+  /** The pinned server's data center, when the identity records it (a cookie does). */
+  readonly datacenter?: string;
   /** Found by joining the first burst of a client whose first answer is not out yet (no cookie of its own). */
   readonly joinedBurst?: boolean;
   /** The method's own state, handed back to commit(). */

@@ -71,7 +71,7 @@ export function resolveRequest(ctx: ListenerContext, req: IncomingMessage, keepU
  */
 export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, resolved: ResolvedRequest): Routing {
   const { head, clientIp, secure } = resolved;
-  const source = service.balancer.keySource;
+  const source = service.keySource;
   const method = service.persistence;
   if (!source && !method) return new Routing(service, undefined, undefined, clientIp);
   const now = service.env.clock.now();

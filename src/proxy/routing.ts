@@ -59,10 +59,25 @@ export class Routing implements PickContext {
       if (p.wait && this.service.overloaded(p.pinned)) return { wait: true };
       return { server: p.pinned };
     }
-    const { balancer, health, env } = this.service;
-    const server = health.anyRamping ? pickWithRamp(balancer, this, env.random) : balancer.pick(this);
+    const server = this.pickNew();
     if (server) return { server };
     return this.noServer();
+  }
+
+  /** A server for a new session: the data centers in GSLB order (a moved client's own first), each through its balancer. */
+  private pickNew(): Server | undefined {
+    const { health, env } = this.service;
+    for (const dc of this.service.order(this.homeDatacenter())) {
+      const server = health.anyRamping ? pickWithRamp(dc.balancer, this, env.random) : dc.balancer.pick(this);
+      if (server) return server;
+    }
+    return undefined;
+  }
+
+  /** The data center a moved client leaves from: its server's, or the one its identity records. */
+  private homeDatacenter(): string | undefined {
+    if (this.movedFrom === undefined) return undefined;
+    return this.service.datacenterOf(this.movedFrom)?.name ?? this.identity?.datacenter;
   }
 
   /** Records a failed attempt on `server`; true when another attempt may follow. */
@@ -131,7 +146,8 @@ export class Routing implements PickContext {
   private noServer(): Choice {
     if (this.lastFailure !== undefined) return { refuse: this.failure() };
     const { health } = this.service;
-    const full = this.decision === 'overloaded' || this.service.servers.some((s) => health.acceptsNew(s.id) && s.id !== this.movedFrom);
+    const open = this.service.order().some((dc) => dc.servers.some((s) => health.acceptsNew(s.id) && s.id !== this.movedFrom));
+    const full = this.decision === 'overloaded' || open;
     if (!full) return { refuse: 'MOORING_NO_SERVER' };
     if (this.service.policy.onOverload === 'queue') return { wait: true };
     return { refuse: 'MOORING_OVERLOADED' };

@@ -11,10 +11,8 @@ import type { MonitorConfig } from '../health/schema.ts';
 import { UpstreamPools, type PoolSettings } from '../upstream/pools.ts';
 import { buildPersistence } from '../persistence/registry.ts';
 import { ServiceRuntime } from './runtime.ts';
-import { ServiceSnapshot } from './snapshot.ts';
-
-/** The data center that the `servers:` shorthand puts servers in. */
-export const DEFAULT_DATACENTER = 'default';
+import { ServiceSnapshot, type Datacenter } from './snapshot.ts';
+import { gslbMode } from './gslb/registry.ts';
 
 export function buildServers(service: ServiceConfig, runtime: ServiceRuntime): Server[] {
   return service.servers.map((s) => ({
@@ -22,7 +20,7 @@ export function buildServers(service: ServiceConfig, runtime: ServiceRuntime): S
     url: s.url,
     origin: s.url,
     weight: runtime.weights.get(s.id) ?? s.weight,
-    datacenter: DEFAULT_DATACENTER,
+    datacenter: s.datacenter,
     maxConnections: s.maxConnections ?? Infinity,
     maxSessions: s.maxSessions ?? Infinity,
     load: runtime.loadOf(s.id),
@@ -39,7 +37,7 @@ export function monitorsOf(service: ServiceConfig, server: ServerConfig): readon
 export function tableServers(service: ServiceConfig): TableServer[] {
   return service.servers.map((s) => {
     const assumed = quorum(monitorsOf(service, s).map((m) => m.assume), service.monitorsRequired);
-    return { id: s.id, datacenter: DEFAULT_DATACENTER, backup: s.backup, admin: s.state, assume: assumed === 'down' ? ('down' as const) : ('up' as const) };
+    return { id: s.id, datacenter: s.datacenter, backup: s.backup, admin: s.state, assume: assumed === 'down' ? ('down' as const) : ('up' as const) };
   });
 }
 
@@ -62,6 +60,14 @@ export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, e
   const servers = buildServers(service, runtime);
   const factory = balancerFactory(service.balance.algorithm);
   if (!factory) throw new Error(`unknown balancing algorithm ${service.balance.algorithm}`);
+  const mode = gslbMode(service.gslb.mode);
+  if (!mode) throw new Error(`unknown GSLB mode ${service.gslb.mode}`);
+  // One balancer per data center, over its own servers.
+  const datacenters: Datacenter[] = service.datacenters.map((dc) => {
+    const own = servers.filter((s) => s.datacenter === dc.name);
+    return { ...dc, servers: own, balancer: factory.build(own, service.balance.options, env) };
+  });
   const { onOverload, strict, debugHeader } = service.persistence;
-  return new ServiceSnapshot(service.name, servers, factory.build(servers, service.balance.options, env), service.retries, { onOverload, strict, debugHeader }, runtime, env);
+  const policy = { onOverload, strict, debugHeader, datacenterPersistence: service.gslb.persistence };
+  return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env), service.retries, policy, runtime, env);
 }

@@ -1,13 +1,28 @@
 // An immutable view of one service for the data plane: its servers, their balancer and policies,
 // built from config; plus the runtime (load, health, sessions, pools) that outlives snapshots.
 import type { Balancer, BuildEnv } from '../balancer/types.ts';
+import type { KeySource } from '../balancer/key.ts';
+import type { GslbOrder } from './gslb/types.ts';
 import type { Server } from '../core/server.ts';
 import type { PlanView, SessionPolicy, Standing } from '../persistence/router.ts';
 import type { PersistenceMethod } from '../persistence/types.ts';
 import type { ServiceRuntime } from './runtime.ts';
 
+/** A data center of a snapshot: its settings, its servers and the balancer built over them. */
+export interface Datacenter {
+  readonly name: string;
+  readonly standby: boolean;
+  readonly minServersUp: number;
+  readonly weight: number;
+  readonly servers: readonly Server[];
+  readonly balancer: Balancer;
+}
+
 export class ServiceSnapshot implements PlanView {
   readonly byId: ReadonlyMap<string, Server>;
+  private readonly dcOf: ReadonlyMap<string, Datacenter>;
+  private readonly active: readonly Datacenter[];
+  private readonly standbys: readonly Datacenter[];
   /** The method at build time: a request identifies and commits with the same one, even across a
    *  reload that replaces it. */
   readonly persistence: PersistenceMethod | undefined;
@@ -15,16 +30,47 @@ export class ServiceSnapshot implements PlanView {
   constructor(
     readonly name: string,
     readonly servers: readonly Server[],
-    readonly balancer: Balancer,
+    readonly datacenters: readonly Datacenter[],
+    private readonly gslb: GslbOrder,
     readonly retries: number,
     readonly policy: SessionPolicy,
     readonly runtime: ServiceRuntime,
     readonly env: BuildEnv,
   ) {
     this.byId = new Map(servers.map((s) => [s.id, s]));
+    this.dcOf = new Map(datacenters.flatMap((dc) => dc.servers.map((s) => [s.id, dc] as const)));
+    this.active = datacenters.filter((dc) => !dc.standby);
+    this.standbys = datacenters.filter((dc) => dc.standby);
     this.persistence = runtime.persistence;
   }
 
+  /** Where key-based algorithms read a request's key (the same algorithm in every data center). */
+  get keySource(): KeySource | undefined {
+    return this.datacenters[0]!.balancer.keySource;
+  }
+
+  /** UP: at least minServersUp of its servers take new sessions (its backups count while no primary does). */
+  datacenterUp(dc: Datacenter): boolean {
+    return this.runtime.health.servingIn(dc.name) >= dc.minServersUp;
+  }
+
+  /**
+   * The data centers a new session may go to, best first: the UP active ones in the GSLB mode's
+   * order, or, while none is UP, the UP standbys. `preferred` (the data center a moved client
+   * leaves from) comes first while it is UP and data-center persistence is on.
+   */
+  order(preferred?: string): readonly Datacenter[] {
+    let up = this.active.filter((dc) => this.datacenterUp(dc));
+    if (up.length === 0) up = this.standbys.filter((dc) => this.datacenterUp(dc));
+    const ordered = up.length < 2 ? up : (this.gslb.order(up) as readonly Datacenter[]);
+    if (preferred === undefined || !this.policy.datacenterPersistence || ordered[0]?.name === preferred) return ordered;
+    const home = ordered.find((dc) => dc.name === preferred);
+    return home ? [home, ...ordered.filter((dc) => dc !== home)] : ordered;
+  }
+
+  datacenterOf(serverId: string): Datacenter | undefined {
+    return this.dcOf.get(serverId);
+  }
 
   get health() {
     return this.runtime.health;
@@ -37,7 +83,7 @@ export class ServiceSnapshot implements PlanView {
   /** A request (or tunnel) starts on `server`: count it, and keep load-ordered balancers in order. */
   acquire(server: Server): void {
     server.load.inflight++;
-    this.balancer.loadChanged?.(server);
+    this.dcOf.get(server.id)?.balancer.loadChanged?.(server);
     const live = this.runtime.current;
     if (live !== this) live.loadChanged(server.id);
   }
@@ -45,7 +91,7 @@ export class ServiceSnapshot implements PlanView {
   /** The request ends: the other half of acquire(), exactly once per acquire. */
   release(server: Server): void {
     server.load.inflight--;
-    this.balancer.loadChanged?.(server);
+    this.dcOf.get(server.id)?.balancer.loadChanged?.(server);
     // A request that began before a reload ends: the balancer that now picks must hear of it too.
     const live = this.runtime.current;
     if (live !== this) live.loadChanged(server.id);
@@ -54,7 +100,7 @@ export class ServiceSnapshot implements PlanView {
   /** Server `id`'s load changed outside this snapshot's own acquire/release. */
   loadChanged(id: string): void {
     const server = this.byId.get(id);
-    if (server) this.balancer.loadChanged?.(server);
+    if (server) this.dcOf.get(id)?.balancer.loadChanged?.(server);
   }
 
   standing(server: Server): Standing {
@@ -62,6 +108,9 @@ export class ServiceSnapshot implements PlanView {
     const id = server.id;
     if (!health.acceptsExisting(id)) return health.admin(id) === 'disabled' && health.health(id) !== 'down' ? 'disabled' : 'down';
     if (health.isBackup(id) && health.primaryAvailable(server.datacenter)) return 'failback';
+    // Its data center fell below minServersUp while another is UP: the session follows the failover.
+    const dc = this.dcOf.get(id);
+    if (dc && this.datacenters.length > 1 && !this.datacenterUp(dc) && this.order().length > 0) return 'failover';
     if (health.admin(id) === 'draining' && health.drainMove(id, this.env.clock.now())) return 'drained';
     return 'ok';
   }

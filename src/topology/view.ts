@@ -34,19 +34,33 @@ export function serverRows(runtime: ServiceRuntime, now: number): ServerRow[] {
   }));
 }
 
-/** A data center of a service: up while a primary server of it takes new sessions. */
+/** A data center of a service: UP while at least minServersUp of its servers take new sessions. */
 export interface DatacenterRow {
   readonly service: string;
   readonly name: string;
   readonly up: boolean;
+  readonly standby: boolean;
+  /** Whether new sessions go to it now (an UP active one, or an UP standby while no active one is). */
+  readonly serving: boolean;
+  readonly minServersUp: number;
   readonly servers: number;
   readonly eligible: number;
 }
 
 export function datacenterRows(runtime: ServiceRuntime, rows: readonly ServerRow[]): DatacenterRow[] {
-  const names = [...new Set(rows.map((r) => r.datacenter))];
-  return names.map((name) => {
-    const mine = rows.filter((r) => r.datacenter === name);
-    return { service: runtime.name, name, up: runtime.health.primaryAvailable(name), servers: mine.length, eligible: mine.filter((r) => r.acceptsNew).length };
+  const snapshot = runtime.current;
+  const serving = new Set(snapshot.order().map((dc) => dc.name));
+  return snapshot.datacenters.map((dc) => {
+    const mine = rows.filter((r) => r.datacenter === dc.name);
+    return {
+      service: runtime.name,
+      name: dc.name,
+      up: snapshot.datacenterUp(dc),
+      standby: dc.standby,
+      serving: serving.has(dc.name),
+      minServersUp: dc.minServersUp,
+      servers: mine.length,
+      eligible: mine.filter((r) => r.acceptsNew).length,
+    };
   });
 }

@@ -78,11 +78,11 @@ const listDatacenters: Route = {
         service: dc.service,
         name: dc.name,
         state: dc.up ? 'up' : 'down',
-        // One data center per service today: it is the active one; standby and failover come with several.
-        role: 'active',
+        role: dc.standby ? 'standby' : 'active',
+        serving: dc.serving,
+        minServersUp: dc.minServersUp,
         servers: dc.servers,
         eligible: dc.eligible,
-        failovers: [],
       })),
     );
     sendJson(ctx.res, 200, { datacenters });
