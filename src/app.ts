@@ -134,6 +134,7 @@ export class App {
         return service && { algorithm: service.balance.algorithm, persistence: service.persistence.method };
       },
       setWeight: (service, server, weight) => this.topology.setWeight(service, server, weight),
+      failback: (service, datacenter) => this.topology.failback(service, datacenter),
       reload: () => this.reload(),
       status: () => ({
         version: version(),

@@ -4,7 +4,7 @@ import type { EventLog } from '../core/events.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import type { ServerStats } from '../observe/server-stats.ts';
 import type { ServiceRuntime } from '../topology/runtime.ts';
-import type { AdminConfig } from './schema.ts';
+import type { AdminConfig } from '../config/admin-schema.ts';
 
 export type ReloadOutcome = { readonly applied: true; readonly notes: readonly string[] } | { readonly applied: false; readonly errors: readonly string[] };
 
@@ -27,6 +27,8 @@ export interface AdminControl {
   /** The configured balancing algorithm and persistence method of a service. */
   describeService(name: string): { readonly algorithm: string; readonly persistence: string } | undefined;
   setWeight(service: string, server: string, weight: number): void;
+  /** Manual failback of `service` to its active data center `datacenter`; false when it is not UP. */
+  failback(service: string, datacenter: string): boolean;
   reload(): ReloadOutcome;
   status(): ProcessStatus;
   readonly events: EventLog;

@@ -45,6 +45,22 @@ describe('lint', () => {
     });
   }
 
+  it('a standby data center without kickstart, and kickstart credentials over plain http', () => {
+    const dcs = (kickstart: string) => `listeners:
+  - { name: web, address: "127.0.0.1:8080", service: shop }
+services:
+  - name: shop
+    health: { path: /health }
+    datacenters:
+      - { name: main, servers: [{ id: a, url: "http://127.0.0.1:9001" }, { id: b, url: "http://127.0.0.1:9002" }] }
+      - { name: spare, standby: true, ${kickstart} servers: [{ id: c, url: "http://127.0.0.1:9003" }] }
+`;
+    const found = (kickstart: string) => lint(parseConfigText(dcs(kickstart), 'l.yaml', {})).map((f) => `${f.severity} ${f.path}`);
+    assert.deepEqual(found(''), ['warning services[0].datacenters[1]']);
+    assert.deepEqual(found('kickstart: { url: "http://ops.example/wake", username: ops, password: pw },'), ['warning services[0].datacenters[1].kickstart.url']);
+    assert.deepEqual(found('kickstart: { url: "https://ops.example/wake", username: ops, password: pw },'), []);
+  });
+
   it('every server disabled', () => {
     const text = file(HEALTH).replaceAll('9001" }', '9001", state: disabled }').replaceAll('9002" }', '9002", state: disabled }');
     assert.deepEqual(lint(parseConfigText(text, 'l.yaml', {})).map((f) => `${f.severity} ${f.path}`), ['error services[0].servers']);

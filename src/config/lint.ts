@@ -63,6 +63,18 @@ const rules: Rule[] = [
       ? { severity: 'warning', path: `${at}.persistence.${table.key}`, why: `the servers' maxSessions add up to ${total}, but the session table holds ${table.size}: before the servers fill up, the oldest sessions are forgotten (their users are placed anew and the counts run low)`, fix: `raise persistence.${table.key} to at least ${total}, or lower maxSessions` }
       : undefined;
   }),
+  (config) =>
+    config.services.flatMap((s, si) =>
+      s.datacenters.flatMap((dc, di): Finding[] => {
+        const at = `services[${si}].datacenters[${di}]`;
+        if (!dc.standby) return [];
+        if (!dc.kickstart) return [{ severity: 'warning', path: at, why: `standby data center ${dc.name} has no kickstart: on failover nothing wakes it, so if it is asleep (scaled down, powered off) clients get 503 until someone notices`, fix: 'add kickstart: { url, username, password } that starts it, or leave it running and ignore this' }];
+        if (dc.kickstart.username !== undefined && dc.kickstart.url.startsWith('http://')) {
+          return [{ severity: 'warning', path: `${at}.kickstart.url`, why: 'the kickstart credentials go over plain http: anyone on the path can read them and wake (or keep waking) the standby', fix: 'use an https:// kickstart URL' }];
+        }
+        return [];
+      }),
+    ),
 ];
 
 export function lint(config: Config): Finding[] {

@@ -8,9 +8,10 @@ import { knownKeys, unknownKeyMessage } from './suggest.ts';
 import { persistenceSchema } from '../persistence/schema.ts';
 import { adminStates, monitorListSchema, monitorSchema, monitorsRequiredSchema, passiveSchema, type MonitorConfig, type PassiveConfig } from '../health/schema.ts';
 import { variants } from './variants.ts';
-import { adminSchema } from '../admin/schema.ts';
-import { gslbModeNames } from '../topology/gslb/registry.ts';
+import { adminSchema } from './admin-schema.ts';
+import { gslbModeNames } from '../gslb/registry.ts';
 import { DEFAULT_DATACENTER } from '../core/server.ts';
+import { kickstartSchema } from './kickstart-schema.ts';
 
 
 const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -95,6 +96,8 @@ const datacenterSchema = z.strictObject({
   minServersUp: z.number().int().min(1).default(1),
   /** Its share of new sessions with gslb.mode weighted. */
   weight: z.number().int().min(1).max(10000).default(1),
+  /** Called once per failover to wake a standby. */
+  kickstart: kickstartSchema.optional(),
   servers: z.array(serverSchema).min(1, 'expected at least one server'),
 });
 
@@ -103,6 +106,12 @@ const gslbSchema = z.strictObject({
   mode: z.enum(gslbModeNames, { error: `expected one of ${gslbModeNames.join(', ')}` }).default('best-connection-time'),
   /** Sessions stay in their data center while it is UP, and move within it first. */
   persistence: z.boolean().default(true),
+  /** After a failover, back to an active data center by itself (auto) or when an operator says so. */
+  failback: z.enum(['auto', 'manual'], { error: 'expected auto or manual' }).default('auto'),
+  /** How long an active data center must be UP without a break before new sessions return to it. */
+  failbackAfter: duration({ allowZero: true }).default(60_000),
+  /** On failback, whether sessions on the standby move back (move) or stay until they end (stay). */
+  failbackSessions: z.enum(['stay', 'move'], { error: 'expected stay or move' }).default('stay'),
 });
 
 const serviceFields = z.strictObject({
@@ -139,11 +148,12 @@ const serviceSchema = serviceFields
     }
     if (s.datacenters && s.datacenters.every((dc) => dc.standby)) ctx.addIssue({ code: 'custom', path: ['datacenters'], message: 'expected at least one data center that is not standby' });
     s.datacenters?.forEach((dc, i) => {
+      if (dc.kickstart && !dc.standby) ctx.addIssue({ code: 'custom', path: ['datacenters', i, 'kickstart'], message: 'only a standby data center is kickstarted (add standby: true, or remove kickstart)' });
       if (dc.minServersUp > dc.servers.length) ctx.addIssue({ code: 'custom', path: ['datacenters', i, 'minServersUp'], message: `expected at most ${dc.servers.length} (the servers of data center ${dc.name}), got ${dc.minServersUp}` });
     });
   })
   .transform(({ servers, datacenters, ...rest }) => {
-    const dcs = datacenters ?? [{ name: DEFAULT_DATACENTER, standby: false, minServersUp: 1, weight: 1, servers: servers! }];
+    const dcs = datacenters ?? [{ name: DEFAULT_DATACENTER, standby: false, minServersUp: 1, weight: 1, kickstart: undefined, servers: servers! }];
     return {
       ...rest,
       servers: dcs.flatMap((dc) => dc.servers.map((server) => ({ ...server, datacenter: dc.name }))),

@@ -13,7 +13,12 @@ export type EventType =
   | 'slow-start-done'
   | 'weight'
   | 'reload'
-  | 'reload-refused';
+  | 'reload-refused'
+  | 'failover'
+  | 'failback'
+  | 'failback-waiting'
+  | 'kickstart'
+  | 'kickstart-failed';
 
 export interface MooringEvent {
   /** Milliseconds since the epoch. */
@@ -22,6 +27,8 @@ export interface MooringEvent {
   /** The service and server it concerns; absent for process-wide events (a reload). */
   readonly service?: string;
   readonly server?: string;
+  /** The data center it concerns (failover, failback, kickstart). */
+  readonly datacenter?: string;
   /** The state before and after, in the words of the state that changed (health or admin). */
   readonly from: string;
   readonly to: string;
@@ -31,7 +38,8 @@ export interface MooringEvent {
 /** Where an event happened, for a log line: `service/server`, `service`, or `mooring`. */
 export function eventSubject(event: MooringEvent): string {
   if (event.service === undefined) return 'mooring';
-  return event.server === undefined ? event.service : `${event.service}/${event.server}`;
+  if (event.server !== undefined) return `${event.service}/${event.server}`;
+  return event.datacenter === undefined ? event.service : `${event.service}@${event.datacenter}`;
 }
 
 export type EventListener = (event: MooringEvent) => void;

@@ -11,16 +11,39 @@ import type { RequestRecord } from './record.ts';
 const CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** One service/server pair's counters, resolved once (a label lookup per request costs a hash). */
+/** One service/server pair's counters, resolved once (prom-client's label lookup per request costs a sort and a hash). */
 interface Series {
   readonly byClass: Counter.Internal[];
   readonly tunnels: Counter.Internal;
   readonly seconds: Histogram.Internal<'service' | 'server'>;
 }
 
+/** service → name → value, without building a key string per request. */
+class TwoLevel<V> {
+  private readonly outer = new Map<string, Map<string, V>>();
+
+  get(a: string, b: string, make: () => V): V {
+    let inner = this.outer.get(a);
+    if (!inner) this.outer.set(a, (inner = new Map()));
+    let v = inner.get(b);
+    if (v === undefined) inner.set(b, (v = make()));
+    return v;
+  }
+
+  /** Every (a, b) pair with its value, for pruning. */
+  *entries(): Generator<[string, string, V]> {
+    for (const [a, inner] of this.outer) for (const [b, v] of inner) yield [a, b, v];
+  }
+
+  delete(a: string, b: string): void {
+    this.outer.get(a)?.delete(b);
+  }
+}
+
 export class Metrics {
   readonly registry = new Registry();
-  private readonly series = new Map<string, Series>();
+  private readonly series = new TwoLevel<Series>();
+  private readonly decisionCounters = new TwoLevel<Counter.Internal>();
   private readonly requests: Counter<'service' | 'server' | 'class'>;
   private readonly tunnels: Counter<'service' | 'server'>;
   private readonly duration: Histogram<'service' | 'server'>;
@@ -28,6 +51,8 @@ export class Metrics {
   private readonly retries: Counter<'service'>;
   private readonly ejections: Counter<'service' | 'server'>;
   private readonly reloads: Counter<'result'>;
+  private readonly failovers: Counter<'service' | 'kind'>;
+  private readonly kickstarts: Counter<'service' | 'datacenter' | 'result'>;
 
   constructor(runtimes: () => Iterable<ServiceRuntime>, now: () => number = Date.now) {
     const registers = [this.registry];
@@ -37,6 +62,8 @@ export class Metrics {
     this.decisions = new Counter({ name: 'mooring_persistence_decisions_total', help: 'Why requests went where they went (new, honored, target-down, drained, …)', labelNames: ['service', 'decision'], registers });
     this.retries = new Counter({ name: 'mooring_retries_total', help: 'Attempts on another server after a failed one', labelNames: ['service'], registers });
     this.ejections = new Counter({ name: 'mooring_ejections_total', help: 'Servers ejected by passive health checks', labelNames: ['service', 'server'], registers });
+    this.failovers = new Counter({ name: 'mooring_failovers_total', help: 'Failovers to standby data centers (kind failover) and failbacks to active ones (kind failback)', labelNames: ['service', 'kind'], registers });
+    this.kickstarts = new Counter({ name: 'mooring_kickstarts_total', help: "Calls to a standby data center's kickstart URL, by result (ok, failed: one per try that failed)", labelNames: ['service', 'datacenter', 'result'], registers });
     this.reloads = new Counter({ name: 'mooring_reloads_total', help: 'Config reloads, applied or refused', labelNames: ['result'], registers });
     const rows = () => [...runtimes()].map((runtime) => ({ runtime, rows: serverRows(runtime, now()) }));
     new Gauge({
@@ -99,7 +126,7 @@ export class Metrics {
       s.byClass[r.status === 0 ? 0 : Math.min(5, Math.floor(r.status / 100))]!.inc();
       s.seconds.observe(r.totalMs / 1000);
     }
-    if (r.decision !== 'none') this.decisions.labels(r.service, r.decision).inc();
+    if (r.decision !== 'none') this.decisionCounters.get(r.service, r.decision, () => this.decisions.labels(r.service, r.decision)).inc();
     if (r.attempts > 1) this.retries.labels(r.service).inc(r.attempts - 1);
   };
 
@@ -108,28 +135,25 @@ export class Metrics {
     if (event.type === 'ejected' && event.service !== undefined && event.server !== undefined) this.ejections.labels(event.service, event.server).inc();
     else if (event.type === 'reload') this.reloads.labels('applied').inc();
     else if (event.type === 'reload-refused') this.reloads.labels('refused').inc();
+    else if ((event.type === 'failover' || event.type === 'failback') && event.service !== undefined) this.failovers.labels(event.service, event.type).inc();
+    else if ((event.type === 'kickstart' || event.type === 'kickstart-failed') && event.service !== undefined && event.datacenter !== undefined) {
+      this.kickstarts.labels(event.service, event.datacenter, event.type === 'kickstart' ? 'ok' : 'failed').inc();
+    }
   };
 
   private seriesOf(service: string, server: string): Series {
-    const key = `${service}\u0000${server}`;
-    let s = this.series.get(key);
-    if (!s) {
-      s = {
-        byClass: CLASSES.map((c) => this.requests.labels(service, server, c)),
-        tunnels: this.tunnels.labels(service, server),
-        seconds: this.duration.labels(service, server),
-      };
-      this.series.set(key, s);
-    }
-    return s;
+    return this.series.get(service, server, () => ({
+      byClass: CLASSES.map((c) => this.requests.labels(service, server, c)),
+      tunnels: this.tunnels.labels(service, server),
+      seconds: this.duration.labels(service, server),
+    }));
   }
 
   /** Drops the series of servers no longer configured (after a reload). */
   prune(keep: (service: string, server: string) => boolean): void {
-    for (const key of this.series.keys()) {
-      const [service = '', server = ''] = key.split('\u0000');
+    for (const [service, server] of [...this.series.entries()]) {
       if (server === 'none' || keep(service, server)) continue;
-      this.series.delete(key);
+      this.series.delete(service, server);
       for (const c of CLASSES) this.requests.remove(service, server, c);
       this.tunnels.remove(service, server);
       this.duration.remove(service, server);

@@ -77,30 +77,32 @@ function quantile(bins: Uint32Array, total: number, q: number): number {
 }
 
 export class ServerStats {
-  private readonly rings = new Map<string, Ring>();
+  /** service → server ('' for requests answered before any server) → its ring. */
+  private readonly rings = new Map<string, Map<string, Ring>>();
 
   constructor(private readonly nowMs: () => number = Date.now) {}
 
   /** A finished request (tunnels are not timed: they last as long as their users stay). */
   readonly sink = (r: RequestRecord): void => {
     if (r.kind !== 'request') return;
-    const key = `${r.service}\u0000${r.server ?? ''}`;
-    let ring = this.rings.get(key);
-    if (!ring) this.rings.set(key, (ring = new Ring()));
+    let service = this.rings.get(r.service);
+    if (!service) this.rings.set(r.service, (service = new Map()));
+    const server = r.server ?? '';
+    let ring = service.get(server);
+    if (!ring) service.set(server, (ring = new Ring()));
     ring.add(Math.floor(this.nowMs() / 1000), r.totalMs, r.status >= 500 || r.ended === 'broken');
   };
 
   /** Traffic of one server over the last WINDOW_S seconds (server undefined: answered by Mooring before any server). */
   of(service: string, server: string | undefined): Traffic {
-    const ring = this.rings.get(`${service}\u0000${server ?? ''}`);
+    const ring = this.rings.get(service)?.get(server ?? '');
     return ring ? ring.read(this.nowMs()) : IDLE;
   }
 
   /** Forgets servers no longer configured (`keep(service, server)` says which stay). */
   prune(keep: (service: string, server: string) => boolean): void {
-    for (const key of this.rings.keys()) {
-      const [service = '', server = ''] = key.split('\u0000');
-      if (server !== '' && !keep(service, server)) this.rings.delete(key);
+    for (const [service, servers] of this.rings) {
+      for (const server of servers.keys()) if (server !== '' && !keep(service, server)) servers.delete(server);
     }
   }
 }

@@ -9,7 +9,7 @@ import type { Identity } from './types.ts';
 function service(policy: Partial<SessionPolicy>, standingA: Standing = 'ok', overloadedA = false): PlanView {
   const servers = makeServers([1, 1]).map((s, i) => ({ ...s, id: i === 0 ? 'a' : 'b' }));
   return {
-    policy: { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, ...policy },
+    policy: { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay', ...policy },
     server: (id) => servers.find((s) => s.id === id),
     standing: (s) => (s.id === 'a' ? standingA : 'ok'),
     overloaded: (s) => s.id === 'a' && overloadedA,

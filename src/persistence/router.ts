@@ -11,6 +11,8 @@ export interface SessionPolicy {
   readonly debugHeader: boolean;
   /** Sessions stay in their data center while it is UP, and a moved client tries its own first. */
   readonly datacenterPersistence: boolean;
+  /** After a failback, whether sessions on a standby data center move back to the active one. */
+  readonly failbackSessions: 'stay' | 'move';
 }
 
 /**

@@ -4,6 +4,9 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
 
+/** Seconds a client is told to wait before trying again when no server is available. */
+export const NO_SERVER_RETRY_AFTER_S = 5;
+
 interface ErrorAnswer {
   readonly status: number;
   readonly text: string;
@@ -15,6 +18,8 @@ function errorAnswer(code: ErrorCode, extra: readonly string[] | undefined, clos
   const { status, text } = errorCatalog[code];
   const body = `${text}\n`;
   const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'mooring-error', code, 'cache-control', 'no-store'];
+  // No server can take the request now (down, or a failover under way): say when to try again.
+  if (code === 'MOORING_NO_SERVER') headers.push('retry-after', String(NO_SERVER_RETRY_AFTER_S));
   if (extra) headers.push(...extra);
   // A request whose body we did not read cannot leave the connection reusable.
   if (close) headers.push('connection', 'close');

@@ -8,12 +8,15 @@ import type { HealthTable } from '../health/table.ts';
 import type { PersistenceMethod } from '../persistence/types.ts';
 import type { UpstreamPools } from '../upstream/pools.ts';
 import type { ServiceHandle, ServiceSnapshot } from './snapshot.ts';
+import type { Failover } from './failover.ts';
 
 export class ServiceRuntime implements ServiceHandle {
   private readonly loads = new Map<string, ServerLoad>();
   readonly queue = new WaitQueue();
   /** Weights an operator set through the admin API, by server id, over the configured ones. */
   readonly weights = new Map<string, number>();
+  /** Failover between data centers, for a service with a standby one. */
+  failover: Failover | undefined;
   /** The snapshot new requests use; set once built, swapped by a reload. */
   current!: ServiceSnapshot;
 

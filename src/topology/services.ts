@@ -12,7 +12,9 @@ import { UpstreamPools, type PoolSettings } from '../upstream/pools.ts';
 import { buildPersistence } from '../persistence/registry.ts';
 import { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot, type Datacenter } from './snapshot.ts';
-import { gslbMode } from './gslb/registry.ts';
+import { gslbMode } from '../gslb/registry.ts';
+import { Failover, type FailoverSettings } from './failover.ts';
+import { kickstart } from './kickstart.ts';
 
 export function buildServers(service: ServiceConfig, runtime: ServiceRuntime): Server[] {
   return service.servers.map((s) => ({
@@ -53,7 +55,20 @@ export function poolSettings(service: ServiceConfig, config: Config): PoolSettin
 export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog): ServiceRuntime {
   const health = new HealthTable(service.name, tableServers(service), healthSettings(service), events, env.clock.now());
   const pools = new UpstreamPools(poolSettings(service, config));
-  return new ServiceRuntime(service.name, pools, health, buildPersistence(service.persistence, service.servers.map((s) => s.id)));
+  const runtime = new ServiceRuntime(service.name, pools, health, buildPersistence(service.persistence, service.servers.map((s) => s.id)));
+  runtime.failover = buildFailover(service, events, env);
+  return runtime;
+}
+
+export function failoverSettings(service: ServiceConfig): FailoverSettings {
+  return { failback: service.gslb.failback, failbackAfter: service.gslb.failbackAfter };
+}
+
+/** Failover control, for a service with a standby data center (without one there is nothing to fail over to). */
+export function buildFailover(service: ServiceConfig, events: EventLog, env: BuildEnv): Failover | undefined {
+  if (!service.datacenters.some((dc) => dc.standby)) return undefined;
+  const now = () => env.clock.now();
+  return new Failover(service.name, failoverSettings(service), events, (datacenter, config) => void kickstart({ service: service.name, datacenter, config }, events, now));
 }
 
 export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, env: BuildEnv): ServiceSnapshot {
@@ -65,9 +80,9 @@ export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, e
   // One balancer per data center, over its own servers.
   const datacenters: Datacenter[] = service.datacenters.map((dc) => {
     const own = servers.filter((s) => s.datacenter === dc.name);
-    return { ...dc, servers: own, balancer: factory.build(own, service.balance.options, env) };
+    return { ...dc, kickstart: dc.kickstart, servers: own, balancer: factory.build(own, service.balance.options, env) };
   });
   const { onOverload, strict, debugHeader } = service.persistence;
-  const policy = { onOverload, strict, debugHeader, datacenterPersistence: service.gslb.persistence };
+  const policy = { onOverload, strict, debugHeader, datacenterPersistence: service.gslb.persistence, failbackSessions: service.gslb.failbackSessions };
   return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env), service.retries, policy, runtime, env);
 }

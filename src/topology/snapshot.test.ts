@@ -11,7 +11,7 @@ import type { PersistenceMethod } from '../persistence/types.ts';
 import { UpstreamPools } from '../upstream/pools.ts';
 import { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot } from './snapshot.ts';
-import { failover } from './gslb/failover.ts';
+import { failover } from '../gslb/failover.ts';
 
 function snapshot(sessionsA = 0, backup = false) {
   const clock: Clock & { t: number } = { t: 0, now: () => clock.t };
@@ -22,8 +22,8 @@ function snapshot(sessionsA = 0, backup = false) {
   const pools = new UpstreamPools({ connections: 1, keepAlive: 1000, timeouts: { connect: 1, response: 1, idle: 1 } });
   const runtime = new ServiceRuntime('svc', pools, health, method);
   const env = { clock, random: seededRandom(1) };
-  const dc = { name: 'dc', standby: false, minServersUp: 1, weight: 1, servers, balancer: roundRobin.build(servers, {}, env) };
-  const snap = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env), 2, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true }, runtime, env);
+  const dc = { name: 'dc', standby: false, minServersUp: 1, weight: 1, kickstart: undefined, servers, balancer: roundRobin.build(servers, {}, env) };
+  const snap = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env), 2, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay' }, runtime, env);
   return { snap, health, clock, a: servers[0]!, b: servers[1]! };
 }
 

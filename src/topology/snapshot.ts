@@ -2,7 +2,9 @@
 // built from config; plus the runtime (load, health, sessions, pools) that outlives snapshots.
 import type { Balancer, BuildEnv } from '../balancer/types.ts';
 import type { KeySource } from '../balancer/key.ts';
-import type { GslbOrder } from './gslb/types.ts';
+import type { GslbOrder } from '../gslb/types.ts';
+import type { KickstartConfig } from '../config/kickstart-schema.ts';
+import type { FailoverView } from './failover.ts';
 import type { Server } from '../core/server.ts';
 import type { PlanView, SessionPolicy, Standing } from '../persistence/router.ts';
 import type { PersistenceMethod } from '../persistence/types.ts';
@@ -14,6 +16,7 @@ export interface Datacenter {
   readonly standby: boolean;
   readonly minServersUp: number;
   readonly weight: number;
+  readonly kickstart: KickstartConfig | undefined;
   readonly servers: readonly Server[];
   readonly balancer: Balancer;
 }
@@ -60,12 +63,24 @@ export class ServiceSnapshot implements PlanView {
    * leaves from) comes first while it is UP and data-center persistence is on.
    */
   order(preferred?: string): readonly Datacenter[] {
-    let up = this.active.filter((dc) => this.datacenterUp(dc));
+    const failover = this.runtime.failover;
+    const upActive = this.active.filter((dc) => this.datacenterUp(dc));
+    let up = failover ? upActive.filter((dc) => failover.admitted(dc.name)) : upActive;
     if (up.length === 0) up = this.standbys.filter((dc) => this.datacenterUp(dc));
+    // No standby UP either: an active data center still waiting for failback beats no answer.
+    if (up.length === 0) up = upActive;
     const ordered = up.length < 2 ? up : (this.gslb.order(up) as readonly Datacenter[]);
     if (preferred === undefined || !this.policy.datacenterPersistence || ordered[0]?.name === preferred) return ordered;
     const home = ordered.find((dc) => dc.name === preferred);
     return home ? [home, ...ordered.filter((dc) => dc !== home)] : ordered;
+  }
+
+  /** What the failover controller reads: each active data center UP or not, and the standbys. */
+  failoverView(): FailoverView {
+    return {
+      active: this.active.map((dc) => ({ name: dc.name, up: this.datacenterUp(dc) })),
+      standbys: this.standbys.map((dc) => ({ name: dc.name, kickstart: dc.kickstart })),
+    };
   }
 
   datacenterOf(serverId: string): Datacenter | undefined {
@@ -111,6 +126,8 @@ export class ServiceSnapshot implements PlanView {
     // Its data center fell below minServersUp while another is UP: the session follows the failover.
     const dc = this.dcOf.get(id);
     if (dc && this.datacenters.length > 1 && !this.datacenterUp(dc) && this.order().length > 0) return 'failover';
+    // Failed back with failbackSessions: move: standby sessions return to an admitted active data center.
+    if (dc?.standby && this.policy.failbackSessions === 'move' && this.order()[0]?.standby === false) return 'failback';
     if (health.admin(id) === 'draining' && health.drainMove(id, this.env.clock.now())) return 'drained';
     return 'ok';
   }

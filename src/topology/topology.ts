@@ -8,7 +8,7 @@ import type { EventLog } from '../core/events.ts';
 import { HealthScheduler } from '../health/scheduler.ts';
 import { buildPersistence } from '../persistence/registry.ts';
 import type { ServiceRuntime } from './runtime.ts';
-import { buildRuntime, buildSnapshot, healthSettings, monitorsOf, poolSettings, tableServers } from './services.ts';
+import { buildFailover, buildRuntime, buildSnapshot, failoverSettings, healthSettings, monitorsOf, poolSettings, tableServers } from './services.ts';
 
 /** How often expired sessions are swept, health timers checked, and waiting requests told that room may have appeared. */
 const SWEEP_EVERY_MS = 1000;
@@ -32,6 +32,10 @@ export class Topology {
   ) {
     for (const service of config.services) this.add(service, config);
     for (const r of this.running.values()) r.scheduler?.start();
+    // A server changing state may change what its data center is: failover decides at once.
+    events.subscribe((e) => {
+      if (e.service !== undefined && e.server !== undefined) this.evaluateFailover(e.service);
+    });
     this.timer = setInterval(() => this.housekeeping(), SWEEP_EVERY_MS);
     this.timer.unref();
   }
@@ -85,7 +89,12 @@ export class Topology {
     r.scheduler = this.scheduler(service, runtime);
     r.scheduler?.start();
     r.config = service;
+    // Failover state carries over while the service keeps a standby; its settings follow the file.
+    if (!runtime.failover) runtime.failover = buildFailover(service, this.events, this.env);
+    else if (!service.datacenters.some((dc) => dc.standby)) runtime.failover = undefined;
+    else runtime.failover.settings = failoverSettings(service);
     runtime.current = buildSnapshot(service, runtime, this.env);
+    this.evaluateFailover(service.name);
     return notes;
   }
 
@@ -114,6 +123,7 @@ export class Topology {
     const r: Running = { runtime, config: service, scheduler: this.scheduler(service, runtime) };
     this.running.set(service.name, r);
     this.handles.set(service.name, runtime);
+    this.evaluateFailover(service.name);
     return r;
   }
 
@@ -123,9 +133,21 @@ export class Topology {
     return new HealthScheduler(monitored, service.monitorsRequired, runtime.health, () => this.env.clock.now(), this.env.random);
   }
 
+  private evaluateFailover(service: string): void {
+    const runtime = this.handles.get(service);
+    if (runtime?.failover && runtime.current) runtime.failover.evaluate(runtime.current.failoverView(), this.env.clock.now());
+  }
+
+  /** An operator's failback to data center `datacenter` of `service`: false when it is not UP or there is no failover. */
+  failback(service: string, datacenter: string): boolean {
+    const runtime = this.handles.get(service);
+    return runtime?.failover?.failback(datacenter, this.env.clock.now()) ?? false;
+  }
+
   private housekeeping(): void {
     const now = this.env.clock.now();
     for (const runtime of this.handles.values()) {
+      if (runtime.failover) runtime.failover.evaluate(runtime.current.failoverView(), now);
       runtime.persistence?.sweep(now);
       runtime.health.tick(now, (id) => runtime.remaining(id));
       runtime.queue.wake();

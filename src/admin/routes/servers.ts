@@ -74,16 +74,22 @@ const listDatacenters: Route = {
   access: 'token',
   handle(ctx) {
     const datacenters = servicesOf(ctx).flatMap((runtime) =>
-      datacenterRows(runtime, serverRows(runtime, ctx.control.now())).map((dc) => ({
-        service: dc.service,
-        name: dc.name,
-        state: dc.up ? 'up' : 'down',
-        role: dc.standby ? 'standby' : 'active',
-        serving: dc.serving,
-        minServersUp: dc.minServersUp,
-        servers: dc.servers,
-        eligible: dc.eligible,
-      })),
+      datacenterRows(runtime, serverRows(runtime, ctx.control.now())).map((dc) => {
+        const waiting = runtime.failover?.waiting().find((w) => w.datacenter === dc.name);
+        return {
+          service: dc.service,
+          name: dc.name,
+          state: dc.up ? 'up' : 'down',
+          role: dc.standby ? 'standby' : 'active',
+          serving: dc.serving,
+          minServersUp: dc.minServersUp,
+          servers: dc.servers,
+          eligible: dc.eligible,
+          // An active data center UP again after a failover, not yet failed back to.
+          waitingForFailbackSince: iso(waiting?.upSince),
+          failovers: (runtime.failover?.history ?? []).filter((h) => h.datacenter === dc.name).map((h) => ({ at: iso(h.at), kind: h.kind, reason: h.reason })),
+        };
+      }),
     );
     sendJson(ctx.res, 200, { datacenters });
   },
@@ -112,4 +118,20 @@ const patchServer: Route = {
   },
 };
 
-export const serverRoutes: readonly Route[] = [listServers, listServices, listDatacenters, patchServer];
+const failback: Route = {
+  method: 'POST',
+  path: /^\/api\/v1\/datacenters\/([^/]+)\/failback$/,
+  access: 'token',
+  handle(ctx) {
+    const name = ctx.params[0]!;
+    const runtimes = servicesOf(ctx).filter((r) => r.current.datacenters.some((dc) => dc.name === name && !dc.standby));
+    if (runtimes.length === 0) throw new AdminError(404, 'NO_SUCH_DATACENTER', `no active data center named ${JSON.stringify(name)}`);
+    if (runtimes.length > 1) throw new AdminError(409, 'AMBIGUOUS_DATACENTER', `data center ${JSON.stringify(name)} is in services ${runtimes.map((r) => r.name).join(', ')}; add ?service=NAME`);
+    const runtime = runtimes[0]!;
+    if (!runtime.failover) throw new AdminError(409, 'NO_FAILOVER', `service ${runtime.name} has no standby data center, so there is nothing to fail back from`);
+    if (!ctx.control.failback(runtime.name, name)) throw new AdminError(409, 'DATACENTER_DOWN', `data center ${name} is not UP (fewer than minServersUp servers take new sessions); it cannot take sessions back yet`);
+    sendJson(ctx.res, 200, { service: runtime.name, datacenter: name, failedBack: true });
+  },
+};
+
+export const serverRoutes: readonly Route[] = [listServers, listServices, listDatacenters, patchServer, failback];

@@ -1,8 +1,8 @@
 // The GSLB seam: a mode orders a service's data centers for a new session, best first. It sees only
 // the data centers that are UP (the caller drops the others and keeps standbys for failover), and
 // never blocks: a pure function of what it was built with and what it has measured.
-import type { BuildEnv } from '../../balancer/types.ts';
-import type { Server } from '../../core/server.ts';
+import type { BuildEnv } from '../balancer/types.ts';
+import type { Server } from '../core/server.ts';
 
 /** What a mode sees of a data center. */
 export interface DcView {

@@ -1,7 +1,7 @@
 // `admin:` — the admin listener (API, dashboard, metrics): its address, the token every route but
 // /healthz needs, the extra Host names it answers to, and whether /metrics needs the token.
 import { z } from 'zod';
-import { listenAddress } from '../config/fields.ts';
+import { listenAddress } from './fields.ts';
 
 /** Shorter tokens can be guessed by anyone who can reach the port. */
 export const MIN_TOKEN_LENGTH = 16;
