@@ -4,6 +4,7 @@ import { parseConfigObject } from '../src/config/load.ts';
 import { EventLog } from '../src/core/events.ts';
 import { Topology } from '../src/topology/topology.ts';
 import { resolveRequest, routeRequest } from '../src/proxy/handler.ts';
+import { ListenerRouter } from '../src/rules/router.ts';
 import type { ListenerContext } from '../src/proxy/context.ts';
 import { DeadlineList } from '../src/proxy/deadlines.ts';
 import { systemClock, systemRandom } from '../src/core/clock.ts';
@@ -29,7 +30,7 @@ export function requestPathCases() {
     const topology = new Topology(config, { clock: systemClock, random: systemRandom }, new EventLog());
     const handle = topology.handles.get('s')!;
     const ctx: ListenerContext = {
-      listener: 'w', proto: 'http', service: handle, trusted: blockListOf([]), trustsProxies: false,
+      listener: 'w', proto: 'http', router: new ListenerRouter([], topology.handles, handle, undefined), defaultService: 's', trusted: blockListOf([]), trustsProxies: false,
       limits: config.limits, timeouts: config.timeouts, log: silentLogger, activity: { requests: 0, tunnels: new Set() },
       deadlines: new DeadlineList(1000), records: undefined,
     };

@@ -7,6 +7,8 @@ import { unchangeable } from './config/unchangeable.ts';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.ts';
 import { EventLog, eventSubject } from './core/events.ts';
 import { createLogger, type Logger } from './log.ts';
+import { GeoDatabase } from './rules/geoip.ts';
+import { ListenerRouter } from './rules/router.ts';
 import { Topology } from './topology/topology.ts';
 import type { ServiceHandle } from './topology/snapshot.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
@@ -44,6 +46,8 @@ function deadlineAllowance(config: Config): number {
 export class App {
   private stopping: Promise<void> | undefined;
   private accessLog: AccessLog | undefined;
+  /** The geo-IP database that country and continent rules read; undefined without geoip:. */
+  private geo: GeoDatabase | undefined;
   private deadlines: DeadlineList;
   private readonly contexts = new Map<string, ListenerContext>();
   private readonly observers: Observers | undefined;
@@ -91,6 +95,7 @@ export class App {
     const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events);
     const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile);
     try {
+      app.geo = config.geoip ? GeoDatabase.open(config.geoip.database) : undefined;
       for (const listener of config.listeners) {
         const ctx = app.contextFor(listener, config);
         app.contexts.set(listener.name, ctx);
@@ -112,7 +117,8 @@ export class App {
     return {
       listener: listener.name,
       proto: listener.tls ? 'https' : 'http',
-      service: this.topology.handles.get(listener.service)!,
+      router: new ListenerRouter(listener.rules, this.topology.handles, listener.service === undefined ? undefined : this.topology.handles.get(listener.service)!, this.geo),
+      defaultService: listener.service ?? '-',
       trusted: blockListOf(config.trustedProxies),
       trustsProxies: config.trustedProxies.length > 0,
       limits: config.limits,
@@ -141,7 +147,7 @@ export class App {
         pid: process.pid,
         startedAt: this.startedAt,
         configFile: this.configFile,
-        listeners: this.listeners.map((b) => ({ name: b.name, url: this.url(b.name), service: this.running.listeners.find((l) => l.name === b.name)!.service })),
+        listeners: this.listeners.map((b) => ({ name: b.name, url: this.url(b.name), service: this.running.listeners.find((l) => l.name === b.name)!.service ?? null })),
         requests: this.activity.requests,
         tunnels: this.activity.tunnels.size,
       }),
@@ -181,8 +187,16 @@ export class App {
     }
     const errors = unchangeable(this.running, next);
     if (errors.length > 0) return { applied: false, errors };
+    // The geo-IP database is read again at each reload (a newer file takes effect), before anything changes.
+    let geo: GeoDatabase | undefined;
+    try {
+      geo = next.geoip ? GeoDatabase.open(next.geoip.database) : undefined;
+    } catch (err) {
+      return { applied: false, errors: [(err as Error).message] };
+    }
     const tlsErrors = this.applyTls(next);
     if (tlsErrors.length > 0) return { applied: false, errors: tlsErrors };
+    this.geo = geo;
     const notes = this.topology.reload(next, next.timeouts.shutdown);
     this.applySettings(next);
     this.running = next;

@@ -14,7 +14,7 @@ export interface ProcessStatus {
   /** ms since the epoch. */
   readonly startedAt: number;
   readonly configFile: string | undefined;
-  readonly listeners: readonly { readonly name: string; readonly url: string; readonly service: string }[];
+  readonly listeners: readonly { readonly name: string; readonly url: string; readonly service: string | null }[];
   /** Requests and tunnels under way across all listeners. */
   readonly requests: number;
   readonly tunnels: number;

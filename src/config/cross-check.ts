@@ -54,7 +54,9 @@ export function crossCheck(raw: unknown): CrossProblem[] {
     for (const { key, message } of foreignOptions(service['persistence'])) problems.push({ path: ['services', si, 'persistence', ...key], message });
   });
   duplicates(listeners, 'name', (i) => ['listeners', i], 'listener name', problems);
-  duplicates(listeners, 'address', (i) => ['listeners', i], 'listener address', problems);
+  // Port 0 takes a free port each time: several such listeners never clash.
+  const fixed = listeners.map((l) => (typeof l['address'] === 'string' && l['address'].endsWith(':0') ? {} : l));
+  duplicates(fixed, 'address', (i) => ['listeners', i], 'listener address', problems);
   checkWorkers(root, services, problems);
   checkAdmin(root, listeners, problems);
   listeners.forEach((listener, li) => {
@@ -62,6 +64,7 @@ export function crossCheck(raw: unknown): CrossProblem[] {
     if (typeof target === 'string' && services.length > 0 && !serviceNames.has(target)) {
       problems.push({ path: ['listeners', li, 'service'], message: `no service named "${target}" (services: ${[...serviceNames].join(', ')})` });
     }
+    checkRules(root, records(listener['rules']), li, services, problems);
   });
   return problems;
 }
@@ -106,5 +109,27 @@ function checkWorkers(root: Rec, services: Rec[], problems: CrossProblem[]): voi
         }
       }
     });
+  });
+}
+
+/** A rule routes to a service (and data center) that exists; country rules need a geo-IP database. */
+function checkRules(root: Rec, rules: Rec[], li: number, services: Rec[], problems: CrossProblem[]): void {
+  const names = services.map((s) => s['name']).filter((n): n is string => typeof n === 'string');
+  rules.forEach((rule, ri) => {
+    const at = ['listeners', li, 'rules', ri];
+    const target = rule['service'];
+    const service = services.find((s) => s['name'] === target);
+    if (typeof target === 'string' && names.length > 0 && !service) problems.push({ path: [...at, 'service'], message: `no service named "${target}" (services: ${names.join(', ')})` });
+    const dc = rule['datacenter'];
+    if (typeof dc === 'string' && service) {
+      const dcs = records(service['datacenters']).map((d) => d['name']);
+      if (!dcs.includes(dc)) problems.push({ path: [...at, 'datacenter'], message: `service ${String(target)} has no data center "${dc}"${dcs.length ? ` (data centers: ${dcs.join(', ')})` : ' (it is configured with servers:, one data center named default)'}` });
+    }
+    const match = rule['match'];
+    for (const key of ['country', 'continent']) {
+      if (match !== null && typeof match === 'object' && (match as Rec)[key] !== undefined && root['geoip'] === undefined) {
+        problems.push({ path: [...at, 'match', key], message: `${key} rules need a geo-IP database: add geoip: { database: FILE.mmdb }` });
+      }
+    }
   });
 }

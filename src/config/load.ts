@@ -9,6 +9,7 @@ import { crossCheck } from './cross-check.ts';
 import { unknownKeyMessage } from './suggest.ts';
 import { issueMessage } from './messages.ts';
 import { checkTls } from './tls-check.ts';
+import { GeoDatabase } from '../rules/geoip.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -152,6 +153,14 @@ function fileProblems(config: Config, file: string, lineOf: (path: readonly Prop
       problems.push({ file, line: lineOf(path), path: formatPath(path), message: `listener ${listener.name}: ${message}` });
     }
   });
+  if (config.geoip) {
+    try {
+      GeoDatabase.open(resolveFrom(file, config.geoip.database));
+    } catch (err) {
+      const path = ['geoip', 'database'];
+      problems.push({ file, line: lineOf(path), path: formatPath(path), message: (err as Error).message.replace(/^geoip\.database /, '') });
+    }
+  }
   return problems;
 }
 
@@ -174,6 +183,7 @@ function resolveFiles(config: Config, file: string): void {
     if (listener.tls) listener.tls = { cert: resolveFrom(file, listener.tls.cert), key: resolveFrom(file, listener.tls.key) };
   }
   if (config.log.file !== undefined) config.log.file = resolveFrom(file, config.log.file);
+  if (config.geoip) config.geoip = { database: resolveFrom(file, config.geoip.database) };
 }
 
 /** The line of the deepest node on `path` that exists (the key's line for map entries). */

@@ -12,6 +12,7 @@ import { adminSchema } from './admin-schema.ts';
 import { gslbModeNames } from '../gslb/registry.ts';
 import { DEFAULT_DATACENTER } from '../core/server.ts';
 import { kickstartSchema } from './kickstart-schema.ts';
+import { geoipSchema, ruleSchema } from '../rules/schema.ts';
 
 
 const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -31,12 +32,17 @@ const tlsSchema = z.strictObject({
   key: z.string().min(1, 'expected the path of a PEM private key file'),
 });
 
-const listenerSchema = z.strictObject({
-  name: name('listener name'),
-  address: listenAddress,
-  service: z.string(),
-  tls: tlsSchema.optional(),
-});
+const listenerSchema = z
+  .strictObject({
+    name: name('listener name'),
+    address: listenAddress,
+    /** Where requests go when no rule matches (without rules: every request). */
+    service: z.string().optional(),
+    /** Checked in order, first match wins, before `service`. */
+    rules: z.array(ruleSchema).default([]),
+    tls: tlsSchema.optional(),
+  })
+  .refine((l) => l.service !== undefined || l.rules.length > 0, { message: 'expected service: NAME, or rules: (a list), or both', path: ['service'] });
 
 const serverSchema = z.strictObject({
   id: name('server id'),
@@ -198,6 +204,8 @@ export const configSchema = z.strictObject({
   log: logSchema.prefault({}),
   /** Processes serving the listeners (node:cluster); 1 runs everything in one process. */
   workers: z.number().int().min(1).max(64).default(1),
+  /** The geo-IP database that country and continent rules read. */
+  geoip: geoipSchema.optional(),
   /** The admin listener (API, dashboard, metrics); absent: none. */
   admin: adminSchema.optional(),
 });

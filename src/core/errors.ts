@@ -15,6 +15,8 @@ export const errorCatalog = {
   MOORING_UPSTREAM_BAD_RESPONSE: { status: 502, text: 'The server sent an invalid response' },
   MOORING_CONNECT_TIMEOUT: { status: 504, text: 'Timed out connecting to the server' },
   MOORING_UPSTREAM_TIMEOUT: { status: 504, text: 'The server did not answer in time' },
+  MOORING_NO_ROUTE: { status: 404, text: 'No route for this request' },
+  MOORING_DENIED: { status: 403, text: 'Denied by a routing rule' },
   MOORING_INTERNAL: { status: 500, text: 'Internal error' },
 } as const satisfies Record<string, { status: number; text: string }>;
 

@@ -1,8 +1,10 @@
-// What a listener's request handlers share: the service they serve and the process-wide settings.
+// What a listener's request handlers share: where requests go (its rules and default service) and
+// the process-wide settings.
 // A reload replaces the fields in one synchronous step; a request reads each when it needs it.
 import type { BlockList, Socket } from 'node:net';
 import type { Limits, Timeouts } from '../config/schema.ts';
 import type { ServiceHandle } from '../topology/snapshot.ts';
+import type { ListenerRouter } from '../rules/router.ts';
 import type { Logger } from '../log.ts';
 import type { DeadlineList } from './deadlines.ts';
 import type { RecordSink } from '../observe/record.ts';
@@ -10,7 +12,10 @@ import type { RecordSink } from '../observe/record.ts';
 export interface ListenerContext {
   readonly listener: string;
   readonly proto: 'http' | 'https';
-  service: ServiceHandle;
+  /** The listener's rules and default service: where each request goes. */
+  router: ListenerRouter<ServiceHandle>;
+  /** Named in records of requests answered before any service was chosen ('-' without a default). */
+  defaultService: string;
   trusted: BlockList;
   /** Whether any trusted proxy is configured (skips the BlockList check when not). */
   trustsProxies: boolean;

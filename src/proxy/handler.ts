@@ -5,13 +5,14 @@ import type { Socket } from 'node:net';
 import { readKey } from '../balancer/key.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { withoutCookie } from '../persistence/cookie-header.ts';
-import type { ServiceSnapshot } from '../topology/snapshot.ts';
+import type { ServiceHandle, ServiceSnapshot } from '../topology/snapshot.ts';
 import type { ListenerContext } from './context.ts';
 import { clientAddress, isTrusted, normalizeIp } from './client-address.ts';
 import { requestHead, type RequestHead } from './headers.ts';
-import { sendError } from './respond.ts';
+import { ruleAnswer, sendAnswer, sendError } from './respond.ts';
 import { Exchange } from './exchange.ts';
-import { recordRefusal } from './records.ts';
+import { recordAnswered, recordRefusal } from './records.ts';
+import type { RouteResult } from '../rules/router.ts';
 import { bufferBody } from './body-buffer.ts';
 import { Routing } from './routing.ts';
 import { RequestView } from './request-view.ts';
@@ -87,6 +88,46 @@ export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, res
   return new Routing(service, identity, key, clientIp, view, now);
 }
 
+/** Where the listener's rules send a request. */
+export function routeTarget(ctx: ListenerContext, req: IncomingMessage, resolved: ResolvedRequest): RouteResult<ServiceHandle> {
+  if (!ctx.router.hasRules) return ctx.router.route(undefined as never);
+  const host = hostName(firstHeader(req.rawHeaders, 'host'));
+  return ctx.router.route({
+    method: req.method ?? 'GET',
+    host,
+    target: req.url ?? '/',
+    clientIp: resolved.clientIp,
+    secure: resolved.secure,
+    header: (name) => firstHeader(req.rawHeaders, name),
+  });
+}
+
+/** The Host header without its port, lower case. */
+function hostName(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.indexOf(':');
+  return (end > 0 ? host.slice(0, end) : host).toLowerCase();
+}
+
+function firstHeader(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) return raw[i + 1];
+  return undefined;
+}
+
+/** A rule's request headers, over what the client sent (after persistence took its cookie out). */
+export function applySetHeaders(headers: string[], set: readonly (readonly [string, string])[] | undefined): void {
+  if (!set) return;
+  for (const [name, value] of set) {
+    let found = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      if (headers[i]!.toLowerCase() !== name) continue;
+      headers[i + 1] = value;
+      found = true;
+    }
+    if (!found) headers.push(name, value);
+  }
+}
+
 export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
   const resolved = resolveRequest(ctx, req, false);
   const refused = refusal(ctx, req, resolved.head);
@@ -95,7 +136,19 @@ export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: S
     return sendError(res, refused, undefined, true);
   }
   const { head } = resolved;
-  const routing = routeRequest(ctx.service.current, req, resolved);
+  const target = routeTarget(ctx, req, resolved);
+  if (target.kind !== 'service') {
+    req.resume();
+    if (target.kind === 'no-route') {
+      recordRefusal(ctx, req, resolved.clientIp, 'MOORING_NO_ROUTE', 'request');
+      return sendError(res, 'MOORING_NO_ROUTE');
+    }
+    recordAnswered(ctx, req, resolved.clientIp, target.status, 'request');
+    return sendAnswer(res, ruleAnswer(target));
+  }
+  const routing = routeRequest(target.service.current, req, resolved);
+  routing.routeDatacenter = target.datacenter;
+  applySetHeaders(head.headers, target.setHeaders);
   const hasBody = head.contentLength > 0 || head.chunked;
   const exchange = new Exchange(ctx, req, res, head.headers, hasBody, routing);
   if (!hasBody) return exchange.begin(null);

@@ -17,6 +17,11 @@ export function hostOf(raw: readonly string[]): string | undefined {
 
 /** A request or upgrade refused before any service was asked (too large, bad target, …). */
 export function recordRefusal(ctx: ListenerContext, req: IncomingMessage, clientIp: string, code: ErrorCode, kind: 'request' | 'tunnel'): void {
+  recordAnswered(ctx, req, clientIp, errorCatalog[code].status, kind);
+}
+
+/** A request or upgrade Mooring answered itself before any service: a refusal, or a rule's deny or redirect. */
+export function recordAnswered(ctx: ListenerContext, req: IncomingMessage, clientIp: string, status: number, kind: 'request' | 'tunnel'): void {
   ctx.records?.({
     kind,
     time: Date.now(),
@@ -25,10 +30,10 @@ export function recordRefusal(ctx: ListenerContext, req: IncomingMessage, client
     method: req.method ?? '',
     host: hostOf(req.rawHeaders),
     path: req.url ?? '/',
-    status: errorCatalog[code].status,
+    status,
     bytesIn: 0,
     bytesOut: 0,
-    service: ctx.service.current.name,
+    service: ctx.defaultService,
     datacenter: undefined,
     server: undefined,
     decision: 'none',

@@ -1,13 +1,13 @@
 // Mooring's own answers (errors): a short text body and a Mooring-Error header naming the code,
 // the same whether written through node's ServerResponse or onto a raw (upgrade) socket.
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
 
 /** Seconds a client is told to wait before trying again when no server is available. */
 export const NO_SERVER_RETRY_AFTER_S = 5;
 
-interface ErrorAnswer {
+export interface ErrorAnswer {
   readonly status: number;
   readonly text: string;
   readonly headers: string[];
@@ -47,4 +47,25 @@ export function rawHead(status: number, message: string, flat: readonly string[]
 export function refuseOnSocket(socket: Duplex, code: ErrorCode): void {
   const answer = errorAnswer(code, undefined, true);
   socket.end(rawHead(answer.status, answer.text, answer.headers) + answer.body);
+}
+
+/** A rule's own answer (deny or redirect), as status, headers and body. */
+export function ruleAnswer(result: { kind: 'deny'; status: number } | { kind: 'redirect'; status: number; location: string }): ErrorAnswer {
+  if (result.kind === 'redirect') {
+    const headers = ['location', result.location, 'content-length', '0', 'cache-control', 'no-store'];
+    return { status: result.status, text: STATUS_CODES[result.status] ?? 'Redirect', headers, body: '' };
+  }
+  const body = `${errorCatalog.MOORING_DENIED.text}\n`;
+  const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'mooring-error', 'MOORING_DENIED', 'cache-control', 'no-store'];
+  return { status: result.status, text: STATUS_CODES[result.status] ?? 'Denied', headers, body };
+}
+
+export function sendAnswer(res: ServerResponse, answer: ErrorAnswer): void {
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+}
+
+/** An answer on a raw socket (an upgrade a rule denies or redirects), then the end of the connection. */
+export function answerOnSocket(socket: Duplex, answer: ErrorAnswer): void {
+  socket.end(rawHead(answer.status, answer.text, [...answer.headers, 'connection', 'close']) + answer.body);
 }

@@ -19,6 +19,8 @@ export class Routing implements PickContext {
   decision: Decision = 'none';
   movedFrom: string | undefined;
   reason: MigrationReason | undefined;
+  /** A routing rule's data center: new sessions go there while it is UP. */
+  routeDatacenter: string | undefined;
   private current: Plan | undefined;
   private tried: Server[] | undefined;
   private lastFailure: FailureKind | undefined;
@@ -67,7 +69,8 @@ export class Routing implements PickContext {
   /** A server for a new session: the data centers in GSLB order (a moved client's own first), each through its balancer. */
   private pickNew(): Server | undefined {
     const { health, env } = this.service;
-    for (const dc of this.service.order(this.homeDatacenter())) {
+    const home = this.homeDatacenter();
+    for (const dc of home === undefined && this.routeDatacenter !== undefined ? this.service.order(this.routeDatacenter, true) : this.service.order(home)) {
       const server = health.anyRamping ? pickWithRamp(dc.balancer, this, env.random) : dc.balancer.pick(this);
       if (server) return server;
     }

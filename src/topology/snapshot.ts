@@ -60,9 +60,10 @@ export class ServiceSnapshot implements PlanView {
   /**
    * The data centers a new session may go to, best first: the UP active ones in the GSLB mode's
    * order, or, while none is UP, the UP standbys. `preferred` (the data center a moved client
-   * leaves from) comes first while it is UP and data-center persistence is on.
+   * leaves from) comes first while it is UP and data-center persistence is on (`always`: a routing
+   * rule's data center, whatever the persistence setting).
    */
-  order(preferred?: string): readonly Datacenter[] {
+  order(preferred?: string, always = false): readonly Datacenter[] {
     const failover = this.runtime.failover;
     const upActive = this.active.filter((dc) => this.datacenterUp(dc));
     let up = failover ? upActive.filter((dc) => failover.admitted(dc.name)) : upActive;
@@ -70,7 +71,7 @@ export class ServiceSnapshot implements PlanView {
     // No standby UP either: an active data center still waiting for failback beats no answer.
     if (up.length === 0) up = upActive;
     const ordered = up.length < 2 ? up : (this.gslb.order(up) as readonly Datacenter[]);
-    if (preferred === undefined || !this.policy.datacenterPersistence || ordered[0]?.name === preferred) return ordered;
+    if (preferred === undefined || (!always && !this.policy.datacenterPersistence) || ordered[0]?.name === preferred) return ordered;
     const home = ordered.find((dc) => dc.name === preferred);
     return home ? [home, ...ordered.filter((dc) => dc !== home)] : ordered;
   }
