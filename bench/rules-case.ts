@@ -3,6 +3,7 @@
 import { makeServers } from '../src/balancer/test-servers.ts';
 import { seededRandom, systemClock } from '../src/core/clock.ts';
 import { bestConnectionTime } from '../src/gslb/best-connection-time.ts';
+import { NO_GEO } from '../src/gslb/geo.ts';
 import { ListenerRouter, type RouteRequest } from '../src/rules/router.ts';
 import { ruleSchema } from '../src/rules/schema.ts';
 import { measure } from './measure.ts';
@@ -29,7 +30,7 @@ export function ruleCases() {
     servers.forEach((s, i) => (s.load.ewmaTtfbMs = 5 + d + i));
     return { name: `dc${d}`, weight: 1, servers };
   });
-  const order = bestConnectionTime.build(dcs, { random: seededRandom(1), clock: systemClock });
+  const order = bestConnectionTime.build(dcs, { random: seededRandom(1), clock: systemClock }, NO_GEO);
   const gslb = measure('gslb: best-connection-time order, 10 data centers', 200_000, () => order.order(dcs));
   return [...rules, gslb];
 }

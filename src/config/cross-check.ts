@@ -49,6 +49,11 @@ export function crossCheck(raw: unknown): CrossProblem[] {
     // Server ids are unique in a service, across its data centers too (cookies and the API name them alone).
     const dcs = records(service['datacenters']);
     duplicates(dcs, 'name', (i) => ['services', si, 'datacenters', i], 'data center name', problems, ` in service ${String(service['name'])}`);
+    const gslb = service['gslb'];
+    const mode = gslb !== null && typeof gslb === 'object' ? (gslb as Rec)['mode'] : undefined;
+    if ((mode === 'geo-preferred' || mode === 'geo-required') && root['geoip'] === undefined) {
+      problems.push({ path: ['services', si, 'gslb', 'mode'], message: `mode ${mode} needs a geo-IP database: add geoip: { database: FILE.mmdb }` });
+    }
     const servers = serversOf(service, si);
     duplicates(servers.map((x) => x.server), 'id', (i) => servers[i]!.path, 'server id', problems, ` in service ${String(service['name'])}`);
     for (const { key, message } of foreignOptions(service['persistence'])) problems.push({ path: ['services', si, 'persistence', ...key], message });

@@ -9,7 +9,7 @@ import { persistenceSchema } from '../persistence/schema.ts';
 import { adminStates, monitorListSchema, monitorSchema, monitorsRequiredSchema, passiveSchema, type MonitorConfig, type PassiveConfig } from '../health/schema.ts';
 import { variants } from './variants.ts';
 import { adminSchema } from './admin-schema.ts';
-import { gslbModeNames } from '../gslb/registry.ts';
+import { fallbackModeNames, geoModeNames, gslbModeNames } from '../gslb/registry.ts';
 import { DEFAULT_DATACENTER } from '../core/server.ts';
 import { kickstartSchema } from './kickstart-schema.ts';
 import { geoipSchema, ruleSchema } from '../rules/schema.ts';
@@ -118,6 +118,11 @@ const gslbSchema = z.strictObject({
   failbackAfter: duration({ allowZero: true }).default(60_000),
   /** On failback, whether sessions on the standby move back (move) or stay until they end (stay). */
   failbackSessions: z.enum(['stay', 'move'], { error: 'expected stay or move' }).default('stay'),
+  /** Geo modes: country (ISO 3166, e.g. GB) → data center, and continent (EU, NA, …) → data center. */
+  countries: z.record(z.string().regex(/^[A-Z]{2}$/, 'expected a country code such as GB'), z.string()).default({}),
+  continents: z.record(z.string().regex(/^(AF|AN|AS|EU|NA|OC|SA)$/, 'expected a continent code: AF, AN, AS, EU, NA, OC or SA'), z.string()).default({}),
+  /** geo-preferred: how the other data centers (and clients no mapping names) are ordered. */
+  fallback: z.enum(fallbackModeNames, { error: `expected one of ${fallbackModeNames.join(', ')}` }).default('best-connection-time'),
 });
 
 const serviceFields = z.strictObject({
@@ -153,6 +158,15 @@ const serviceSchema = serviceFields
       ctx.addIssue({ code: 'custom', path: ['servers'], message: 'expected either servers: (one data center) or datacenters: (several), not both and not neither' });
     }
     if (s.datacenters && s.datacenters.every((dc) => dc.standby)) ctx.addIssue({ code: 'custom', path: ['datacenters'], message: 'expected at least one data center that is not standby' });
+    const dcNames = (s.datacenters ?? [{ name: DEFAULT_DATACENTER }]).map((dc) => dc.name);
+    for (const key of ['countries', 'continents'] as const) {
+      for (const [code, dc] of Object.entries(s.gslb[key])) {
+        if (!dcNames.includes(dc)) ctx.addIssue({ code: 'custom', path: ['gslb', key, code], message: `no data center named "${dc}" (data centers: ${dcNames.join(', ')})` });
+      }
+    }
+    if (geoModeNames.includes(s.gslb.mode) && Object.keys(s.gslb.countries).length + Object.keys(s.gslb.continents).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['gslb', 'countries'], message: `mode ${s.gslb.mode} needs countries: { GB: NAME } and/or continents: { EU: NAME }` });
+    }
     s.datacenters?.forEach((dc, i) => {
       if (dc.kickstart && !dc.standby) ctx.addIssue({ code: 'custom', path: ['datacenters', i, 'kickstart'], message: 'only a standby data center is kickstarted (add standby: true, or remove kickstart)' });
       if (dc.minServersUp > dc.servers.length) ctx.addIssue({ code: 'custom', path: ['datacenters', i, 'minServersUp'], message: `expected at most ${dc.servers.length} (the servers of data center ${dc.name}), got ${dc.minServersUp}` });

@@ -17,6 +17,7 @@ export const errorCatalog = {
   MOORING_UPSTREAM_TIMEOUT: { status: 504, text: 'The server did not answer in time' },
   MOORING_NO_ROUTE: { status: 404, text: 'No route for this request' },
   MOORING_DENIED: { status: 403, text: 'Denied by a routing rule' },
+  MOORING_GEO_REFUSED: { status: 403, text: 'This service is not offered where the request comes from' },
   MOORING_INTERNAL: { status: 500, text: 'Internal error' },
 } as const satisfies Record<string, { status: number; text: string }>;
 

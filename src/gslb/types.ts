@@ -13,12 +13,28 @@ export interface DcView {
   readonly servers: readonly Server[];
 }
 
+/** Where a client is, from the geo-IP database (both undefined: not known). */
+export interface Place {
+  readonly country: string | undefined;
+  readonly continent: string | undefined;
+}
+
 export interface GslbOrder {
-  /** `up` in the order new sessions should try them; never adds a data center. */
-  order(up: readonly DcView[]): readonly DcView[];
+  /** `up` in the order new sessions should try them; never adds a data center. `place` is read only by geo modes. */
+  order(up: readonly DcView[], place?: () => Place): readonly DcView[];
+  /** Geo-required: whether no data center serves this place at all (the client is refused, 403). */
+  refuses?(place: () => Place): boolean;
+}
+
+/** The geo modes' settings: country and continent → data center, and the order for the rest. */
+export interface GeoSettings {
+  readonly countries: Readonly<Record<string, string>>;
+  readonly continents: Readonly<Record<string, string>>;
+  /** geo-preferred: the order of the other data centers (and of clients no mapping names). */
+  readonly fallback: GslbOrder;
 }
 
 export interface GslbMode {
   readonly name: string;
-  build(all: readonly DcView[], env: BuildEnv): GslbOrder;
+  build(all: readonly DcView[], env: BuildEnv, geo: GeoSettings): GslbOrder;
 }

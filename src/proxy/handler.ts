@@ -148,6 +148,7 @@ export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: S
   }
   const routing = routeRequest(target.service.current, req, resolved);
   routing.routeDatacenter = target.datacenter;
+  if (routing.service.readsPlace) routing.placeOf = () => ctx.router.placeOf(resolved.clientIp);
   applySetHeaders(head.headers, target.setHeaders);
   const hasBody = head.contentLength > 0 || head.chunked;
   const exchange = new Exchange(ctx, req, res, head.headers, hasBody, routing);

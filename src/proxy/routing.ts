@@ -10,6 +10,7 @@ import { afterPinnedFailure, plan, type Plan } from '../persistence/router.ts';
 import type { Decision, Identity, MigrationReason, PersistRequest } from '../persistence/types.ts';
 import type { Outcome } from '../health/ejection.ts';
 import type { ServiceSnapshot } from '../topology/snapshot.ts';
+import type { Place } from '../gslb/types.ts';
 import { failureCode, type FailureKind } from './retry.ts';
 
 export type Choice = { server: Server } | { refuse: ErrorCode } | { wait: true };
@@ -21,6 +22,8 @@ export class Routing implements PickContext {
   reason: MigrationReason | undefined;
   /** A routing rule's data center: new sessions go there while it is UP. */
   routeDatacenter: string | undefined;
+  /** The client's place from the geo-IP database, looked up only if a geo GSLB mode asks. */
+  placeOf: (() => Place) | undefined;
   private current: Plan | undefined;
   private tried: Server[] | undefined;
   private lastFailure: FailureKind | undefined;
@@ -61,6 +64,7 @@ export class Routing implements PickContext {
       if (p.wait && this.service.overloaded(p.pinned)) return { wait: true };
       return { server: p.pinned };
     }
+    if (this.placeOf && this.service.readsPlace && this.service.refuses(this.placeOf)) return { refuse: 'MOORING_GEO_REFUSED' };
     const server = this.pickNew();
     if (server) return { server };
     return this.noServer();
@@ -70,7 +74,9 @@ export class Routing implements PickContext {
   private pickNew(): Server | undefined {
     const { health, env } = this.service;
     const home = this.homeDatacenter();
-    for (const dc of home === undefined && this.routeDatacenter !== undefined ? this.service.order(this.routeDatacenter, true) : this.service.order(home)) {
+    const place = this.service.readsPlace ? this.placeOf : undefined;
+    const order = home === undefined && this.routeDatacenter !== undefined ? this.service.order(this.routeDatacenter, true, place) : this.service.order(home, false, place);
+    for (const dc of order) {
       const server = health.anyRamping ? pickWithRamp(dc.balancer, this, env.random) : dc.balancer.pick(this);
       if (server) return server;
     }

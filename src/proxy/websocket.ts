@@ -45,6 +45,7 @@ export function handleUpgrade(ctx: ListenerContext, req: IncomingMessage, client
   }
   const routing = routeRequest(target.service.current, req, resolved);
   routing.routeDatacenter = target.datacenter;
+  if (routing.service.readsPlace) routing.placeOf = () => ctx.router.placeOf(resolved.clientIp);
   applySetHeaders(resolved.head.headers, target.setHeaders);
   attempt({ ctx, req, client, clientHead, headers: resolved.head.headers, routing, startedAt });
 }

@@ -95,6 +95,11 @@ export class ListenerRouter<S> {
     this.fallback = defaultService ? { kind: 'service', service: defaultService } : { kind: 'no-route' };
   }
 
+  /** The client's place, for geo GSLB modes (unknown without a geo-IP database). */
+  placeOf(ip: string): Place {
+    return this.geo?.lookup(ip) ?? { country: undefined, continent: undefined };
+  }
+
   get hasRules(): boolean {
     return this.rules.length > 0;
   }

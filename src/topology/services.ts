@@ -12,7 +12,8 @@ import { UpstreamPools, type PoolSettings } from '../upstream/pools.ts';
 import { buildPersistence } from '../persistence/registry.ts';
 import { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot, type Datacenter } from './snapshot.ts';
-import { gslbMode } from '../gslb/registry.ts';
+import { geoModeNames, gslbMode } from '../gslb/registry.ts';
+import { NO_GEO } from '../gslb/geo.ts';
 import { Failover, type FailoverSettings } from './failover.ts';
 import { kickstart } from './kickstart.ts';
 
@@ -82,7 +83,10 @@ export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, e
     const own = servers.filter((s) => s.datacenter === dc.name);
     return { ...dc, kickstart: dc.kickstart, servers: own, balancer: factory.build(own, service.balance.options, env) };
   });
+  const { countries, continents, fallback } = service.gslb;
+  const fallbackMode = gslbMode(fallback)!;
+  const geo = { countries, continents, fallback: fallbackMode.build(datacenters, env, NO_GEO) };
   const { onOverload, strict, debugHeader } = service.persistence;
   const policy = { onOverload, strict, debugHeader, datacenterPersistence: service.gslb.persistence, failbackSessions: service.gslb.failbackSessions };
-  return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env), service.retries, policy, runtime, env);
+  return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env, geo), geoModeNames.includes(mode.name), service.retries, policy, runtime, env);
 }

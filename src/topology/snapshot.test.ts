@@ -12,6 +12,7 @@ import { UpstreamPools } from '../upstream/pools.ts';
 import { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot } from './snapshot.ts';
 import { failover } from '../gslb/failover.ts';
+import { NO_GEO } from '../gslb/geo.ts';
 
 function snapshot(sessionsA = 0, backup = false) {
   const clock: Clock & { t: number } = { t: 0, now: () => clock.t };
@@ -23,7 +24,7 @@ function snapshot(sessionsA = 0, backup = false) {
   const runtime = new ServiceRuntime('svc', pools, health, method);
   const env = { clock, random: seededRandom(1) };
   const dc = { name: 'dc', standby: false, minServersUp: 1, weight: 1, kickstart: undefined, servers, balancer: roundRobin.build(servers, {}, env) };
-  const snap = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env), 2, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay' }, runtime, env);
+  const snap = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env, NO_GEO), false, 2, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay' }, runtime, env);
   return { snap, health, clock, a: servers[0]!, b: servers[1]! };
 }
 

@@ -2,7 +2,7 @@
 // built from config; plus the runtime (load, health, sessions, pools) that outlives snapshots.
 import type { Balancer, BuildEnv } from '../balancer/types.ts';
 import type { KeySource } from '../balancer/key.ts';
-import type { GslbOrder } from '../gslb/types.ts';
+import type { GslbOrder, Place } from '../gslb/types.ts';
 import type { KickstartConfig } from '../config/kickstart-schema.ts';
 import type { FailoverView } from './failover.ts';
 import type { Server } from '../core/server.ts';
@@ -35,6 +35,7 @@ export class ServiceSnapshot implements PlanView {
     readonly servers: readonly Server[],
     readonly datacenters: readonly Datacenter[],
     private readonly gslb: GslbOrder,
+    private readonly gslbReadsPlace: boolean,
     readonly retries: number,
     readonly policy: SessionPolicy,
     readonly runtime: ServiceRuntime,
@@ -63,17 +64,28 @@ export class ServiceSnapshot implements PlanView {
    * leaves from) comes first while it is UP and data-center persistence is on (`always`: a routing
    * rule's data center, whatever the persistence setting).
    */
-  order(preferred?: string, always = false): readonly Datacenter[] {
+  order(preferred?: string, always = false, place?: () => Place): readonly Datacenter[] {
     const failover = this.runtime.failover;
     const upActive = this.active.filter((dc) => this.datacenterUp(dc));
     let up = failover ? upActive.filter((dc) => failover.admitted(dc.name)) : upActive;
     if (up.length === 0) up = this.standbys.filter((dc) => this.datacenterUp(dc));
     // No standby UP either: an active data center still waiting for failback beats no answer.
     if (up.length === 0) up = upActive;
-    const ordered = up.length < 2 ? up : (this.gslb.order(up) as readonly Datacenter[]);
+    // Geo modes read the place even with one data center UP (geo-required may refuse it).
+    const ordered = up.length < 2 && place === undefined ? up : (this.gslb.order(up, place) as readonly Datacenter[]);
     if (preferred === undefined || (!always && !this.policy.datacenterPersistence) || ordered[0]?.name === preferred) return ordered;
     const home = ordered.find((dc) => dc.name === preferred);
     return home ? [home, ...ordered.filter((dc) => dc !== home)] : ordered;
+  }
+
+  /** Geo-required: no data center serves the client's place at all. */
+  refuses(place: () => Place): boolean {
+    return this.gslb.refuses?.(place) ?? false;
+  }
+
+  /** Whether the GSLB mode reads the client's place (a geo mode). */
+  get readsPlace(): boolean {
+    return this.gslbReadsPlace;
   }
 
   /** What the failover controller reads: each active data center UP or not, and the standbys. */

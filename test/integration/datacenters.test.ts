@@ -164,7 +164,7 @@ describe('data centers', () => {
       [{ datacenters: [{ name: 'x', servers: [s('a')] }, { name: 'y', servers: [s('a')] }] }, /services\[0\]\.datacenters\[1\]\.servers\[0\]\.id: duplicate server id "a" in service app/],
       [{ datacenters: [{ name: 'x', minServersUp: 3, servers: [s('a'), s('b')] }] }, /services\[0\]\.datacenters\[0\]\.minServersUp: expected at most 2/],
       [{ datacenters: [{ name: 'x', standby: true, servers: [s('a')] }] }, /services\[0\]\.datacenters: expected at least one data center that is not standby/],
-      [{ datacenters: [{ name: 'x', servers: [s('a')] }], gslb: { mode: 'fastest' } }, /services\[0\]\.gslb\.mode: expected one of best-connection-time, failover, weighted, round-robin/],
+      [{ datacenters: [{ name: 'x', servers: [s('a')] }], gslb: { mode: 'fastest' } }, /services\[0\]\.gslb\.mode: expected one of best-connection-time, failover, weighted, round-robin, geo-preferred, geo-required/],
     ];
     for (const [service, message] of cases) {
       assert.throws(() => parseConfigObject(base(service)), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(service));
