@@ -1,54 +1,20 @@
 // Prometheus metrics (prom-client), every name Mooring exports defined here and listed in
 // docs/metrics.md. Label values are bounded by the config: service, server id, data center,
 // status class, decision, state. Never a client address, path or cookie. Traffic is counted from
-// finished records; states (in flight, sessions, health) are read when scraped.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// finished records into plain numbers (traffic-counts.ts) and read, like the states (in flight,
+// sessions, health), when scraped: prom-client's own per-request calls hash their labels each time.
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { MooringEvent } from '../core/events.ts';
 import type { ServiceRuntime } from '../topology/runtime.ts';
 import { datacenterRows, serverRows } from '../topology/view.ts';
 import type { RequestRecord } from './record.ts';
-
-const CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
-const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-
-/** One service/server pair's counters, resolved once (prom-client's label lookup per request costs a sort and a hash). */
-interface Series {
-  readonly byClass: Counter.Internal[];
-  readonly tunnels: Counter.Internal;
-  readonly seconds: Histogram.Internal<'service' | 'server'>;
-}
-
-/** service → name → value, without building a key string per request. */
-class TwoLevel<V> {
-  private readonly outer = new Map<string, Map<string, V>>();
-
-  get(a: string, b: string, make: () => V): V {
-    let inner = this.outer.get(a);
-    if (!inner) this.outer.set(a, (inner = new Map()));
-    let v = inner.get(b);
-    if (v === undefined) inner.set(b, (v = make()));
-    return v;
-  }
-
-  /** Every (a, b) pair with its value, for pruning. */
-  *entries(): Generator<[string, string, V]> {
-    for (const [a, inner] of this.outer) for (const [b, v] of inner) yield [a, b, v];
-  }
-
-  delete(a: string, b: string): void {
-    this.outer.get(a)?.delete(b);
-  }
-}
+import { CLASSES, SECONDS, TrafficCounts } from './traffic-counts.ts';
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly series = new TwoLevel<Series>();
-  private readonly decisionCounters = new TwoLevel<Counter.Internal>();
-  private readonly requests: Counter<'service' | 'server' | 'class'>;
-  private readonly tunnels: Counter<'service' | 'server'>;
-  private readonly duration: Histogram<'service' | 'server'>;
-  private readonly decisions: Counter<'service' | 'decision'>;
-  private readonly retries: Counter<'service'>;
+  private readonly counts = new TrafficCounts();
+  /** Servers with an ejection series, by service: what a prune may have to remove. */
+  private readonly ejected = new Map<string, Set<string>>();
   private readonly ejections: Counter<'service' | 'server'>;
   private readonly reloads: Counter<'result'>;
   private readonly failovers: Counter<'service' | 'kind'>;
@@ -56,11 +22,48 @@ export class Metrics {
 
   constructor(runtimes: () => Iterable<ServiceRuntime>, now: () => number = Date.now) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'mooring_requests_total', help: 'Requests finished, by service, server and status class (server "none": answered by Mooring before any server; class "none": no answer, the client left)', labelNames: ['service', 'server', 'class'], registers });
-    this.tunnels = new Counter({ name: 'mooring_tunnels_total', help: 'WebSocket upgrades finished (tunnels closed, upgrades refused or declined)', labelNames: ['service', 'server'], registers });
-    this.duration = new Histogram({ name: 'mooring_request_duration_seconds', help: 'Time from the request to the last byte of its answer', labelNames: ['service', 'server'], buckets: SECONDS, registers });
-    this.decisions = new Counter({ name: 'mooring_persistence_decisions_total', help: 'Why requests went where they went (new, honored, target-down, drained, …)', labelNames: ['service', 'decision'], registers });
-    this.retries = new Counter({ name: 'mooring_retries_total', help: 'Attempts on another server after a failed one', labelNames: ['service'], registers });
+    const counts = this.counts;
+    new Counter({
+      name: 'mooring_requests_total',
+      help: 'Requests finished, by service, server and status class (server "none": answered by Mooring before any server; class "none": no answer, the client left)',
+      labelNames: ['service', 'server', 'class'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, server, s] of counts.series.entries()) CLASSES.forEach((c, i) => this.inc({ service, server, class: c }, s.byClass[i]!));
+      },
+    });
+    new Counter({
+      name: 'mooring_tunnels_total',
+      help: 'WebSocket upgrades finished (tunnels closed, upgrades refused or declined)',
+      labelNames: ['service', 'server'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, server, s] of counts.series.entries()) this.inc({ service, server }, s.tunnels);
+      },
+    });
+    this.registry.registerMetric(durationHistogram(counts));
+    new Counter({
+      name: 'mooring_persistence_decisions_total',
+      help: 'Why requests went where they went (new, honored, target-down, drained, …)',
+      labelNames: ['service', 'decision'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, decision, d] of counts.decisions.entries()) this.inc({ service, decision }, d.n);
+      },
+    });
+    new Counter({
+      name: 'mooring_retries_total',
+      help: 'Attempts on another server after a failed one',
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, n] of counts.retries) this.inc({ service }, n);
+      },
+    });
     this.ejections = new Counter({ name: 'mooring_ejections_total', help: 'Servers ejected by passive health checks', labelNames: ['service', 'server'], registers });
     this.failovers = new Counter({ name: 'mooring_failovers_total', help: 'Failovers to standby data centers (kind failover) and failbacks to active ones (kind failback)', labelNames: ['service', 'kind'], registers });
     this.kickstarts = new Counter({ name: 'mooring_kickstarts_total', help: "Calls to a standby data center's kickstart URL, by result (ok, failed: one per try that failed)", labelNames: ['service', 'datacenter', 'result'], registers });
@@ -119,20 +122,15 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'mooring_' });
   }
 
-  readonly sink = (r: RequestRecord): void => {
-    const s = this.seriesOf(r.service, r.server ?? 'none');
-    if (r.kind === 'tunnel') s.tunnels.inc();
-    else {
-      s.byClass[r.status === 0 ? 0 : Math.min(5, Math.floor(r.status / 100))]!.inc();
-      s.seconds.observe(r.totalMs / 1000);
-    }
-    if (r.decision !== 'none') this.decisionCounters.get(r.service, r.decision, () => this.decisions.labels(r.service, r.decision)).inc();
-    if (r.attempts > 1) this.retries.labels(r.service).inc(r.attempts - 1);
-  };
+  readonly sink = (r: RequestRecord): void => this.counts.add(r);
 
   /** Control-plane events that are counted. */
   readonly onEvent = (event: MooringEvent): void => {
-    if (event.type === 'ejected' && event.service !== undefined && event.server !== undefined) this.ejections.labels(event.service, event.server).inc();
+    if (event.type === 'ejected' && event.service !== undefined && event.server !== undefined) {
+      this.ejections.labels(event.service, event.server).inc();
+      if (!this.ejected.has(event.service)) this.ejected.set(event.service, new Set());
+      this.ejected.get(event.service)!.add(event.server);
+    }
     else if (event.type === 'reload') this.reloads.labels('applied').inc();
     else if (event.type === 'reload-refused') this.reloads.labels('refused').inc();
     else if ((event.type === 'failover' || event.type === 'failback') && event.service !== undefined) this.failovers.labels(event.service, event.type).inc();
@@ -141,23 +139,15 @@ export class Metrics {
     }
   };
 
-  private seriesOf(service: string, server: string): Series {
-    return this.series.get(service, server, () => ({
-      byClass: CLASSES.map((c) => this.requests.labels(service, server, c)),
-      tunnels: this.tunnels.labels(service, server),
-      seconds: this.duration.labels(service, server),
-    }));
-  }
-
   /** Drops the series of servers no longer configured (after a reload). */
   prune(keep: (service: string, server: string) => boolean): void {
-    for (const [service, server] of [...this.series.entries()]) {
-      if (server === 'none' || keep(service, server)) continue;
-      this.series.delete(service, server);
-      for (const c of CLASSES) this.requests.remove(service, server, c);
-      this.tunnels.remove(service, server);
-      this.duration.remove(service, server);
-      this.ejections.remove(service, server);
+    this.counts.prune(keep);
+    for (const [service, servers] of this.ejected) {
+      for (const server of servers) {
+        if (keep(service, server)) continue;
+        this.ejections.remove(service, server);
+        servers.delete(server);
+      }
     }
   }
 
@@ -168,4 +158,31 @@ export class Metrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** mooring_request_duration_seconds, built from the plain counts at scrape time. */
+function durationHistogram(counts: TrafficCounts): Metric {
+  const name = 'mooring_request_duration_seconds';
+  const help = 'Time from the request to the last byte of its answer';
+  return {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    reset: () => {},
+    get: async () => {
+      const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
+      for (const [service, server, s] of counts.series.entries()) {
+        let cumulative = 0;
+        SECONDS.forEach((le, i) => {
+          cumulative += s.buckets[i]!;
+          values.push({ metricName: `${name}_bucket`, labels: { le, service, server }, value: cumulative });
+        });
+        values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', service, server }, value: s.requests });
+        values.push({ metricName: `${name}_sum`, labels: { service, server }, value: s.seconds });
+        values.push({ metricName: `${name}_count`, labels: { service, server }, value: s.requests });
+      }
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+  } as unknown as Metric;
 }

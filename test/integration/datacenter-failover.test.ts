@@ -11,7 +11,7 @@ import { request } from 'undici';
 import { App } from '../../src/app.ts';
 import { parseConfigObject } from '../../src/config/load.ts';
 import type { AdminState } from '../../src/health/table.ts';
-import { capturingLogger, get, startBackend, waitFor, type Backend } from '../helpers.ts';
+import { capturingLogger, CookieJar, get, jarGet, startBackend, waitFor, type Backend } from '../helpers.ts';
 
 const PASSWORD = 'kick-password-under-test';
 const TOKEN = 'failover-admin-token-0123456789';
@@ -60,6 +60,7 @@ describe('failover to a standby data center', () => {
         services: [
           {
             name: 'app',
+            persistence: { method: 'cookie', keys: ['failover-test-key-0123456789abcdef'], debugHeader: true },
             gslb: { mode: 'failover', ...gslb },
             datacenters: [
               { name: 'primary', minServersUp: 2, servers: [{ id: 'p1', url: url('p1') }, { id: 'p2', url: url('p2') }] },
@@ -115,6 +116,30 @@ describe('failover to a standby data center', () => {
       assert.ok(!JSON.stringify(app.events.recent()).includes(PASSWORD), 'the password is in an event');
     } finally {
       await app.stop(1000);
+    }
+  });
+
+  it('failbackSessions: move brings standby sessions back with reason=failback; stay (the default) keeps them', async () => {
+    awake = true;
+    for (const failbackSessions of ['move', 'stay'] as const) {
+      const app = await start({ failbackAfter: '0s', failbackSessions });
+      try {
+        setAdmin(app, 'p2', 'draining');
+        await waitFor(() => app.services.get('app')!.current.health.health('d1') === 'up', 3000, 'the standby UP');
+        const jar = new CookieJar();
+        assert.equal((await jarGet(app.url(), jar)).body, 'd1');
+        setAdmin(app, 'p2', 'enabled');
+        await waitFor(() => app.services.get('app')!.current.order()[0]?.name === 'primary', 3000, 'the failback');
+        const next = await jarGet(app.url(), jar);
+        if (failbackSessions === 'move') {
+          assert.match(next.body, /^p[12]$/);
+          assert.match(String(next.headers['mooring-decision']), /^failback; /);
+        } else {
+          assert.equal(next.body, 'd1');
+        }
+      } finally {
+        await app.stop(1000);
+      }
     }
   });
 
