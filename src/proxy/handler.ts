@@ -9,7 +9,7 @@ import type { ServiceHandle, ServiceSnapshot } from '../topology/snapshot.ts';
 import type { ListenerContext } from './context.ts';
 import { clientAddress, isTrusted, normalizeIp } from './client-address.ts';
 import { requestHead, type RequestHead } from './headers.ts';
-import { ruleAnswer, sendAnswer, sendError } from './respond.ts';
+import { ruleAnswer, sendAnswer, sendError, type ErrorAnswer } from './respond.ts';
 import { Exchange } from './exchange.ts';
 import { recordAnswered, recordRefusal } from './records.ts';
 import type { RouteResult } from '../rules/router.ts';
@@ -89,7 +89,7 @@ export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, res
 }
 
 /** Where the listener's rules send a request. */
-export function routeTarget(ctx: ListenerContext, req: IncomingMessage, resolved: ResolvedRequest): RouteResult<ServiceHandle> {
+function routeTarget(ctx: ListenerContext, req: IncomingMessage, resolved: ResolvedRequest): RouteResult<ServiceHandle> {
   if (!ctx.router.hasRules) return ctx.router.route(undefined as never);
   const host = hostName(firstHeader(req.rawHeaders, 'host'));
   return ctx.router.route({
@@ -115,7 +115,7 @@ function firstHeader(raw: readonly string[], name: string): string | undefined {
 }
 
 /** A rule's request headers, over what the client sent (after persistence took its cookie out). */
-export function applySetHeaders(headers: string[], set: readonly (readonly [string, string])[] | undefined): void {
+function applySetHeaders(headers: string[], set: readonly (readonly [string, string])[] | undefined): void {
   if (!set) return;
   for (const [name, value] of set) {
     let found = false;
@@ -128,6 +128,27 @@ export function applySetHeaders(headers: string[], set: readonly (readonly [stri
   }
 }
 
+/**
+ * The routing of a request the listener's rules send to a service (with the rule's data center and
+ * headers applied), or what to answer instead: no route, or a rule's deny or redirect (recorded).
+ */
+export function routeThroughRules(ctx: ListenerContext, req: IncomingMessage, resolved: ResolvedRequest, kind: 'request' | 'tunnel'): Routing | 'MOORING_NO_ROUTE' | ErrorAnswer {
+  const target = routeTarget(ctx, req, resolved);
+  if (target.kind === 'no-route') {
+    recordRefusal(ctx, req, resolved.clientIp, 'MOORING_NO_ROUTE', kind);
+    return 'MOORING_NO_ROUTE';
+  }
+  if (target.kind !== 'service') {
+    recordAnswered(ctx, req, resolved.clientIp, target.status, kind);
+    return ruleAnswer(target);
+  }
+  const routing = routeRequest(target.service.current, req, resolved);
+  routing.routeDatacenter = target.datacenter;
+  if (routing.service.readsPlace) routing.placeOf = () => ctx.router.placeOf(resolved.clientIp);
+  applySetHeaders(resolved.head.headers, target.setHeaders);
+  return routing;
+}
+
 export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
   const resolved = resolveRequest(ctx, req, false);
   const refused = refusal(ctx, req, resolved.head);
@@ -136,20 +157,12 @@ export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: S
     return sendError(res, refused, undefined, true);
   }
   const { head } = resolved;
-  const target = routeTarget(ctx, req, resolved);
-  if (target.kind !== 'service') {
+  const routed = routeThroughRules(ctx, req, resolved, 'request');
+  if (!(routed instanceof Routing)) {
     req.resume();
-    if (target.kind === 'no-route') {
-      recordRefusal(ctx, req, resolved.clientIp, 'MOORING_NO_ROUTE', 'request');
-      return sendError(res, 'MOORING_NO_ROUTE');
-    }
-    recordAnswered(ctx, req, resolved.clientIp, target.status, 'request');
-    return sendAnswer(res, ruleAnswer(target));
+    return routed === 'MOORING_NO_ROUTE' ? sendError(res, routed) : sendAnswer(res, routed);
   }
-  const routing = routeRequest(target.service.current, req, resolved);
-  routing.routeDatacenter = target.datacenter;
-  if (routing.service.readsPlace) routing.placeOf = () => ctx.router.placeOf(resolved.clientIp);
-  applySetHeaders(head.headers, target.setHeaders);
+  const routing = routed;
   const hasBody = head.contentLength > 0 || head.chunked;
   const exchange = new Exchange(ctx, req, res, head.headers, hasBody, routing);
   if (!hasBody) return exchange.begin(null);

@@ -8,12 +8,12 @@ import type { Socket } from 'node:net';
 import type { Server } from '../core/server.ts';
 import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
-import { answerOnSocket, rawHead, refuseOnSocket, ruleAnswer } from './respond.ts';
-import { recordAnswered, recordRefusal, recordUpgrade } from './records.ts';
+import { answerOnSocket, rawHead, refuseOnSocket } from './respond.ts';
+import { recordRefusal, recordUpgrade } from './records.ts';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
-import { applySetHeaders, refusal, resolveRequest, routeRequest, routeTarget } from './handler.ts';
+import { refusal, resolveRequest, routeThroughRules } from './handler.ts';
 import { classify, failureOutcome, mayRetry } from './retry.ts';
-import type { Routing } from './routing.ts';
+import { Routing } from './routing.ts';
 
 interface Upgrade {
   readonly ctx: ListenerContext;
@@ -34,19 +34,8 @@ export function handleUpgrade(ctx: ListenerContext, req: IncomingMessage, client
     return refuseOnSocket(client, refused);
   }
   client.on('error', () => client.destroy());
-  const target = routeTarget(ctx, req, resolved);
-  if (target.kind !== 'service') {
-    if (target.kind === 'no-route') {
-      recordRefusal(ctx, req, resolved.clientIp, 'MOORING_NO_ROUTE', 'tunnel');
-      return refuseOnSocket(client, 'MOORING_NO_ROUTE');
-    }
-    recordAnswered(ctx, req, resolved.clientIp, target.status, 'tunnel');
-    return answerOnSocket(client, ruleAnswer(target));
-  }
-  const routing = routeRequest(target.service.current, req, resolved);
-  routing.routeDatacenter = target.datacenter;
-  if (routing.service.readsPlace) routing.placeOf = () => ctx.router.placeOf(resolved.clientIp);
-  applySetHeaders(resolved.head.headers, target.setHeaders);
+  const routing = routeThroughRules(ctx, req, resolved, 'tunnel');
+  if (!(routing instanceof Routing)) return routing === 'MOORING_NO_ROUTE' ? refuseOnSocket(client, routing) : answerOnSocket(client, routing);
   attempt({ ctx, req, client, clientHead, headers: resolved.head.headers, routing, startedAt });
 }
 
