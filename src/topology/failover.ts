@@ -55,10 +55,6 @@ export class Failover {
     return this.states.get(name)?.admitted ?? true;
   }
 
-  get isFailedOver(): boolean {
-    return this.failedOver;
-  }
-
   /** Where each active data center stands for the admin API: admitted, or waiting since when. */
   waiting(): { datacenter: string; upSince: number }[] {
     return [...this.states].filter(([, s]) => s.up && !s.admitted && s.upSince !== undefined).map(([datacenter, s]) => ({ datacenter, upSince: s.upSince! }));

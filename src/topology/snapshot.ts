@@ -21,11 +21,14 @@ export interface Datacenter {
   readonly balancer: Balancer;
 }
 
+const NONE: readonly Datacenter[] = [];
+
 export class ServiceSnapshot implements PlanView {
   readonly byId: ReadonlyMap<string, Server>;
   private readonly dcOf: ReadonlyMap<string, Datacenter>;
   private readonly active: readonly Datacenter[];
   private readonly standbys: readonly Datacenter[];
+  private readonly single: Datacenter | undefined;
   /** The method at build time: a request identifies and commits with the same one, even across a
    *  reload that replaces it. */
   readonly persistence: PersistenceMethod | undefined;
@@ -45,6 +48,7 @@ export class ServiceSnapshot implements PlanView {
     this.dcOf = new Map(datacenters.flatMap((dc) => dc.servers.map((s) => [s.id, dc] as const)));
     this.active = datacenters.filter((dc) => !dc.standby);
     this.standbys = datacenters.filter((dc) => dc.standby);
+    this.single = datacenters.length === 1 ? datacenters[0] : undefined;
     this.persistence = runtime.persistence;
   }
 
@@ -65,6 +69,8 @@ export class ServiceSnapshot implements PlanView {
    * rule's data center, whatever the persistence setting).
    */
   order(preferred?: string, always = false, place?: () => Place): readonly Datacenter[] {
+    // One data center (the servers: shorthand) and no geo mode: nothing to order, nothing to allocate.
+    if (this.single && place === undefined) return this.datacenterUp(this.single) ? this.datacenters : NONE;
     const failover = this.runtime.failover;
     const upActive = this.active.filter((dc) => this.datacenterUp(dc));
     let up = failover ? upActive.filter((dc) => failover.admitted(dc.name)) : upActive;
