@@ -262,18 +262,23 @@ async function start(file: string, watchFile: boolean, io: Out): Promise<number>
     if (watchFile) watchConfigFile(file, reloadWorkers);
     return runPrimary(config.workers, log.child({ role: 'primary' }));
   }
-  let app: App;
-  try {
-    app = await App.start(config, { logger: cluster.isWorker ? log.child({ worker: process.pid }) : log, configFile: file });
-  } catch (err) {
-    io.err(`mooring: ${(err as Error).message}`);
+  // Stop signals are heard from before the listeners open: one that comes while Mooring starts
+  // (after it logged "listening", say) stops it gracefully once started, never kills it outright.
+  const starting = App.start(config, { logger: cluster.isWorker ? log.child({ worker: process.pid }) : log, configFile: file }).catch((err: unknown) => err as Error);
+  const stopped = onSignals(async () => {
+    const started = await starting;
+    if (started instanceof App) await started.stop();
+  }, io);
+  const app = await starting;
+  if (!(app instanceof App)) {
+    io.err(`mooring: ${app.message}`);
     return 1;
   }
   signals.onReload(() => void app.reload());
   // Workers are reloaded by the primary's watch, not each by its own.
   if (watchFile && !cluster.isWorker) watchConfigFile(file, () => void app.reload());
   if (cluster.isWorker) process.send?.({ mooring: 'ready' } satisfies ReadyMessage);
-  return onSignals(() => app.stop(), io);
+  return stopped;
 }
 
 async function demo(portText: string | undefined, io: Out): Promise<number> {
