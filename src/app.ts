@@ -65,7 +65,7 @@ export class App {
     private readonly configFile: string | undefined,
   ) {
     this.deadlines = new DeadlineList(deadlineAllowance(running));
-    this.accessLog = running.log.access ? createAccessLog(running.log.file) : undefined;
+    this.accessLog = this.openAccessLog(running);
     if (running.admin) {
       const now = () => clock.now();
       this.observers = { stats: new ServerStats(now), metrics: new Metrics(() => this.topology.handles.values(), now) };
@@ -194,8 +194,26 @@ export class App {
     } catch (err) {
       return { applied: false, errors: [(err as Error).message] };
     }
+    // The access log file is opened again before anything changes (one that cannot be written refuses
+    // the reload): a new name takes effect, and a file renamed by log rotation starts anew.
+    const reopen = next.log.access !== this.running.log.access || next.log.file !== undefined;
+    let accessLog = this.accessLog;
+    if (reopen) {
+      try {
+        accessLog = this.openAccessLog(next);
+      } catch (err) {
+        return { applied: false, errors: [(err as Error).message] };
+      }
+    }
     const tlsErrors = this.applyTls(next);
-    if (tlsErrors.length > 0) return { applied: false, errors: tlsErrors };
+    if (tlsErrors.length > 0) {
+      if (accessLog !== this.accessLog) void accessLog?.close();
+      return { applied: false, errors: tlsErrors };
+    }
+    if (accessLog !== this.accessLog) {
+      void this.accessLog?.close();
+      this.accessLog = accessLog;
+    }
     this.geo = geo;
     const notes = this.topology.reload(next, next.timeouts.shutdown);
     this.applySettings(next);
@@ -204,6 +222,11 @@ export class App {
     this.observers?.stats.prune(configured);
     this.observers?.metrics.prune(configured);
     return { applied: true, notes };
+  }
+
+  private openAccessLog(config: Config): AccessLog | undefined {
+    if (!config.log.access) return undefined;
+    return createAccessLog(config.log.file, (err) => this.log.error({ err, file: config.log.file }, `access log: cannot write (${err.message}); lines are being lost`));
   }
 
   /** Reads every TLS listener's certificate and key again (a renewed certificate takes effect). */
@@ -228,10 +251,6 @@ export class App {
     // Only a level the file changed: a logger handed in (tests, the demo) keeps its own otherwise.
     if (next.log.level !== this.running.log.level) this.log.level = next.log.level;
     if (deadlineAllowance(next) !== this.deadlines.allowanceMs) this.deadlines = new DeadlineList(deadlineAllowance(next));
-    if (next.log.access !== this.running.log.access || next.log.file !== this.running.log.file) {
-      this.accessLog?.flush();
-      this.accessLog = next.log.access ? createAccessLog(next.log.file) : undefined;
-    }
     for (const l of next.listeners) {
       const ctx = this.contexts.get(l.name)!;
       const fresh = this.contextFor(l, next);
@@ -274,7 +293,7 @@ export class App {
     await this.admin?.close();
     this.topology.stop();
     this.deadlines.stop();
-    this.accessLog?.flush();
+    await this.accessLog?.close();
     await this.topology.close();
     this.log.info('stopped');
   }

@@ -1,52 +1,135 @@
 // The access log: one JSON line per finished request or tunnel, to a file or stdout. Lines are
 // written by hand from the record's known fields (strings through JSON.stringify, so a path or Host
-// can never break a line), gathered in memory and handed to pino's asynchronous destination in
-// batches: measured, a pino logger call per request cost Mooring 20% of its throughput.
+// can never break a line) and copied at once into a 64 KiB buffer outside the JS heap, which is
+// handed to pino's asynchronous destination when full or every FLUSH_MS. Measured: a pino logger
+// call per request cost Mooring 20% of its throughput, and lines kept as strings until a batch was
+// written outlived the young generation and made the collector work (docs/performance.md).
 // Never client cookies or headers beyond the ones listed in the record.
-import { pino, type DestinationStream } from 'pino';
+import { closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pino } from 'pino';
 import type { RecordSink, RequestRecord } from './record.ts';
 
-/** Lines are handed to the destination when this many characters wait, or every FLUSH_MS. */
-const BATCH_CHARS = 65_536;
+/** Bytes gathered before they are handed to the destination (a line longer than this goes alone). */
+const BATCH_BYTES = 65_536;
 const FLUSH_MS = 200;
+/** At stop, how long the last lines may take to reach the file. */
+const CLOSE_MS = 2000;
+/** Bytes that may wait for a slow or failing file before new lines are dropped (memory stays bounded). */
+const MAX_WAITING_BYTES = 16 * 1024 * 1024;
+/** A failing file (disk full) is reported once per this many milliseconds, not once per batch. */
+const ERROR_REPORT_MS = 10_000;
 
 export interface AccessLog {
   readonly sink: RecordSink;
-  /** Writes what is waiting (at stop). */
-  flush(): void;
+  /** Writes what is waiting and closes the file (at stop, or when a reload replaces the log). */
+  close(): Promise<void>;
 }
 
 const str = (value: string | undefined): string => (value === undefined ? 'null' : JSON.stringify(value));
 
+/** Many requests end in the same millisecond: its ISO form is made once. */
+let isoOf = { ms: -1, text: '' };
+function isoTime(ms: number): string {
+  if (isoOf.ms !== ms) isoOf = { ms, text: new Date(ms).toISOString() };
+  return isoOf.text;
+}
+
 /** One record as one line of JSON. */
 export function accessLine(r: RequestRecord): string {
   return (
-    `{"kind":"${r.kind}","time":"${new Date(r.time).toISOString()}","listener":${str(r.listener)},"clientIp":${str(r.clientIp)},` +
+    `{"kind":"${r.kind}","time":"${isoTime(r.time)}","listener":${str(r.listener)},"clientIp":${str(r.clientIp)},` +
     `"method":${str(r.method)},"host":${str(r.host)},"path":${str(r.path)},"status":${r.status},"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},` +
     `"service":${str(r.service)},"datacenter":${str(r.datacenter)},"server":${str(r.server)},"decision":"${r.decision}","attempts":${r.attempts},` +
     `"queueMs":${r.queueMs},"firstByteMs":${r.firstByteMs},"totalMs":${r.totalMs},"ended":"${r.ended}"}\n`
   );
 }
 
-export function createAccessLog(file: string | undefined, destination?: DestinationStream): AccessLog {
-  const dest = destination ?? pino.destination({ dest: file ?? 1, sync: false, mkdir: true, append: true });
-  let pending = '';
+/** The destination in buffer mode takes Buffers, which its typings (strings only) do not say. */
+interface BufferDestination {
+  write(chunk: Buffer): unknown;
+  end(): void;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'drop', listener: () => void): unknown;
+  once(event: 'close' | 'error', listener: () => void): unknown;
+}
+
+/** Creates a folder and its missing parents one level at a time (node's recursive mkdir never
+ *  returns for some paths, such as under /proc). */
+function makeFolders(folder: string): void {
+  if (existsSync(folder)) return;
+  const parent = dirname(folder);
+  if (parent !== folder) makeFolders(parent);
+  mkdirSync(folder);
+}
+
+/** Opens (and creates, with its folder) the log file now, so a path that cannot be written is an
+ *  error at start or reload, not a crash later. Non-blocking: a FIFO nobody reads is refused, not waited on. */
+function openLogFile(file: string): number {
+  try {
+    makeFolders(dirname(file));
+    return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o644);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`log.file: cannot open ${JSON.stringify(file)} for the access log (${e.code ?? e.message})`);
+  }
+}
+
+/** `file` undefined: standard output. `onError` hears a failing write (retried with the next batch)
+ *  and lines dropped because too much waits. */
+export function createAccessLog(file: string | undefined, onError: (err: Error) => void): AccessLog {
+  const fd = file === undefined ? 1 : openLogFile(file);
+  let dest: BufferDestination;
+  try {
+    dest = pino.destination({ fd, sync: false, contentMode: 'buffer', maxLength: MAX_WAITING_BYTES }) as unknown as BufferDestination;
+  } catch (err) {
+    if (fd !== 1) closeSync(fd);
+    throw err;
+  }
+  let reportedAt = -Infinity;
+  const report = (err: Error) => {
+    if (Date.now() - reportedAt < ERROR_REPORT_MS) return;
+    reportedAt = Date.now();
+    onError(err);
+  };
+  dest.on('error', report);
+  dest.on('drop', () => report(new Error(`more than ${MAX_WAITING_BYTES} bytes wait to be written; lines dropped`)));
+  let open = true;
+  let batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  let used = 0;
+  // The destination keeps what it is given until written: each batch gets a buffer of its own.
   const write = () => {
-    if (pending === '') return;
-    dest.write(pending);
-    pending = '';
+    if (used === 0) return;
+    dest.write(batch.subarray(0, used));
+    batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    used = 0;
   };
   const timer = setInterval(write, FLUSH_MS);
   timer.unref();
   return {
     sink: (record) => {
-      pending += accessLine(record);
-      if (pending.length >= BATCH_CHARS) write();
+      // Requests read the current sink when they end, so none reaches a closed log; never throw if one did.
+      if (!open) return;
+      const line = accessLine(record);
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: checked before writing, so nothing is cut.
+      if (used + line.length * 3 > BATCH_BYTES) {
+        write();
+        if (line.length * 3 > BATCH_BYTES) {
+          dest.write(Buffer.from(line));
+          return;
+        }
+      }
+      used += batch.write(line, used);
     },
-    flush: () => {
-      clearInterval(timer);
-      write();
-      (dest as { flushSync?: () => void }).flushSync?.();
-    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        write();
+        open = false;
+        dest.once('close', resolve);
+        dest.once('error', resolve);
+        setTimeout(resolve, CLOSE_MS).unref();
+        dest.end();
+      }),
   };
 }

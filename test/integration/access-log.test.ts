@@ -3,10 +3,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
+import { parseConfigObject } from '../../src/config/load.ts';
 import { get, portOf, rawExchange, runConcurrent, startBackend, startMooring } from '../helpers.ts';
 
 describe('access log', () => {
@@ -69,5 +70,49 @@ describe('access log', () => {
     assert.ok(tunnels[0]!['server'] === 'a' || tunnels[0]!['server'] === 'b');
     assert.ok((tunnels[0]!['bytesIn'] as number) > 0 && (tunnels[0]!['bytesOut'] as number) > 0);
     assert.equal(lines.length, 202, 'nothing else');
+  });
+
+  it('a file that cannot be opened is refused at start and at reload; each reload opens the file again (a new name, or a rotated one) and closes the old, no line lost', async () => {
+    const backend = await startBackend('a');
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-access-'));
+    const [first, second] = [join(dir, 'first.log'), join(dir, 'ünïcode', 'second.log')];
+    const unwritable = '/proc/no-such-folder/access.log';
+    const raw = (file: string) => ({
+      listeners: [{ name: 'web', address: '127.0.0.1:0', service: 'app' }],
+      services: [{ name: 'app', servers: [{ id: 'a', url: backend.url }] }],
+      log: { level: 'silent', access: true, file },
+    });
+    const openFiles = () => readdirSync('/proc/self/fd').flatMap((fd) => { try { return [readlinkSync(`/proc/self/fd/${fd}`)]; } catch { return []; } });
+    try {
+      await assert.rejects(startMooring([backend], { top: { log: { level: 'silent', access: true, file: unwritable } } }), /log\.file: cannot open "\/proc\/no-such-folder\/access\.log" for the access log \(ENOENT\)/);
+      const app = await startMooring([backend], { top: { log: { level: 'silent', access: true, file: first } } });
+      try {
+        for (let i = 0; i < 5; i++) assert.equal((await get(`${app.url()}/before/${i}`)).status, 200);
+        const refused = app.reload(parseConfigObject(raw(unwritable)));
+        assert.equal(refused.applied, false);
+        assert.match(refused.errors.join('\n'), /log\.file: cannot open/);
+        for (let i = 0; i < 5; i++) assert.equal((await get(`${app.url()}/still/${i}`)).status, 200);
+        assert.equal(app.reload(parseConfigObject(raw(second))).applied, true);
+        for (let i = 0; i < 5; i++) assert.equal((await get(`${app.url()}/after/${i}`)).status, 200);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.ok(!openFiles().includes(first), 'the replaced file is closed');
+        assert.ok(openFiles().includes(second));
+        // Log rotation: the file is renamed, a reload of the same config starts it anew.
+        renameSync(second, `${second}.1`);
+        assert.equal(app.reload(parseConfigObject(raw(second))).applied, true);
+        for (let i = 0; i < 5; i++) assert.equal((await get(`${app.url()}/rotated/${i}`)).status, 200);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.ok(!openFiles().includes(`${second}.1`), 'the rotated file is closed');
+      } finally {
+        await app.stop();
+      }
+      assert.ok(!openFiles().includes(second), 'closed at stop');
+    } finally {
+      await backend.close();
+    }
+    const paths = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { path: string }).path);
+    assert.deepEqual(paths(first), [...[0, 1, 2, 3, 4].map((i) => `/before/${i}`), ...[0, 1, 2, 3, 4].map((i) => `/still/${i}`)]);
+    assert.deepEqual(paths(`${second}.1`), [0, 1, 2, 3, 4].map((i) => `/after/${i}`));
+    assert.deepEqual(paths(second), [0, 1, 2, 3, 4].map((i) => `/rotated/${i}`));
   });
 });
