@@ -144,6 +144,8 @@ const serviceFields = z.strictObject({
     .strictObject({
       connections: z.number().int().min(1).max(10000).default(256),
       keepAlive: duration().default(30_000),
+      /** Share of `connections` that slow clients (streaming uploads, answers they are behind on) can never hold. */
+      reserved: z.number().min(0).max(0.9, 'expected a share from 0 to 0.9').default(0.25),
     })
     .prefault({}),
 });
@@ -197,6 +199,8 @@ const limitsSchema = z.strictObject({
   maxBodyBytes: z.number().int().min(0).default(10_485_760),
   /** Request body bytes read before an upstream connection is taken (0: stream at once). */
   bufferBodyBytes: z.number().int().min(0).max(16_777_216, 'expected at most 16777216 (16 MiB)').default(65_536),
+  /** Answer bytes read ahead of a client that reads slowly, so a short answer frees its upstream connection at once. */
+  bufferResponseBytes: z.number().int().min(0).max(16_777_216, 'expected at most 16777216 (16 MiB)').default(65_536),
 });
 
 const logSchema = z.strictObject({

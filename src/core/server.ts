@@ -9,6 +9,8 @@ export interface ServerLoad {
   inflight: number;
   /** Exponentially weighted moving average of time to first byte, in ms; 0 until measured. */
   ewmaTtfbMs: number;
+  /** Pool connections held by a slow client: an upload streaming in, or an answer the client is behind on. */
+  slowHolds: number;
 }
 
 export interface Server {
@@ -27,7 +29,7 @@ export interface Server {
 }
 
 export function newLoad(): ServerLoad {
-  return { inflight: 0, ewmaTtfbMs: 0 };
+  return { inflight: 0, ewmaTtfbMs: 0, slowHolds: 0 };
 }
 
 /** Weight of the newest sample in the time-to-first-byte average. */

@@ -2,8 +2,9 @@
 // later metrics and admin statistics) observe. Nothing else counts requests.
 
 /** How it ended: answered in full; answered by Mooring itself (an error answer); the client left
- *  first; the server's answer broke off midway; a tunnel that ran and closed. */
-export type Ending = 'complete' | 'mooring-answer' | 'client-gone' | 'broken' | 'tunnel-closed';
+ *  first; the server's answer broke off midway; the client was cut for reading too slowly while
+ *  slow clients held all they may of the server's pool; a tunnel that ran and closed. */
+export type Ending = 'complete' | 'mooring-answer' | 'client-gone' | 'broken' | 'client-too-slow' | 'tunnel-closed';
 
 export interface RequestRecord {
   readonly kind: 'request' | 'tunnel';

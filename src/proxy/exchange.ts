@@ -3,6 +3,7 @@
 // It is its own undici dispatch handler (the raw-header callbacks, which undici 7 calls without a
 // wrapper), so a request allocates no closures.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors.ts';
 import { recordTtfb, type Server } from '../core/server.ts';
@@ -22,7 +23,7 @@ type Tagged<T> = T & { [kExchange]?: Exchange };
 
 /** Why Mooring itself ended the upstream call; tells onError what to answer. */
 class Cancelled extends Error {
-  constructor(readonly reason: 'client-gone' | 'deadline' | 'body-too-large') {
+  constructor(readonly reason: 'client-gone' | 'client-too-slow' | 'deadline' | 'body-too-large') {
     super(`upstream call cancelled: ${reason}`);
   }
 }
@@ -55,6 +56,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   private lastServer: Server | undefined;
   /** Set while the client does not take the answer as fast as it comes (backpressure). */
   private stallTimer: NodeJS.Timeout | undefined;
+  /** The server whose pool connection this request holds as a slow client (see holdAsSlow). */
+  private slowHeldOn: Server | undefined;
 
   constructor(
     private readonly ctx: ListenerContext,
@@ -87,6 +90,13 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
 
   private dispatch(server: Server): void {
     const { routing } = this;
+    // An upload larger than the read-ahead streams in at the client's pace, holding the connection:
+    // refused when slow clients already hold all they may of this server's pool.
+    const { body } = this;
+    if (body instanceof Readable && !body.readableEnded) {
+      if (!this.holdAsSlow(server)) return this.answer('MOORING_OVERLOADED', true);
+      body.once('end', () => this.releaseSlowHold());
+    }
     routing.sending(server, this.headers);
     this.server = this.lastServer = server;
     routing.service.acquire(server);
@@ -176,8 +186,18 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
 
   onData(chunk: Buffer): boolean {
     this.bytesOut += chunk.length;
-    if (this.res.write(chunk)) return true;
-    this.res.once('drain', onResponseDrain);
+    const { res } = this;
+    // Up to bufferResponseBytes are read ahead of the client: a short answer frees its connection
+    // at once however slowly the client reads.
+    if (res.write(chunk) || res.writableLength <= this.ctx.limits.bufferResponseBytes) return true;
+    // Further behind, the client holds the connection until it catches up: allowed within the
+    // pool's share for slow clients; beyond it the client is cut, keeping the reserve for others.
+    if (!this.holdAsSlow(this.server!)) {
+      this.cancelled = new Cancelled('client-too-slow');
+      res.destroy();
+      return false;
+    }
+    res.once('drain', onResponseDrain);
     // A client that stops reading is closed after timeouts.idle, freeing its upstream connection.
     this.stallTimer ??= setTimeout(onClientStalled, this.ctx.timeouts.idle, this);
     return false;
@@ -205,7 +225,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (this.responding) {
       // The answer already began: a clean end would pass off a truncated body as whole.
       this.res.destroy(err);
-      return this.finish('broken');
+      const left = this.cancelled?.reason;
+      return this.finish(left === 'client-gone' || left === 'client-too-slow' ? left : 'broken');
     }
     const { routing } = this;
     if (this.cancelled) {
@@ -229,6 +250,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
 
   /** Ends this attempt's hold on its server (once per attempt), and lets a waiting request in. */
   private release(): void {
+    this.releaseSlowHold();
     this.deadlines.remove(this);
     const server = this.server;
     if (!server) return;
@@ -237,6 +259,21 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     this.server = undefined;
     const { queue } = service.runtime;
     if (queue.length > 0) queue.wake();
+  }
+
+  /** Counts this request among its server's slow holds, unless the share is full (false). */
+  private holdAsSlow(server: Server): boolean {
+    if (this.slowHeldOn) return true;
+    if (server.load.slowHolds >= this.routing.service.runtime.pools.slowHoldCap) return false;
+    server.load.slowHolds++;
+    this.slowHeldOn = server;
+    return true;
+  }
+
+  private releaseSlowHold(): void {
+    if (!this.slowHeldOn) return;
+    this.slowHeldOn.load.slowHolds--;
+    this.slowHeldOn = undefined;
   }
 
   private finish(ended: Ending): void {
@@ -273,7 +310,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   }
 
   private answerCancelled(reason: Cancelled): void {
-    if (reason.reason === 'client-gone') return this.finish('client-gone');
+    if (reason.reason === 'client-gone' || reason.reason === 'client-too-slow') return this.finish(reason.reason);
     if (this.responding) {
       this.res.destroy();
       return this.finish('broken');
@@ -293,6 +330,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   }
 
   resumeAfterDrain(): void {
+    this.releaseSlowHold(); // caught up
     clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
     this.resumeUpstream?.();
@@ -304,7 +342,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   }
 
   clientClosed(): void {
-    if (!this.finished) this.cancel(new Cancelled('client-gone'));
+    if (!this.finished) this.cancel(this.cancelled ?? new Cancelled('client-gone'));
   }
 
   deadlinePassed(): void {

@@ -20,7 +20,7 @@ function snapshot(sessionsA = 0, backup = false) {
   const members = servers.map((s) => ({ id: s.id, datacenter: 'dc', backup: backup && s.id === 'a', admin: 'enabled' as const, assume: 'up' as const }));
   const health = new HealthTable('svc', members, { slowStart: 0, passive: undefined, drainDeadline: 10_000, drainRate: 5 }, new EventLog(), 0);
   const method: PersistenceMethod = { ownCookie: undefined, identify: () => ({ status: 'none' }), commit: () => {}, sessionsOn: (id) => (id === 'a' ? sessionsA : 0), sweep: () => {}, listSessions: () => [], endSession: () => false };
-  const pools = new UpstreamPools({ connections: 1, keepAlive: 1000, timeouts: { connect: 1, response: 1, idle: 1 } });
+  const pools = new UpstreamPools({ connections: 1, reserved: 0.25, keepAlive: 1000, timeouts: { connect: 1, response: 1, idle: 1 } });
   const runtime = new ServiceRuntime('svc', pools, health, method);
   const env = { clock, random: seededRandom(1) };
   const dc = { name: 'dc', standby: false, minServersUp: 1, weight: 1, kickstart: undefined, servers, balancer: roundRobin.build(servers, {}, env) };

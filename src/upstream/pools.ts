@@ -12,6 +12,8 @@ type Pool = PoolType;
 export interface PoolSettings {
   readonly connections: number;
   readonly keepAlive: number;
+  /** Share of the connections kept for requests whose clients keep up (0 to 0.9). */
+  readonly reserved: number;
   /** Milliseconds: to connect, for the answer's head, and between body chunks. */
   readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number };
 }
@@ -29,7 +31,12 @@ export class UpstreamPools {
   /** Pools of servers a reload removed or moved, closing once their requests are done. */
   private readonly retiring = new Set<Pool>();
 
-  constructor(private settings: PoolSettings) {}
+  /** Most connections of one server's pool that slow clients may hold at once; the rest are reserved. */
+  slowHoldCap: number;
+
+  constructor(private settings: PoolSettings) {
+    this.slowHoldCap = slowHoldCap(settings);
+  }
 
   get(server: Server): Pool {
     let pool = this.pools.get(server.id);
@@ -65,6 +72,7 @@ export class UpstreamPools {
   reconcile(targets: readonly PoolTarget[], settings: PoolSettings, graceMs: number): void {
     const same = JSON.stringify(settings) === JSON.stringify(this.settings);
     this.settings = settings;
+    this.slowHoldCap = slowHoldCap(settings);
     const wanted = new Map(targets.map((t) => [t.id, t.origin]));
     for (const [id, pool] of this.pools) {
       if (same && wanted.get(id) === this.origins.get(id)) continue;
@@ -105,4 +113,9 @@ export class UpstreamPools {
     this.pools.clear();
     this.retiring.clear();
   }
+}
+
+/** At least one: a pool of one or two connections still serves a slow client. */
+function slowHoldCap(settings: PoolSettings): number {
+  return Math.max(1, Math.floor(settings.connections * (1 - settings.reserved)));
 }

@@ -1,6 +1,8 @@
 // Defect: slow clients could take a server's whole upstream pool. Clients that trickle a small
-// body hold no upstream connection until it is in (the body is buffered first), and clients that
-// stop reading an answer are closed at timeouts.idle, releasing theirs.
+// body hold no upstream connection until it is in (the body is buffered first); clients that
+// stop reading an answer are closed at timeouts.idle, releasing theirs; and slow clients (stalled
+// uploads, answers they are behind on) never hold more than their share of the pool
+// (pool.reserved), so new requests are answered from the rest.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
@@ -9,6 +11,8 @@ import { get, portOf, roomOrClose, startBackend, startMooring, waitFor, type Bac
 import type { App } from '../../src/app.ts';
 
 const POOL = 8;
+/** What slow clients may hold of the pool: pool.reserved keeps a quarter (the default) for the others. */
+const SHARE = 6;
 // Long enough that scheduling jitter on a busy machine stays well inside the 1.6 × idle bound (the defect was about 2 × idle).
 const IDLE_MS = 2000;
 
@@ -45,6 +49,7 @@ describe('faults: slow clients and the upstream pool', () => {
   });
 
   const inflight = () => app.services.get('app')!.current.servers[0]!.load.inflight;
+  const slowHolds = () => app.services.get('app')!.current.servers[0]!.load.slowHolds;
 
   it('clients trickling small bodies hold no upstream connection: a new GET is answered at once', async () => {
     for (let i = 0; i < POOL * 2; i++) {
@@ -79,19 +84,73 @@ describe('faults: slow clients and the upstream pool', () => {
     c.destroy();
   });
 
-  it('clients that never read an 8 MB answer are closed at timeouts.idle and free the pool', async () => {
-    for (let i = 0; i < POOL; i++) {
+  it('clients that never read an 8 MB answer hold at most their share of the pool; a new GET is answered while they do; all are closed at timeouts.idle', async () => {
+    for (let i = 0; i < POOL + 4; i++) {
       const c = connect(portOf(app), '127.0.0.1');
       c.pause();
       c.on('error', () => {});
       c.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
       clients.push(c);
     }
-    await waitFor(() => inflight() === POOL, 3000, 'the pool full of non-readers');
+    await waitFor(() => slowHolds() === SHARE && inflight() === SHARE, 3000, `${SHARE} non-readers holding connections, the others cut`);
     const started = Date.now();
-    await waitFor(() => inflight() === 0, 5000, 'non-readers released');
+    assert.equal((await get(`${app.url()}/fast`)).status, 200);
+    assert.equal(slowHolds(), SHARE, 'answered from the reserved connections while the non-readers still held theirs');
+    await waitFor(() => inflight() === 0 && slowHolds() === 0, 5000, 'non-readers released');
     const took = Date.now() - started;
     assert.ok(took < IDLE_MS * 1.6, `released ${took} ms after the pool filled (idle ${IDLE_MS} ms)`);
-    assert.equal((await get(`${app.url()}/fast`)).status, 200);
+    for (const c of clients.splice(0)) c.destroy();
+  });
+
+  it('uploads larger than the read-ahead that stall hold at most the share; the next are refused with 503 and a new GET is answered', async () => {
+    const answers: string[] = [];
+    for (let i = 0; i < POOL + 2; i++) {
+      const c = connect(portOf(app), '127.0.0.1');
+      c.on('error', () => {});
+      let answer = '';
+      c.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      c.on('close', () => answers.push(answer));
+      // 80 KiB of a 200 KiB body (more than limits.bufferBodyBytes), then nothing.
+      c.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${200 * 1024}\r\n\r\n`);
+      c.write(Buffer.alloc(80 * 1024, 'u'));
+      clients.push(c);
+    }
+    try {
+      await waitFor(() => answers.length === POOL + 2 - SHARE, 3000, 'the uploads beyond the share refused');
+      for (const a of answers) assert.match(a, /^HTTP\/1\.1 503 [^]*connection: close/i);
+      assert.equal(slowHolds(), SHARE);
+      assert.equal(inflight(), SHARE);
+      assert.equal((await get(`${app.url()}/fast`)).status, 200);
+      assert.equal(slowHolds(), SHARE, 'answered while the stalled uploads still held their connections');
+    } finally {
+      for (const c of clients.splice(0)) c.destroy();
+    }
+    await waitFor(() => inflight() === 0 && slowHolds() === 0, 3000, 'stalled uploads released when their clients leave');
+  });
+
+  it('an answer within limits.bufferResponseBytes is taken from the server at once, however slowly the client reads', async () => {
+    const roomy = await startMooring([backend], {
+      service: { pool: { connections: POOL } },
+      top: { timeouts: { idle: '30s' }, limits: { bufferResponseBytes: 16 * 1024 * 1024 } },
+    });
+    const reader = connect(portOf(roomy), '127.0.0.1');
+    try {
+      reader.pause();
+      reader.on('error', () => {});
+      reader.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+      const load = () => roomy.services.get('app')!.current.servers[0]!.load;
+      await waitFor(() => load().inflight === 1, 3000, 'the request sent');
+      await waitFor(() => load().inflight === 0, 5000, 'the 8 MB answer read from the server while the client reads nothing');
+      assert.equal(load().slowHolds, 0);
+      assert.ok(!reader.destroyed, 'the client is still connected, its answer waiting in Mooring');
+      // It then gets all of it.
+      let bytes = 0;
+      reader.on('data', (d: Buffer) => (bytes += d.length));
+      reader.resume();
+      await waitFor(() => bytes > 128 * 65536, 5000, 'the whole answer');
+    } finally {
+      reader.destroy();
+      await roomy.stop();
+    }
   });
 });
