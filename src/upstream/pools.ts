@@ -70,7 +70,8 @@ export class UpstreamPools {
    * server gets a fresh pool; the next reconcile or the stop closes it.)
    */
   reconcile(targets: readonly PoolTarget[], settings: PoolSettings, graceMs: number): void {
-    const same = JSON.stringify(settings) === JSON.stringify(this.settings);
+    // The reserve is Mooring's own bookkeeping: a change to it alone keeps the pools.
+    const same = JSON.stringify({ ...settings, reserved: 0 }) === JSON.stringify({ ...this.settings, reserved: 0 });
     this.settings = settings;
     this.slowHoldCap = slowHoldCap(settings);
     const wanted = new Map(targets.map((t) => [t.id, t.origin]));

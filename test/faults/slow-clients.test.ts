@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { get, portOf, roomOrClose, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
-import type { App } from '../../src/app.ts';
+import { silentLogger } from '../../src/log.ts';
+import { App } from '../../src/app.ts';
+import { parseConfigObject } from '../../src/config/load.ts';
 
 const POOL = 8;
 /** What slow clients may hold of the pool: pool.reserved keeps a quarter (the default) for the others. */
@@ -151,6 +153,27 @@ describe('faults: slow clients and the upstream pool', () => {
     } finally {
       reader.destroy();
       await roomy.stop();
+    }
+  });
+
+  it('a reload that changes pool.reserved applies the new share and keeps the warm connections', async () => {
+    const raw = (reserved: number) => ({
+      listeners: [{ name: 'web', address: '127.0.0.1:0', service: 'app' }],
+      services: [{ name: 'app', pool: { connections: POOL, reserved }, servers: [{ id: 'b', url: backend.url }] }],
+      log: { level: 'silent' },
+    });
+    const reloaded = await App.start(parseConfigObject(raw(0.25)), { logger: silentLogger });
+    try {
+      assert.equal((await get(`${reloaded.url()}/fast`)).status, 200);
+      const warm = new Set(backend.sockets);
+      const runtime = () => reloaded.services.get('app')!.current.runtime;
+      assert.equal(runtime().pools.slowHoldCap, SHARE);
+      assert.equal(reloaded.reload(parseConfigObject(raw(0.5))).applied, true);
+      assert.equal(runtime().pools.slowHoldCap, POOL / 2);
+      assert.equal((await get(`${reloaded.url()}/fast`)).status, 200);
+      assert.deepEqual(new Set(backend.sockets), warm, 'the same upstream connection served it');
+    } finally {
+      await reloaded.stop();
     }
   });
 });
