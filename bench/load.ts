@@ -1,7 +1,8 @@
 // The load benchmark: Mooring side by side with HAProxy, nginx and the http-proxy package (when
 // installed), in front of the same backends, driven by wrk on loopback. Proxies run on core 0, load
 // and backends on core 1 (taskset). Runs are interleaved (A B C, A B C, …) after an unrecorded
-// warm-up; medians are reported. Env: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CONNECTIONS (64),
+// warm-up; medians are reported. Then the observation cost once more, with and without loaded at
+// once. Env: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CONNECTIONS (64), BENCH_SIDE_ROUNDS (8),
 // BENCH_LOADER=autocannon (to use it even where wrk is installed).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const SIDE_ROUNDS = Number(process.env['BENCH_SIDE_ROUNDS'] ?? 8);
 const WORKERS = Number(process.env['BENCH_WORKERS'] ?? 1);
 const PROXY_CPUS = process.env['BENCH_PROXY_CPUS'] ?? '0';
 const LOAD_CPUS = process.env['BENCH_LOAD_CPUS'] ?? '1';
@@ -245,9 +247,21 @@ async function main(): Promise<void> {
       runs.push({ scenario: item.scenario.name, peer: item.peer.name, round, ...result, cpuUsPerRequest, peakRssMiB: perRun ? peakRss(item.peer.pid) : NaN });
     }
   }
+  // The observation cost again, both Moorings loaded at once: a host's noise (another tenant, a
+  // slower minute) then hits both alike and cancels out of the ratio, which interleaved runs of
+  // a few seconds each cannot promise.
+  const observedSideBySide: number[] = [];
+  const pair = plan.filter((item) => item.scenario.name === 'cookie persistence, 1 KB, keep-alive' && (item.peer.name === 'mooring' || item.peer.name === 'mooring+observed'));
+  if (pair.length === 2) {
+    console.error(`side by side: ${SIDE_ROUNDS} runs of ${SECONDS} s, Mooring with and without observation at once`);
+    for (let round = 0; round <= SIDE_ROUNDS; round++) {
+      const [plain, observed] = await Promise.all(pair.map((item) => runOne(item, round === 0 ? 1 : SECONDS)));
+      if (round > 0) observedSideBySide.push(observed!.rps / plain!.rps);
+    }
+  }
   // Whole-run peaks (per-run peaks were reset between runs, so this is the highest run's, or since start without clear_refs).
   const rss = Object.fromEntries(peers.filter((p) => p.pid !== undefined).map((p) => [p.name, Math.max(peakRss(p.pid), ...runs.filter((r) => r.peer === p.name).map((r) => r.peakRssMiB).filter((v) => !Number.isNaN(v)))]));
-  const text = report(runs, rss, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, workers: WORKERS, backend: nginx ? 'nginx' : 'node', loader: useWrk ? 'wrk' : 'autocannon' });
+  const text = report(runs, rss, { observedSideBySide, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, workers: WORKERS, backend: nginx ? 'nginx' : 'node', loader: useWrk ? 'wrk' : 'autocannon' });
   console.log(text);
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
   writeFileSync(join(ROOT, '.bench', 'load.json'), JSON.stringify({ runs, rss }, null, 2));

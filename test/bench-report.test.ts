@@ -69,6 +69,14 @@ describe('bench report', () => {
     assert.equal(row(`${rr} | direct`), `| ${rr} | direct | 120 | 1.00 | 5.00 | – | – | 1.00 | 1.20 | 0 |`);
   });
 
+  it('checks the observation cost by the median of the side-by-side rounds', () => {
+    const runs = [run(cookie, 'mooring', 1, 41, 26), run(cookie, 'mooring+observed', 1, 33, 30)];
+    const text = report(runs, {}, { observedSideBySide: [0.8, 0.95, 0.92], rounds: 1, seconds: 3, connections: 64, workers: 1, backend: 'nginx', loader: 'wrk' });
+    const row = (label: string) => text.split('\n').find((l) => l.startsWith(`| ${label} |`));
+    assert.equal(row('Mooring cookie with access log and metrics ÷ without (interleaved runs)'), '| Mooring cookie with access log and metrics ÷ without (interleaved runs) | 0.80 | ≥ 0.90 | NO |');
+    assert.equal(row('Mooring cookie with access log and metrics ÷ without (both at once, median of 3)'), '| Mooring cookie with access log and metrics ÷ without (both at once, median of 3) | 0.92 | ≥ 0.90 | yes |');
+  });
+
   it('says a target is not measured when its peer is missing', () => {
     const text = report([run(rr, 'mooring', 1, 42, 25), run(cookie, 'mooring', 1, 41, 26)], {}, { rounds: 1, seconds: 3, connections: 64, workers: 1, backend: 'node', loader: 'autocannon' });
     assert.match(text, /\| Mooring cookie ÷ HAProxy round-robin \| n\/a \| ≥ 0\.40 \| n\/a \(peer missing\) \|/);

@@ -26,11 +26,16 @@ export interface AccessLog {
   close(): Promise<void>;
 }
 
-const str = (value: string | undefined): string => (value === undefined ? 'null' : JSON.stringify(value));
+/** A client-controlled text (Host, path): escaped as JSON requires. */
+const text = (value: string | undefined): string => (value === undefined ? 'null' : JSON.stringify(value));
+/** A config name (letters, digits, ".", "_", "-"), an IP address or a method (a token node's parser
+ *  accepts): none can hold a character JSON must escape, so no escaping pass is spent on them. */
+const plain = (value: string | undefined): string => (value === undefined ? 'null' : `"${value}"`);
 
 /** Many requests end in the same millisecond: its ISO form is made once. */
 let isoOf = { ms: -1, text: '' };
-function isoTime(ms: number): string {
+function isoTime(time: number): string {
+  const ms = Math.floor(time);
   if (isoOf.ms !== ms) isoOf = { ms, text: new Date(ms).toISOString() };
   return isoOf.text;
 }
@@ -38,9 +43,9 @@ function isoTime(ms: number): string {
 /** One record as one line of JSON. */
 export function accessLine(r: RequestRecord): string {
   return (
-    `{"kind":"${r.kind}","time":"${isoTime(r.time)}","listener":${str(r.listener)},"clientIp":${str(r.clientIp)},` +
-    `"method":${str(r.method)},"host":${str(r.host)},"path":${str(r.path)},"status":${r.status},"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},` +
-    `"service":${str(r.service)},"datacenter":${str(r.datacenter)},"server":${str(r.server)},"decision":"${r.decision}","attempts":${r.attempts},` +
+    `{"kind":"${r.kind}","time":"${isoTime(r.time)}","listener":${plain(r.listener)},"clientIp":${plain(r.clientIp)},` +
+    `"method":${plain(r.method)},"host":${text(r.host)},"path":${text(r.path)},"status":${r.status},"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},` +
+    `"service":${plain(r.service)},"datacenter":${plain(r.datacenter)},"server":${plain(r.server)},"decision":"${r.decision}","attempts":${r.attempts},` +
     `"queueMs":${r.queueMs},"firstByteMs":${r.firstByteMs},"totalMs":${r.totalMs},"ended":"${r.ended}"}\n`
   );
 }
