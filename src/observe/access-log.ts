@@ -1,16 +1,14 @@
 // The access log: one JSON line per finished request or tunnel, to a file or stdout. Lines are
-// written by hand from the record's known fields (strings through JSON.stringify, so a path or Host
-// can never break a line) and copied at once into a 64 KiB buffer outside the JS heap, which is
-// handed to pino's asynchronous destination when full or every FLUSH_MS. Measured: a pino logger
+// written by hand from the record's known fields (client-controlled strings through JSON.stringify,
+// so a path or Host can never break a line) and copied at once into a 64 KiB buffer outside the JS
+// heap, which goes to the file (log-file.ts) when full or every FLUSH_MS. Measured: a pino logger
 // call per request cost Mooring 20% of its throughput, and lines kept as strings until a batch was
 // written outlived the young generation and made the collector work (docs/performance.md).
 // Never client cookies or headers beyond the ones listed in the record.
-import { closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { pino } from 'pino';
+import { LogFile } from './log-file.ts';
 import type { RecordSink, RequestRecord } from './record.ts';
 
-/** Bytes gathered before they are handed to the destination (a line longer than this goes alone). */
+/** Bytes gathered before they go to the file (a line longer than this goes alone). */
 const BATCH_BYTES = 65_536;
 const FLUSH_MS = 200;
 /** At stop, how long the last lines may take to reach the file. */
@@ -50,59 +48,20 @@ export function accessLine(r: RequestRecord): string {
   );
 }
 
-/** The destination in buffer mode takes Buffers, which its typings (strings only) do not say. */
-interface BufferDestination {
-  write(chunk: Buffer): unknown;
-  end(): void;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  on(event: 'drop', listener: () => void): unknown;
-  once(event: 'close' | 'error', listener: () => void): unknown;
-}
-
-/** Creates a folder and its missing parents one level at a time (node's recursive mkdir never
- *  returns for some paths, such as under /proc). */
-function makeFolders(folder: string): void {
-  if (existsSync(folder)) return;
-  const parent = dirname(folder);
-  if (parent !== folder) makeFolders(parent);
-  mkdirSync(folder);
-}
-
-/** Opens (and creates, with its folder) the log file now, so a path that cannot be written is an
- *  error at start or reload, not a crash later. Non-blocking: a FIFO nobody reads is refused, not waited on. */
-function openLogFile(file: string): number {
-  try {
-    makeFolders(dirname(file));
-    return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o644);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(`log.file: cannot open ${JSON.stringify(file)} for the access log (${e.code ?? e.message})`);
-  }
-}
-
-/** `file` undefined: standard output. `onError` hears a failing write (retried with the next batch)
- *  and lines dropped because too much waits. */
+/** `file` undefined: standard output. `onError` hears a failing write (retried) and lines dropped
+ *  because too much waits; it is called at most once per ERROR_REPORT_MS. */
 export function createAccessLog(file: string | undefined, onError: (err: Error) => void): AccessLog {
-  const fd = file === undefined ? 1 : openLogFile(file);
-  let dest: BufferDestination;
-  try {
-    dest = pino.destination({ fd, sync: false, contentMode: 'buffer', maxLength: MAX_WAITING_BYTES }) as unknown as BufferDestination;
-  } catch (err) {
-    if (fd !== 1) closeSync(fd);
-    throw err;
-  }
   let reportedAt = -Infinity;
   const report = (err: Error) => {
     if (Date.now() - reportedAt < ERROR_REPORT_MS) return;
     reportedAt = Date.now();
     onError(err);
   };
-  dest.on('error', report);
-  dest.on('drop', () => report(new Error(`more than ${MAX_WAITING_BYTES} bytes wait to be written; lines dropped`)));
+  const dest = LogFile.open(file, MAX_WAITING_BYTES, report);
   let open = true;
   let batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
   let used = 0;
-  // The destination keeps what it is given until written: each batch gets a buffer of its own.
+  // The file keeps what it is given until written: each batch gets a buffer of its own.
   const write = () => {
     if (used === 0) return;
     dest.write(batch.subarray(0, used));
@@ -126,15 +85,11 @@ export function createAccessLog(file: string | undefined, onError: (err: Error) 
       }
       used += batch.write(line, used);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(timer);
-        write();
-        open = false;
-        dest.once('close', resolve);
-        dest.once('error', resolve);
-        setTimeout(resolve, CLOSE_MS).unref();
-        dest.end();
-      }),
+    close: () => {
+      clearInterval(timer);
+      write();
+      open = false;
+      return dest.close(CLOSE_MS);
+    },
   };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
 import { parseConfigObject } from '../../src/config/load.ts';
-import { get, portOf, rawExchange, runConcurrent, startBackend, startMooring } from '../helpers.ts';
+import { capturingLogger, get, portOf, rawExchange, runConcurrent, startBackend, startMooring, waitFor } from '../helpers.ts';
 
 describe('access log', () => {
   it('one line per request under load, one per tunnel and per refusal, each with its facts', async () => {
@@ -114,5 +114,23 @@ describe('access log', () => {
     assert.deepEqual(paths(first), [...[0, 1, 2, 3, 4].map((i) => `/before/${i}`), ...[0, 1, 2, 3, 4].map((i) => `/still/${i}`)]);
     assert.deepEqual(paths(`${second}.1`), [0, 1, 2, 3, 4].map((i) => `/after/${i}`));
     assert.deepEqual(paths(second), [0, 1, 2, 3, 4].map((i) => `/rotated/${i}`));
+  });
+
+  it('a file that fails every write (disk full: /dev/full) is reported in the process log, and requests go on', async () => {
+    const backend = await startBackend('a');
+    const { logger, lines } = capturingLogger();
+    const app = await startMooring([backend], { logger, top: { log: { level: 'info', access: true, file: '/dev/full' } } });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await get(`${app.url()}/r/${i}`)).status, 200);
+      await waitFor(() => lines.some((l) => String(l['msg']).startsWith('access log: cannot write')), 3000, 'the write error reported');
+      const reports = lines.filter((l) => String(l['msg']).startsWith('access log: cannot write'));
+      assert.match(String(reports[0]!['msg']), /ENOSPC/);
+      for (let i = 0; i < 3; i++) assert.equal((await get(`${app.url()}/more/${i}`)).status, 200);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(lines.filter((l) => String(l['msg']).startsWith('access log: cannot write')).length, 1, 'reported once, not once per batch');
+    } finally {
+      await app.stop();
+      await backend.close();
+    }
   });
 });
