@@ -264,7 +264,7 @@ async function main(): Promise<void> {
   const text = report(runs, rss, { observedSideBySide, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, workers: WORKERS, backend: nginx ? 'nginx' : 'node', loader: useWrk ? 'wrk' : 'autocannon' });
   console.log(text);
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
-  writeFileSync(join(ROOT, '.bench', 'load.json'), JSON.stringify({ runs, rss }, null, 2));
+  writeFileSync(join(ROOT, '.bench', 'load.json'), JSON.stringify({ runs, rss, observedSideBySide }, null, 2));
   rmSync(dir, { recursive: true, force: true });
 }
 
