@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CookieCodec } from '../src/persistence/cookie-codec.ts';
 import { newSessionId } from '../src/persistence/session-id.ts';
-import { BENCH_KEY, cookieScript, haproxyConf, mooringConf, mooringLoggedConf, nginxBackendConf, nginxProxyConf, type Ports } from './peers.ts';
+import { BENCH_KEY, cookieScript, haproxyConf, mooringConf, mooringCookieConf, nginxBackendConf, nginxProxyConf, type Ports } from './peers.ts';
 import { hasWrk, load, type LoadResult } from './wrk.ts';
 import { report, type Run } from './report.ts';
 
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   const mooring = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring.yaml')], 'mooring');
   peers.push({ name: 'mooring', pid: mooring.pid, url: (k) => (k === 'ip' && WORKERS > 1 ? undefined : `http://127.0.0.1:${ports.mooring[k]}`) });
   await waitForPort(ports.mooring.rr, 'mooring');
-  writeFileSync(join(dir, 'mooring-logged.yaml'), mooringLoggedConf(ports, join(dir, 'access.log')));
+  writeFileSync(join(dir, 'mooring-logged.yaml'), mooringCookieConf(ports.mooringLogged, ports.backends, join(dir, 'access.log')));
   const logged = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring-logged.yaml')], 'mooring with access log and metrics');
   peers.push({ name: 'mooring+observed', pid: logged.pid, url: (k) => (k === 'cookie' ? `http://127.0.0.1:${ports.mooringLogged}` : undefined) });
   await waitForPort(ports.mooringLogged, 'mooring with access log and metrics');
@@ -249,15 +249,23 @@ async function main(): Promise<void> {
   }
   // The observation cost again, both Moorings loaded at once: a host's noise (another tenant, a
   // slower minute) then hits both alike and cancels out of the ratio, which interleaved runs of
-  // a few seconds each cannot promise.
+  // a few seconds each cannot promise. Two fresh processes with the same history, so neither has
+  // more state or a warmer JIT than the other.
   const observedSideBySide: number[] = [];
-  const pair = plan.filter((item) => item.scenario.name === 'cookie persistence, 1 KB, keep-alive' && (item.peer.name === 'mooring' || item.peer.name === 'mooring+observed'));
-  if (pair.length === 2) {
-    console.error(`side by side: ${SIDE_ROUNDS} runs of ${SECONDS} s, Mooring with and without observation at once`);
-    for (let round = 0; round <= SIDE_ROUNDS; round++) {
-      const [plain, observed] = await Promise.all(pair.map((item) => runOne(item, round === 0 ? 1 : SECONDS)));
-      if (round > 0) observedSideBySide.push(observed!.rps / plain!.rps);
-    }
+  const sidePorts = [await p(), await p()] as const;
+  sidePorts.forEach((port, i) => {
+    const name = i === 0 ? 'side-plain' : 'side-observed';
+    writeFileSync(join(dir, `${name}.yaml`), mooringCookieConf(port, ports.backends, i === 0 ? undefined : join(dir, 'side-access.log')));
+    start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, `${name}.yaml`)], `mooring (${name})`);
+  });
+  for (const port of sidePorts) await waitForPort(port, 'mooring (side by side)');
+  console.error(`side by side: ${SIDE_ROUNDS} runs of ${SECONDS} s, two fresh Moorings, with and without observation, at once`);
+  const sideRun = (port: number, seconds: number) =>
+    load({ url: `http://127.0.0.1:${port}/1k`, seconds, connections: CONNECTIONS, cpus: LOAD_CPUS, cookie: cookieFor('mooring') }, useWrk);
+  for (let round = 0; round <= SIDE_ROUNDS; round++) {
+    // Round 0 warms both up (JIT, connections) and is not recorded.
+    const [plain, observed] = await Promise.all(sidePorts.map((port) => sideRun(port, round === 0 ? 2 : SECONDS)));
+    if (round > 0) observedSideBySide.push(observed!.rps / plain!.rps);
   }
   // Whole-run peaks (per-run peaks were reset between runs, so this is the highest run's, or since start without clear_refs).
   const rss = Object.fromEntries(peers.filter((p) => p.pid !== undefined).map((p) => [p.name, Math.max(peakRss(p.pid), ...runs.filter((r) => r.peer === p.name).map((r) => r.peakRssMiB).filter((v) => !Number.isNaN(v)))]));

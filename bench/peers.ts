@@ -111,20 +111,24 @@ workers: ${workers}
 `;
 }
 
-/** Mooring's cookie service alone, with one access-log line per request written to `file` and metrics on. */
-export function mooringLoggedConf(ports: Ports, file: string): string {
-  const servers = ports.backends.map((p, i) => `      - { id: ${'abc'[i]}, url: "http://127.0.0.1:${p}" }`).join('\n');
+/** Mooring's cookie service alone on `port`; with `accessLog`, one access-log line per request
+ *  written to that file and metrics on ("observed"). */
+export function mooringCookieConf(port: number, backends: readonly number[], accessLog?: string): string {
+  const servers = backends.map((p, i) => `      - { id: ${'abc'[i]}, url: "http://127.0.0.1:${p}" }`).join('\n');
+  const observation = accessLog
+    ? `log: { level: warn, access: true, file: "${accessLog}" }
+# Metrics (and the admin listener's traffic statistics) are kept only with admin: on.
+admin: { address: "127.0.0.1:0", token: "bench-admin-token-0123456789" }`
+    : 'log: { level: warn }';
   return `listeners:
-  - { name: cookie, address: "127.0.0.1:${ports.mooringLogged}", service: cookie }
+  - { name: cookie, address: "127.0.0.1:${port}", service: cookie }
 services:
   - name: cookie
     balance: { algorithm: round-robin }
     persistence: { method: cookie, keys: ["${BENCH_KEY}"], cookie: { idleTimeout: 30m } }
     servers:
 ${servers}
-log: { level: warn, access: true, file: "${file}" }
-# Metrics (and the admin listener's traffic statistics) are kept only with admin: on.
-admin: { address: "127.0.0.1:0", token: "bench-admin-token-0123456789" }
+${observation}
 `;
 }
 
