@@ -149,6 +149,7 @@ async function main(): Promise<void> {
     backends: [await p(), await p(), await p()],
     mooring: { rr: await p(), cookie: await p(), ip: await p() },
     mooringLogged: await p(),
+    mooringCookieOnly: await p(),
     haproxy: { rr: await p(), cookie: await p(), ip: await p() },
     nginx: { rr: await p(), ip: await p() },
     httpProxy: await p(),
@@ -175,6 +176,13 @@ async function main(): Promise<void> {
   const logged = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring-logged.yaml')], 'mooring with access log and metrics');
   peers.push({ name: 'mooring+observed', pid: logged.pid, url: (k) => (k === 'cookie' ? `http://127.0.0.1:${ports.mooringLogged}` : undefined) });
   await waitForPort(ports.mooringLogged, 'mooring with access log and metrics');
+  // Its baseline: the same config without observation, so both idle and run alike (the main
+  // Mooring serves every scenario, which keeps its code warmer than a peer that waits between
+  // cookie runs).
+  writeFileSync(join(dir, 'mooring-cookie-only.yaml'), mooringCookieConf(ports.mooringCookieOnly, ports.backends));
+  const cookieOnly = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring-cookie-only.yaml')], 'mooring (cookie only)');
+  peers.push({ name: 'mooring cookie only', pid: cookieOnly.pid, url: (k) => (k === 'cookie' ? `http://127.0.0.1:${ports.mooringCookieOnly}` : undefined) });
+  await waitForPort(ports.mooringCookieOnly, 'mooring (cookie only)');
   if (haproxy) {
     writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(ports));
     const h = start(PROXY_CPUS, haproxy, ['-db', '-f', join(dir, 'haproxy.cfg')], 'haproxy');
@@ -202,7 +210,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'mooring-cookies.lua'), cookieScript(mooringCookies));
   writeFileSync(join(dir, 'haproxy-cookies.lua'), cookieScript(Array.from({ length: 64 }, (_, i) => `SERVERID=${'abc'[i % 3]}`)));
   const cookieFor = (peer: string) =>
-    peer === 'mooring' || peer === 'mooring+observed' ? { script: join(dir, 'mooring-cookies.lua'), first: mooringCookies[0]! } : peer === 'haproxy' ? { script: join(dir, 'haproxy-cookies.lua'), first: 'SERVERID=a' } : undefined;
+    peer.startsWith('mooring') ? { script: join(dir, 'mooring-cookies.lua'), first: mooringCookies[0]! } : peer === 'haproxy' ? { script: join(dir, 'haproxy-cookies.lua'), first: 'SERVERID=a' } : undefined;
 
   const scenarios = [
     { name: 'round-robin, 1 KB, keep-alive', kind: 'rr' as const, path: '/1k', close: false },

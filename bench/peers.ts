@@ -6,6 +6,8 @@ export interface Ports {
   mooring: { rr: number; cookie: number; ip: number };
   /** Mooring again, with the access log on (to a file): its cost, measured in the cookie scenario. */
   mooringLogged: number;
+  /** The same cookie-only Mooring without observation: runs exactly when the observed one does. */
+  mooringCookieOnly: number;
   haproxy: { rr: number; cookie: number; ip: number };
   nginx: { rr: number; ip: number };
   httpProxy: number;

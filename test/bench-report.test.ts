@@ -86,6 +86,12 @@ describe('bench report', () => {
     assert.equal(row('Mooring cookie with access log and metrics ÷ without (both at once, median of 3)'), '| Mooring cookie with access log and metrics ÷ without (both at once, median of 3) | 0.92 | ≥ 0.90 | yes |');
   });
 
+  it('compares the observed Mooring with the cookie-only one when it was measured', () => {
+    const runs = [run(cookie, 'mooring', 1, 50, 20), run(cookie, 'mooring+observed', 1, 36, 30), run(cookie, 'mooring cookie only', 1, 40, 25)];
+    const text = report(runs, {}, { rounds: 1, seconds: 3, connections: 64, workers: 1, backend: 'nginx', loader: 'wrk' });
+    assert.match(text, /\| Mooring cookie with access log and metrics ÷ without \(interleaved, median of per-round ratios\) \| 0\.90 \| ≥ 0\.90 \| yes \|/);
+  });
+
   it('says a target is not measured when its peer is missing', () => {
     const text = report([run(rr, 'mooring', 1, 42, 25), run(cookie, 'mooring', 1, 41, 26)], {}, { rounds: 1, seconds: 3, connections: 64, workers: 1, backend: 'node', loader: 'autocannon' });
     assert.match(text, /\| Mooring cookie ÷ HAProxy round-robin \| n\/a \| ≥ 0\.40 \| n\/a \(peer missing\) \|/);
