@@ -226,7 +226,7 @@ export class App {
 
   private openAccessLog(config: Config): AccessLog | undefined {
     if (!config.log.access) return undefined;
-    return createAccessLog(config.log.file, (err) => this.log.error({ err, file: config.log.file }, `access log: cannot write (${err.message}); lines are being lost`));
+    return createAccessLog(config.log.file, (err) => this.log.error({ err, file: config.log.file }, `access log: cannot write (${err.message}); retried every second; lines are dropped once too much waits`));
   }
 
   /** Reads every TLS listener's certificate and key again (a renewed certificate takes effect). */

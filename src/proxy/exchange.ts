@@ -26,6 +26,11 @@ class Cancelled extends Error {
   constructor(readonly reason: 'client-gone' | 'client-too-slow' | 'deadline' | 'body-too-large') {
     super(`upstream call cancelled: ${reason}`);
   }
+
+  /** The client's side ended it (it left, or was cut for reading too slowly): how the record ends. */
+  get clientEnding(): 'client-gone' | 'client-too-slow' | undefined {
+    return this.reason === 'client-gone' || this.reason === 'client-too-slow' ? this.reason : undefined;
+  }
 }
 
 export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEntry {
@@ -95,7 +100,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     const { body } = this;
     if (body instanceof Readable && !body.readableEnded) {
       if (!this.holdAsSlow(server)) return this.answer('MOORING_OVERLOADED', true);
-      body.once('end', () => this.releaseSlowHold());
+      (body as Tagged<Readable>)[kExchange] = this;
+      body.once('end', onUploadEnd);
     }
     routing.sending(server, this.headers);
     this.server = this.lastServer = server;
@@ -225,8 +231,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (this.responding) {
       // The answer already began: a clean end would pass off a truncated body as whole.
       this.res.destroy(err);
-      const left = this.cancelled?.reason;
-      return this.finish(left === 'client-gone' || left === 'client-too-slow' ? left : 'broken');
+      return this.finish(this.cancelled?.clientEnding ?? 'broken');
     }
     const { routing } = this;
     if (this.cancelled) {
@@ -270,7 +275,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     return true;
   }
 
-  private releaseSlowHold(): void {
+  releaseSlowHold(): void {
     if (!this.slowHeldOn) return;
     this.slowHeldOn.load.slowHolds--;
     this.slowHeldOn = undefined;
@@ -310,7 +315,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   }
 
   private answerCancelled(reason: Cancelled): void {
-    if (reason.reason === 'client-gone' || reason.reason === 'client-too-slow') return this.finish(reason.reason);
+    if (reason.clientEnding) return this.finish(reason.clientEnding);
     if (this.responding) {
       this.res.destroy();
       return this.finish('broken');
@@ -356,6 +361,9 @@ function onResponseClose(this: Tagged<ServerResponse>): void {
 }
 function onResponseDrain(this: Tagged<ServerResponse>): void {
   this[kExchange]?.resumeAfterDrain();
+}
+function onUploadEnd(this: Tagged<Readable>): void {
+  this[kExchange]?.releaseSlowHold();
 }
 function onClientStalled(exchange: Exchange): void {
   exchange.clientStalled();

@@ -31,11 +31,11 @@ export class UpstreamPools {
   /** Pools of servers a reload removed or moved, closing once their requests are done. */
   private readonly retiring = new Set<Pool>();
 
-  /** Most connections of one server's pool that slow clients may hold at once; the rest are reserved. */
-  slowHoldCap: number;
+  constructor(private settings: PoolSettings) {}
 
-  constructor(private settings: PoolSettings) {
-    this.slowHoldCap = slowHoldCap(settings);
+  /** Most connections of one server's pool that slow clients may hold at once (at least one); the rest are reserved. */
+  get slowHoldCap(): number {
+    return Math.max(1, Math.floor(this.settings.connections * (1 - this.settings.reserved)));
   }
 
   get(server: Server): Pool {
@@ -73,7 +73,6 @@ export class UpstreamPools {
     // The reserve is Mooring's own bookkeeping: a change to it alone keeps the pools.
     const same = JSON.stringify({ ...settings, reserved: 0 }) === JSON.stringify({ ...this.settings, reserved: 0 });
     this.settings = settings;
-    this.slowHoldCap = slowHoldCap(settings);
     const wanted = new Map(targets.map((t) => [t.id, t.origin]));
     for (const [id, pool] of this.pools) {
       if (same && wanted.get(id) === this.origins.get(id)) continue;
@@ -114,9 +113,4 @@ export class UpstreamPools {
     this.pools.clear();
     this.retiring.clear();
   }
-}
-
-/** At least one: a pool of one or two connections still serves a slow client. */
-function slowHoldCap(settings: PoolSettings): number {
-  return Math.max(1, Math.floor(settings.connections * (1 - settings.reserved)));
 }
