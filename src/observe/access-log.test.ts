@@ -1,5 +1,5 @@
-// An access line is always one line of valid JSON that gives back the record's values, whatever a
-// client put in its Host or path.
+// An access line is always one line of valid JSON, byte for byte what JSON.stringify makes of the
+// record's values, whatever a client put in its Host or path.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { accessLine } from './access-log.ts';
@@ -28,12 +28,37 @@ const record = (over: Partial<RequestRecord>): RequestRecord => ({
   ...over,
 });
 
+/** The line as JSON.stringify writes it: the reference the hand-written bytes must equal. */
+const reference = (r: RequestRecord): string =>
+  JSON.stringify({
+    kind: r.kind,
+    time: new Date(Math.floor(r.time)).toISOString(),
+    listener: r.listener,
+    clientIp: r.clientIp,
+    method: r.method,
+    host: r.host ?? null,
+    path: r.path,
+    status: r.status,
+    bytesIn: r.bytesIn,
+    bytesOut: r.bytesOut,
+    service: r.service,
+    datacenter: r.datacenter ?? null,
+    server: r.server ?? null,
+    decision: r.decision,
+    attempts: r.attempts,
+    queueMs: Math.round(r.queueMs * 10) / 10,
+    firstByteMs: Math.round(r.firstByteMs * 10) / 10,
+    totalMs: Math.round(r.totalMs * 10) / 10,
+    ended: r.ended,
+  }) + '\n';
+
 describe('access line', () => {
   it('escapes what clients control and gives every value back', () => {
     for (const [host, path] of [
       ['a"b\\c', '/x"y\\z'],
       ['line\nbreak', '/tab\there\r\n{"injected":true}'],
       ['ünïcödé.example', '/😀/\u2028/\u0000'],
+      ['lone\ud800surrogate', '/\udfff\u007f\u0080\u00ff'],
       [undefined, '*'],
     ] as const) {
       const line = accessLine(record({ host, path }));
@@ -45,6 +70,19 @@ describe('access line', () => {
       assert.equal(parsed['datacenter'], null);
       assert.equal(parsed['time'], '2025-11-24T16:00:00.123Z');
       assert.equal(parsed['firstByteMs'], 1.5);
+      assert.equal(line, reference(record({ host, path })));
     }
+  });
+
+  it('writes numbers and times exactly as JSON.stringify does', () => {
+    const cases: Partial<RequestRecord>[] = [
+      { status: 0, bytesIn: 0, bytesOut: 0, attempts: 0, queueMs: -1, firstByteMs: -1, totalMs: 0 },
+      { status: 599, bytesIn: 9_007_199_254_740_991, bytesOut: 1e21, queueMs: 0.1, firstByteMs: 10.9, totalMs: 123_456.7 },
+      { queueMs: -0.04, firstByteMs: 0.05, totalMs: 99.95, bytesIn: 10, bytesOut: 100 },
+      { time: 0, totalMs: 1e-7 },
+      { time: 1_764_000_000_999.999, datacenter: 'eu-west', server: undefined, kind: 'tunnel', ended: 'tunnel-closed' },
+      { time: 1_764_000_001_000, method: 'PROPFIND', clientIp: '203.0.113.9' },
+    ];
+    for (const over of cases) assert.equal(accessLine(record(over)), reference(record(over)), JSON.stringify(over));
   });
 });

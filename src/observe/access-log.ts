@@ -1,10 +1,13 @@
 // The access log: one JSON line per finished request or tunnel, to a file or stdout. Lines are
-// written by hand from the record's known fields (client-controlled strings through JSON.stringify,
-// so a path or Host can never break a line) and copied at once into a 64 KiB buffer outside the JS
-// heap, which goes to the file (log-file.ts) when full or every FLUSH_MS. Measured: a pino logger
-// call per request cost Mooring 20% of its throughput, and lines kept as strings until a batch was
-// written outlived the young generation and made the collector work (docs/performance.md).
+// written from the record's known fields straight into a 64 KiB buffer outside the JS heap
+// (json-bytes.ts: client-controlled strings escaped exactly as JSON.stringify does, so a path or
+// Host can never break a line), which goes to the file (log-file.ts) when full or every FLUSH_MS.
+// Measured: a pino logger call per request cost Mooring 20% of its throughput; lines kept as
+// strings until a batch was written outlived the young generation and made the collector work;
+// lines built as strings and then encoded cost about 4% more than writing the bytes at once
+// (docs/performance.md).
 // Never client cookies or headers beyond the ones listed in the record.
+import { JsonBytes, fragment } from './json-bytes.ts';
 import { LogFile } from './log-file.ts';
 import type { RecordSink, RequestRecord } from './record.ts';
 
@@ -24,28 +27,101 @@ export interface AccessLog {
   close(): Promise<void>;
 }
 
-/** A client-controlled text (Host, path): escaped as JSON requires. */
-const text = (value: string | undefined): string => (value === undefined ? 'null' : JSON.stringify(value));
-/** A config name (letters, digits, ".", "_", "-"), an IP address or a method (a token node's parser
- *  accepts): none can hold a character JSON must escape, so no escaping pass is spent on them. */
-const plain = (value: string | undefined): string => (value === undefined ? 'null' : `"${value}"`);
+/** Every key and the punctuation between values, encoded once. */
+const KEY = {
+  kind: fragment('{"kind":'),
+  time: fragment(',"time":"'),
+  listener: fragment('Z","listener":'),
+  clientIp: fragment(',"clientIp":'),
+  method: fragment(',"method":'),
+  host: fragment(',"host":'),
+  path: fragment(',"path":'),
+  status: fragment(',"status":'),
+  bytesIn: fragment(',"bytesIn":'),
+  bytesOut: fragment(',"bytesOut":'),
+  service: fragment(',"service":'),
+  datacenter: fragment(',"datacenter":'),
+  server: fragment(',"server":'),
+  decision: fragment(',"decision":'),
+  attempts: fragment(',"attempts":'),
+  queueMs: fragment(',"queueMs":'),
+  firstByteMs: fragment(',"firstByteMs":'),
+  totalMs: fragment(',"totalMs":'),
+  ended: fragment(',"ended":'),
+  end: fragment('}\n'),
+};
+/** Room for the fragments, numbers and time of a line; its strings take at most 6 bytes per unit more. */
+const FIXED_BYTES = 600;
 
-/** Many requests end in the same millisecond: its ISO form is made once. */
-let isoOf = { ms: -1, text: '' };
-function isoTime(time: number): string {
-  const ms = Math.floor(time);
-  if (isoOf.ms !== ms) isoOf = { ms, text: new Date(ms).toISOString() };
-  return isoOf.text;
+/** The most bytes `r`'s line can take. */
+function boundOf(r: RequestRecord): number {
+  const units = r.listener.length + r.clientIp.length + r.method.length + (r.host?.length ?? 0) + r.path.length + r.service.length +
+    (r.datacenter?.length ?? 0) + (r.server?.length ?? 0) + r.decision.length + r.ended.length + r.kind.length;
+  return FIXED_BYTES + 6 * units;
 }
 
-/** One record as one line of JSON. */
+/** Many requests end in the same second: its ISO form up to the milliseconds is made once. */
+let secondOf = { second: -1, prefix: fragment('') };
+function writeIsoTime(w: JsonBytes, time: number): void {
+  const ms = Math.floor(time);
+  const second = Math.floor(ms / 1000);
+  if (secondOf.second !== second) secondOf = { second, prefix: fragment(new Date(second * 1000).toISOString().slice(0, -4)) };
+  w.raw(secondOf.prefix);
+  const milli = ms - second * 1000;
+  w.buf[w.pos++] = 0x30 + Math.floor(milli / 100);
+  w.buf[w.pos++] = 0x30 + (Math.floor(milli / 10) % 10);
+  w.buf[w.pos++] = 0x30 + (milli % 10);
+}
+
+/** Writes one record as one line of JSON at `w.pos` (room for boundOf(r) bytes is the caller's). */
+function writeAccessLine(w: JsonBytes, r: RequestRecord): void {
+  w.raw(KEY.kind);
+  w.string(r.kind);
+  w.raw(KEY.time);
+  writeIsoTime(w, r.time);
+  w.raw(KEY.listener);
+  w.string(r.listener);
+  w.raw(KEY.clientIp);
+  w.string(r.clientIp);
+  w.raw(KEY.method);
+  w.string(r.method);
+  w.raw(KEY.host);
+  w.string(r.host);
+  w.raw(KEY.path);
+  w.string(r.path);
+  w.raw(KEY.status);
+  w.integer(r.status);
+  w.raw(KEY.bytesIn);
+  w.integer(r.bytesIn);
+  w.raw(KEY.bytesOut);
+  w.integer(r.bytesOut);
+  w.raw(KEY.service);
+  w.string(r.service);
+  w.raw(KEY.datacenter);
+  w.string(r.datacenter);
+  w.raw(KEY.server);
+  w.string(r.server);
+  w.raw(KEY.decision);
+  w.string(r.decision);
+  w.raw(KEY.attempts);
+  w.integer(r.attempts);
+  w.raw(KEY.queueMs);
+  w.tenths(r.queueMs);
+  w.raw(KEY.firstByteMs);
+  w.tenths(r.firstByteMs);
+  w.raw(KEY.totalMs);
+  w.tenths(r.totalMs);
+  w.raw(KEY.ended);
+  w.string(r.ended);
+  w.raw(KEY.end);
+}
+
+/** One record as one line of JSON (what the log writes, as a string). */
 export function accessLine(r: RequestRecord): string {
-  return (
-    `{"kind":"${r.kind}","time":"${isoTime(r.time)}","listener":${plain(r.listener)},"clientIp":${plain(r.clientIp)},` +
-    `"method":${plain(r.method)},"host":${text(r.host)},"path":${text(r.path)},"status":${r.status},"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},` +
-    `"service":${plain(r.service)},"datacenter":${plain(r.datacenter)},"server":${plain(r.server)},"decision":"${r.decision}","attempts":${r.attempts},` +
-    `"queueMs":${r.queueMs},"firstByteMs":${r.firstByteMs},"totalMs":${r.totalMs},"ended":"${r.ended}"}\n`
-  );
+  const w = new JsonBytes();
+  w.buf = Buffer.alloc(boundOf(r));
+  writeAccessLine(w, r);
+  return w.buf.toString('utf8', 0, w.pos);
 }
 
 /** `file` undefined: standard output. `onError` hears a failing write (retried) and lines dropped
@@ -59,14 +135,15 @@ export function createAccessLog(file: string | undefined, onError: (err: Error) 
   };
   const dest = LogFile.open(file, MAX_WAITING_BYTES, report);
   let open = true;
-  let batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
-  let used = 0;
-  // The file keeps what it is given until written: each batch gets a buffer of its own.
+  // The line writer's buffer is the batch being filled; the file keeps what it is given until
+  // written, so each batch gets a buffer of its own.
+  const w = new JsonBytes();
+  w.buf = Buffer.allocUnsafeSlow(BATCH_BYTES);
   const write = () => {
-    if (used === 0) return;
-    dest.write(batch.subarray(0, used));
-    batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
-    used = 0;
+    if (w.pos === 0) return;
+    dest.write(w.buf.subarray(0, w.pos));
+    w.buf = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    w.pos = 0;
   };
   const timer = setInterval(write, FLUSH_MS);
   timer.unref();
@@ -74,16 +151,16 @@ export function createAccessLog(file: string | undefined, onError: (err: Error) 
     sink: (record) => {
       // Requests read the current sink when they end, so none reaches a closed log; never throw if one did.
       if (!open) return;
-      const line = accessLine(record);
-      // UTF-8 takes at most 3 bytes per UTF-16 unit: checked before writing, so nothing is cut.
-      if (used + line.length * 3 > BATCH_BYTES) {
+      const bound = boundOf(record);
+      if (w.pos + bound > BATCH_BYTES) {
         write();
-        if (line.length * 3 > BATCH_BYTES) {
-          dest.write(Buffer.from(line));
+        if (bound > BATCH_BYTES) {
+          // A line that may not fit a batch (a very long path) goes alone, in a buffer of its own size.
+          dest.write(Buffer.from(accessLine(record)));
           return;
         }
       }
-      used += batch.write(line, used);
+      writeAccessLine(w, record);
     },
     close: () => {
       clearInterval(timer);
