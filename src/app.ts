@@ -15,7 +15,7 @@ import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
 import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
 import { createAccessLog, type AccessLog } from './observe/access-log.ts';
-import { fanOut } from './observe/record.ts';
+import { RecordHub, type RecordSink } from './observe/record.ts';
 import { Metrics } from './observe/metrics.ts';
 import { ServerStats } from './observe/server-stats.ts';
 import { startAdmin, type AdminListener } from './admin/server.ts';
@@ -46,6 +46,8 @@ function deadlineAllowance(config: Config): number {
 export class App {
   private stopping: Promise<void> | undefined;
   private accessLog: AccessLog | undefined;
+  /** Finished requests and tunnels, handed to the access log, statistics and metrics once per event-loop turn. */
+  private readonly records = new RecordHub();
   /** The geo-IP database that country and continent rules read; undefined without geoip:. */
   private geo: GeoDatabase | undefined;
   private deadlines: DeadlineList;
@@ -71,6 +73,12 @@ export class App {
       this.observers = { stats: new ServerStats(now), metrics: new Metrics(() => this.topology.handles.values(), now) };
       events.subscribe(this.observers.metrics.onEvent);
     }
+    this.records.setSinks(this.sinks());
+  }
+
+  /** What observes finished requests and tunnels. */
+  private sinks(): (RecordSink | undefined)[] {
+    return [this.accessLog?.sink, this.observers?.stats.sink, this.observers?.metrics.sink];
   }
 
   readonly listeners: BoundListener[] = [];
@@ -126,7 +134,7 @@ export class App {
       log: this.log.child({ listener: listener.name }),
       activity: this.activity,
       deadlines: this.deadlines,
-      records: fanOut([this.accessLog?.sink, this.observers?.stats.sink, this.observers?.metrics.sink]),
+      records: this.records.taker,
     };
   }
 
@@ -211,8 +219,11 @@ export class App {
       return { applied: false, errors: tlsErrors };
     }
     if (accessLog !== this.accessLog) {
-      void this.accessLog?.close();
+      const old = this.accessLog;
       this.accessLog = accessLog;
+      // Records still waiting go to the log they were made under, before it closes.
+      this.records.setSinks(this.sinks());
+      void old?.close();
     }
     this.geo = geo;
     const notes = this.topology.reload(next, next.timeouts.shutdown);
@@ -293,6 +304,7 @@ export class App {
     await this.admin?.close();
     this.topology.stop();
     this.deadlines.stop();
+    this.records.flush();
     await this.accessLog?.close();
     await this.topology.close();
     this.log.info('stopped');

@@ -147,20 +147,23 @@ export function createAccessLog(file: string | undefined, onError: (err: Error) 
   };
   const timer = setInterval(write, FLUSH_MS);
   timer.unref();
-  return {
-    sink: (record) => {
-      // Requests read the current sink when they end, so none reaches a closed log; never throw if one did.
-      if (!open) return;
-      const bound = boundOf(record);
-      if (w.pos + bound > BATCH_BYTES) {
-        write();
-        if (bound > BATCH_BYTES) {
-          // A line that may not fit a batch (a very long path) goes alone, in a buffer of its own size.
-          dest.write(Buffer.from(accessLine(record)));
-          return;
-        }
+  const writeLine = (record: RequestRecord) => {
+    const bound = boundOf(record);
+    if (w.pos + bound > BATCH_BYTES) {
+      write();
+      if (bound > BATCH_BYTES) {
+        // A line that may not fit a batch (a very long path) goes alone, in a buffer of its own size.
+        dest.write(Buffer.from(accessLine(record)));
+        return;
       }
-      writeAccessLine(w, record);
+    }
+    writeAccessLine(w, record);
+  };
+  return {
+    sink: (records) => {
+      // The hub hands over what waits before the log is replaced or stopped, so none reaches a closed log; never throw if one did.
+      if (!open) return;
+      for (const record of records) writeLine(record);
     },
     close: () => {
       clearInterval(timer);

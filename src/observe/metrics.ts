@@ -122,7 +122,9 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'mooring_' });
   }
 
-  readonly sink = (r: RequestRecord): void => this.counts.add(r);
+  readonly sink = (records: readonly RequestRecord[]): void => {
+    for (const r of records) this.counts.add(r);
+  };
 
   /** Control-plane events that are counted. */
   readonly onEvent = (event: MooringEvent): void => {

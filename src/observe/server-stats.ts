@@ -82,15 +82,18 @@ export class ServerStats {
 
   constructor(private readonly nowMs: () => number = Date.now) {}
 
-  /** A finished request (tunnels are not timed: they last as long as their users stay). */
-  readonly sink = (r: RequestRecord): void => {
-    if (r.kind !== 'request') return;
-    let service = this.rings.get(r.service);
-    if (!service) this.rings.set(r.service, (service = new Map()));
-    const server = r.server ?? '';
-    let ring = service.get(server);
-    if (!ring) service.set(server, (ring = new Ring()));
-    ring.add(Math.floor(this.nowMs() / 1000), r.totalMs, r.status >= 500 || r.ended === 'broken');
+  /** Finished requests (tunnels are not timed: they last as long as their users stay). */
+  readonly sink = (records: readonly RequestRecord[]): void => {
+    const second = Math.floor(this.nowMs() / 1000);
+    for (const r of records) {
+      if (r.kind !== 'request') continue;
+      let service = this.rings.get(r.service);
+      if (!service) this.rings.set(r.service, (service = new Map()));
+      const server = r.server ?? '';
+      let ring = service.get(server);
+      if (!ring) service.set(server, (ring = new Ring()));
+      ring.add(second, r.totalMs, r.status >= 500 || r.ended === 'broken');
+    }
   };
 
   /** Traffic of one server over the last WINDOW_S seconds (server undefined: answered by Mooring before any server). */

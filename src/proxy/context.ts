@@ -7,7 +7,7 @@ import type { ServiceHandle } from '../topology/snapshot.ts';
 import type { ListenerRouter } from '../rules/router.ts';
 import type { Logger } from '../log.ts';
 import type { DeadlineList } from './deadlines.ts';
-import type { RecordSink } from '../observe/record.ts';
+import type { RecordTaker } from '../observe/record.ts';
 
 export interface ListenerContext {
   readonly listener: string;
@@ -28,7 +28,7 @@ export interface ListenerContext {
    *  an upstream call keeps the list it was added to (a reload may bring a new one). */
   deadlines: DeadlineList;
   /** Where finished requests and tunnels are recorded (the access log); undefined: nowhere. */
-  records: RecordSink | undefined;
+  records: RecordTaker | undefined;
 }
 
 export interface Activity {
