@@ -2,7 +2,7 @@
 // installed), in front of the same backends, driven by wrk on loopback. Proxies run on core 0, load
 // and backends on core 1 (taskset). Runs are interleaved (A B C, A B C, …) after an unrecorded
 // warm-up; medians are reported. Then the observation cost once more, with and without loaded at
-// once. Env: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CONNECTIONS (64), BENCH_SIDE_ROUNDS (8),
+// once. Env: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CONNECTIONS (64), BENCH_SIDE_ROUNDS (12),
 // BENCH_LOADER=autocannon (to use it even where wrk is installed).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
@@ -20,7 +20,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
-const SIDE_ROUNDS = Number(process.env['BENCH_SIDE_ROUNDS'] ?? 8);
+const SIDE_ROUNDS = Number(process.env['BENCH_SIDE_ROUNDS'] ?? 12);
 const WORKERS = Number(process.env['BENCH_WORKERS'] ?? 1);
 const PROXY_CPUS = process.env['BENCH_PROXY_CPUS'] ?? '0';
 const LOAD_CPUS = process.env['BENCH_LOAD_CPUS'] ?? '1';
