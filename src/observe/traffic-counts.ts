@@ -37,13 +37,17 @@ export class TwoLevel<V> {
   }
 }
 
+// Made once: an arrow written at the call would be a new closure per request.
+const newSeries = (): SeriesCounts => new SeriesCounts();
+const newCount = (): { n: number } => ({ n: 0 });
+
 export class TrafficCounts {
   readonly series = new TwoLevel<SeriesCounts>();
   readonly decisions = new TwoLevel<{ n: number }>();
   readonly retries = new Map<string, number>();
 
   add(r: RequestRecord): void {
-    const s = this.series.get(r.service, r.server ?? 'none', () => new SeriesCounts());
+    const s = this.series.get(r.service, r.server ?? 'none', newSeries);
     if (r.kind === 'tunnel') s.tunnels++;
     else {
       s.byClass[r.status === 0 ? 0 : Math.min(5, Math.floor(r.status / 100))]!++;
@@ -57,7 +61,7 @@ export class TrafficCounts {
         }
       }
     }
-    if (r.decision !== 'none') this.decisions.get(r.service, r.decision, () => ({ n: 0 })).n++;
+    if (r.decision !== 'none') this.decisions.get(r.service, r.decision, newCount).n++;
     if (r.attempts > 1) this.retries.set(r.service, (this.retries.get(r.service) ?? 0) + r.attempts - 1);
   }
 

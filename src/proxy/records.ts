@@ -8,6 +8,8 @@ import type { ListenerContext } from './context.ts';
 import type { Routing } from './routing.ts';
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
+/** Milliseconds from `startedAt` to `at`, or -1 when `at` did not happen (-1). */
+const since = (at: number, startedAt: number): number => (at < 0 ? -1 : round(at - startedAt));
 
 /** The Host header from node's raw array, without building node's lazy headers object. */
 export function hostOf(raw: readonly string[]): string | undefined {
@@ -61,7 +63,6 @@ export interface Outcome {
 /** The record of a request or upgrade that went through routing, begun at `startedAt` (performance.now()). */
 export function routedRecord(kind: 'request' | 'tunnel', ctx: ListenerContext, req: IncomingMessage, routing: Routing, startedAt: number, o: Outcome): RequestRecord {
   const now = performance.now();
-  const since = (at: number) => (at < 0 ? -1 : round(at - startedAt));
   return {
     kind,
     time: Date.now() - (now - startedAt),
@@ -78,8 +79,8 @@ export function routedRecord(kind: 'request' | 'tunnel', ctx: ListenerContext, r
     server: o.server?.id,
     decision: routing.decision,
     attempts: o.server ? routing.attempt + 1 : 0,
-    queueMs: since(o.dispatchedAt),
-    firstByteMs: since(o.answeredAt),
+    queueMs: since(o.dispatchedAt, startedAt),
+    firstByteMs: since(o.answeredAt, startedAt),
     totalMs: round(now - startedAt),
     ended: o.ended,
   };
