@@ -2,7 +2,10 @@
 // record's values, whatever a client put in its Host or path.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessLine } from './access-log.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { accessLine, createAccessLog } from './access-log.ts';
 import type { RequestRecord } from './record.ts';
 
 const record = (over: Partial<RequestRecord>): RequestRecord => ({
@@ -84,5 +87,23 @@ describe('access line', () => {
       { time: 1_764_000_001_000, method: 'PROPFIND', clientIp: '203.0.113.9' },
     ];
     for (const over of cases) assert.equal(accessLine(record(over)), reference(record(over)), JSON.stringify(over));
+  });
+
+  it('writes every line, in order, across batches and lines longer than a batch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-access-'));
+    try {
+      const file = join(dir, 'access.log');
+      const log = createAccessLog(file, (err) => assert.fail(err));
+      // Short lines fill several 64 KiB batches; a 20,000-character path (up to 6 bytes each once
+      // escaped) cannot fit one and goes alone between them.
+      const paths = Array.from({ length: 1500 }, (_, i) => (i === 700 ? `/${'\u0001'.repeat(10_000)}${'x'.repeat(10_000)}` : `/p/${i}`));
+      for (let i = 0; i < paths.length; i += 100) log.sink(paths.slice(i, i + 100).map((path) => record({ path })));
+      await log.close();
+      const lines = readFileSync(file, 'utf8').split('\n');
+      assert.equal(lines.pop(), '', 'ends with a newline');
+      assert.deepEqual(lines.map((line) => (JSON.parse(line) as { path: string }).path), paths);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
