@@ -195,7 +195,7 @@ export class App {
     }
     const errors = unchangeable(this.running, next);
     if (errors.length > 0) return { applied: false, errors };
-    // The geo-IP database is read again at each reload (a newer file takes effect), before anything changes.
+    // The geo-IP database is opened again at each reload (a changed file takes effect; an unchanged one is not read twice), before anything changes.
     let geo: GeoDatabase | undefined;
     try {
       geo = next.geoip ? GeoDatabase.open(next.geoip.database) : undefined;

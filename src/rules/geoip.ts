@@ -1,6 +1,6 @@
 // Country and continent of a client address, from a MaxMind DB file read once at start (and at a
 // reload). Lookups are cached; a lookup that throws counts as "unknown", never as a failed request.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Reader, type CountryResponse } from 'maxmind';
 
 export interface Place {
@@ -26,6 +26,11 @@ const UNKNOWN: Place = { country: undefined, continent: undefined };
 /** Addresses remembered; the cache starts afresh when full (cheap, and bounded). */
 export const CACHE_SIZE = 10_000;
 
+/** The database last opened: config validation and the running app open the same file one after
+ *  the other, at start and at each reload, and a City database is tens of MB: it is read once
+ *  while its size and modification time stay the same. */
+let lastOpened: { file: string; mtimeMs: number; size: number; db: GeoDatabase } | undefined;
+
 export class GeoDatabase {
   private readonly cache = new Map<string, Place>();
   /** Lookups that threw (a damaged database): reported by the caller, never thrown. */
@@ -36,7 +41,10 @@ export class GeoDatabase {
   /** Opens `file`, or throws an Error that names it and says what is wrong. */
   static open(file: string): GeoDatabase {
     let reader: Reader<CountryResponse>;
+    let stat: { mtimeMs: number; size: number };
     try {
+      stat = statSync(file);
+      if (lastOpened?.file === file && lastOpened.mtimeMs === stat.mtimeMs && lastOpened.size === stat.size) return lastOpened.db;
       reader = new Reader<CountryResponse>(readFileSync(file));
     } catch (err) {
       throw new Error(`geoip.database ${file}: cannot be read as a MaxMind DB file: ${(err as Error).message}`, { cause: err });
@@ -52,7 +60,9 @@ export class GeoDatabase {
       const damage = damaged(record);
       if (damage) throw new Error(`geoip.database ${file}: opens, but looking an address up fails: ${ip} decodes to ${damage}, so its values are damaged`);
     }
-    return new GeoDatabase(reader);
+    const db = new GeoDatabase(reader);
+    lastOpened = { file, mtimeMs: stat.mtimeMs, size: stat.size, db };
+    return db;
   }
 
   lookup(ip: string): Place {
