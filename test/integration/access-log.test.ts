@@ -116,6 +116,42 @@ describe('access log', () => {
     assert.deepEqual(paths(second), [0, 1, 2, 3, 4].map((i) => `/rotated/${i}`));
   });
 
+  it('ten reloads under load, each opening a new file: every request has exactly one line, across the files', async () => {
+    const backend = await startBackend('a');
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-access-'));
+    const fileOf = (i: number) => join(dir, `access-${i}.log`);
+    const raw = (i: number) => ({
+      listeners: [{ name: 'web', address: '127.0.0.1:0', service: 'app' }],
+      services: [{ name: 'app', servers: [{ id: 'a', url: backend.url }] }],
+      log: { level: 'silent', access: true, file: fileOf(i) },
+    });
+    const sent: string[] = [];
+    try {
+      const app = await startMooring([backend], { top: { log: { level: 'silent', access: true, file: fileOf(0) } } });
+      try {
+        // Reloads happen as an answer arrives, among other requests' I/O (as an admin API call or a
+        // signal would), not from a timer.
+        let reloads = 0;
+        const load = Array.from({ length: 30 }, (_, client) => client).map(async (client) => {
+          for (let n = 0; reloads < 10 && n < 2000; n++) {
+            const path = `/c${client}/${n}`;
+            assert.equal((await get(`${app.url()}${path}`)).status, 200);
+            sent.push(path);
+            if (client === 0 && n % 5 === 4) assert.equal(app.reload(parseConfigObject(raw(++reloads))).applied, true);
+          }
+        });
+        await Promise.all(load);
+      } finally {
+        await app.stop();
+      }
+    } finally {
+      await backend.close();
+    }
+    const logged = readdirSync(dir).flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { path: string }).path));
+    assert.ok(sent.length > 60, `requests ran during the reloads (${sent.length})`);
+    assert.deepEqual(logged.sort(), sent.sort());
+  });
+
   it('a file that fails every write (disk full: /dev/full) is reported in the process log, and requests go on', async () => {
     const backend = await startBackend('a');
     const { logger, lines } = capturingLogger();
