@@ -1,5 +1,5 @@
-// One record per request or WebSocket tunnel, made once when it ends: what the access log (and
-// later metrics and admin statistics) observe. Nothing else counts requests.
+// One record per request or WebSocket tunnel, made once when it ends: what the access log, the
+// metrics and the admin API's traffic statistics observe. Nothing else counts requests.
 
 /** How it ended: answered in full; answered by Mooring itself (an error answer); the client left
  *  first; the server's answer broke off midway; the client was cut for reading too slowly while
