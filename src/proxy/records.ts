@@ -8,7 +8,7 @@ import type { ListenerContext } from './context.ts';
 import type { Routing } from './routing.ts';
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
-/** Milliseconds from `startedAt` to `at`, or -1 when `at` did not happen (-1). */
+/** Milliseconds from `startedAt` to `at`; -1 when `at` is -1 (it did not happen). */
 const since = (at: number, startedAt: number): number => (at < 0 ? -1 : round(at - startedAt));
 
 /** The Host header from node's raw array, without building node's lazy headers object. */
