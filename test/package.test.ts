@@ -1,5 +1,6 @@
 // `npm ci` on a fresh clone prints no warning the project could avoid: every installed package with
 // an install script has an explicit decision in package.json's allowScripts (npm 11 warns otherwise).
+// And a clone stands on its own: no file reaches for a path outside the repository.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -7,6 +8,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
+
+/** Every file under dir, skipping dependencies, build output and binaries. */
+function textFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (['node_modules', 'dist', '.git', 'test-artifacts', '.bench'].includes(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...textFiles(path));
+    else if (/\.(ts|js|mjs|json|md|yaml|yml|sh|html|css)$|^run$/.test(entry.name)) out.push(path);
+  }
+  return out;
+}
 
 function installedPackages(dir: string): string[] {
   const out: string[] = [];
@@ -30,5 +43,13 @@ describe('package', () => {
     });
     assert.ok(withScripts.length > 0, 'esbuild (through tsx) has a postinstall: the check sees it');
     for (const name of withScripts) assert.ok(pkg.allowScripts && name in pkg.allowScripts, `${name} has an install script and no allowScripts entry`);
+  });
+
+  it('no file of the project names a path outside the repository (a user\'s clone has only itself)', () => {
+    const files = textFiles(root);
+    assert.ok(files.some((f) => f.endsWith('package.test.ts')), 'the walk sees the test files');
+    const outside = /\.\.\/(?:\.\.\/)*(?:shared|\.library)\//;
+    const offenders = files.filter((f) => outside.test(readFileSync(f, 'utf8')) && !f.endsWith('package.test.ts'));
+    assert.deepEqual(offenders, []);
   });
 });

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GeoDatabase } from './geoip.ts';
 
-const GEO = fileURLToPath(new URL('../../../shared/geo/GeoIP2-City-Test.mmdb', import.meta.url));
-const BROKEN_GEO = fileURLToPath(new URL('../../../shared/geo/GeoIP2-City-Test-Broken-Double-Format.mmdb', import.meta.url));
+const GEO = fileURLToPath(new URL('../../test/fixtures/geo/GeoIP2-City-Test.mmdb', import.meta.url));
+const BROKEN_GEO = fileURLToPath(new URL('../../test/fixtures/geo/GeoIP2-City-Test-Broken-Double-Format.mmdb', import.meta.url));
 
 describe('geo-IP database', () => {
   it('is read once while the file is unchanged, again when it changes, and a broken one is never kept', () => {

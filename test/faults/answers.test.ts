@@ -33,8 +33,8 @@ describe('faults: server answers', () => {
     app = await startMooring(backends.map((b, i) => ({ name: `s${i}`, url: b.url })), { retries: 1 });
   });
   after(async () => {
-    await app.stop();
-    await Promise.all(backends.map((b) => b.close()));
+    await app?.stop();
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   const requestsSeen = (path: string) => backends.reduce((n, b) => n + b.heads.filter((h) => h.startsWith(`GET ${path} `)).length, 0);

@@ -51,8 +51,8 @@ describe('faults: an answer before the request body was read', () => {
     app = await startMooring([backend], { top: { timeouts: { idle: '10s' } } });
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   for (const size of [1000, 200_000, 4_000_000]) {

@@ -13,8 +13,8 @@ describe('faults: client requests', () => {
     app = await startMooring([backend]);
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   it('HTTP/1.0 without Host reaches the server with the address the client reached, not the server\'s own', async () => {

@@ -46,8 +46,8 @@ describe('faults: slow clients and the upstream pool', () => {
   });
   after(async () => {
     for (const c of clients) c.destroy();
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   const inflight = () => app.services.get('app')!.current.servers[0]!.load.inflight;

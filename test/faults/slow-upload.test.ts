@@ -37,8 +37,8 @@ describe('faults: slow uploads', () => {
     app = await startMooring([backend], { retries: 0, top: { timeouts: { connect: '500ms', response: '1s', idle: '1500ms' } } });
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   it('an upload that keeps flowing for 4 s (past connect + response + 1 s = 2.5 s) gets its answer', async () => {

@@ -28,8 +28,8 @@ describe('faults: declined WebSocket upgrades', () => {
     });
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   it('relays the answer with its chunked framing, closes the client, and frees the slot (30 times)', async () => {

@@ -24,8 +24,8 @@ describe('client aborts', () => {
     app = await startMooring([backend]);
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   const activity = () => (app as unknown as { activity: { requests: number } }).activity.requests;

@@ -70,8 +70,8 @@ describe('admin API', () => {
     await waitFor(() => app.services.get('app')!.current.health.health('c') === 'up', 5000, 'c up');
   });
   after(async () => {
-    await app.stop(1000);
-    await Promise.all(backends.map((b) => b.close()));
+    await app?.stop(1000);
+    await Promise.all((backends ?? []).map((b) => b.close()));
     delete process.env['ADMIN_TOKEN_UNDER_TEST'];
   });
 

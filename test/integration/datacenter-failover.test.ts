@@ -46,7 +46,7 @@ describe('failover to a standby data center', () => {
     process.env['KICK_PASSWORD_UNDER_TEST'] = PASSWORD;
   });
   after(async () => {
-    await Promise.all(backends.map((b) => b.close()));
+    await Promise.all((backends ?? []).map((b) => b.close()));
     kicker.close();
     delete process.env['KICK_PASSWORD_UNDER_TEST'];
   });

@@ -35,7 +35,7 @@ describe('data centers', () => {
     );
   });
   after(async () => {
-    await Promise.all(backends.map((b) => b.close()));
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   const start = (gslb: Record<string, unknown>, dcs: Record<string, Record<string, unknown>> = {}) =>

@@ -25,7 +25,7 @@ describe('failover and retries', () => {
   before(async () => {
     backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n)));
   });
-  after(async () => Promise.all(backends.map((b) => b.close())));
+  after(async () => Promise.all((backends ?? []).map((b) => b.close())));
 
   it('a stopped server: idempotent and body requests still succeed via the others', async () => {
     const down = await startBackend('down');

@@ -20,8 +20,8 @@ describe('forwarding', () => {
     app = await startMooring([backend], { top: { trustedProxies: ['127.0.0.1'] } });
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   it('sets X-Forwarded-*, Via; keeps Host and the path', async () => {

@@ -9,7 +9,7 @@ import { ConfigError, parseConfigObject } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
 import { get, startBackend, type Backend } from '../helpers.ts';
 
-const GEO = fileURLToPath(new URL('../../../shared/geo/GeoIP2-City-Test.mmdb', import.meta.url));
+const GEO = fileURLToPath(new URL('../fixtures/geo/GeoIP2-City-Test.mmdb', import.meta.url));
 // Known answers of the test database: GB, US (continent NA), JP (AS), and an address it lacks.
 const GB = '81.2.69.142';
 const US = '216.160.83.56';
@@ -23,7 +23,7 @@ describe('geo GSLB modes', () => {
     backends = await Promise.all(['eu1', 'us1', 'as1'].map((id) => startBackend(id)));
   });
   after(async () => {
-    await Promise.all(backends.map((b) => b.close()));
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   /** geoip null: none. */

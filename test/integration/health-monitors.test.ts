@@ -32,7 +32,7 @@ describe('health: active monitors', () => {
   before(async () => {
     backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n, flippable(failing))));
   });
-  after(async () => Promise.all(backends.map((b) => b.close())));
+  after(async () => Promise.all((backends ?? []).map((b) => b.close())));
 
   it('marks a server down after `fall` failures and up after `rise` passes; no request reaches it while down', async () => {
     failing.clear();

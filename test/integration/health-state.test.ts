@@ -26,7 +26,7 @@ describe('health: passive ejection, backups, drain', () => {
   before(async () => {
     backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n, handler)));
   });
-  after(async () => Promise.all(backends.map((b) => b.close())));
+  after(async () => Promise.all((backends ?? []).map((b) => b.close())));
 
   it('a stopped server is ejected after consecutiveFailures and not tried again until reinstated; a repeat ejection lasts twice as long', async () => {
     const doomed = await startBackend('d', handler);

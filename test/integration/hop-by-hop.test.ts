@@ -14,8 +14,8 @@ describe('hop-by-hop headers through a one-connection pool', () => {
     app = await startMooring([backend], { service: { pool: { connections: 1 } }, top: { timeouts: { response: '2s' } } });
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   // Sent raw: undici (as a client) refuses to send most of these itself.

@@ -70,8 +70,8 @@ describe('idle client connections', () => {
     app = await startMooring([backend], { top: { timeouts: { idle: `${IDLE_MS}ms`, tunnel: '1h' } } });
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   it('closes a client that stops reading a large answer, and releases its upstream call', async () => {

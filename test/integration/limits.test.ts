@@ -15,8 +15,8 @@ describe('limits', () => {
     });
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   it('a request head that arrives too slowly gets 408 within the header timeout', async () => {

@@ -31,8 +31,8 @@ describe('/metrics', () => {
     base = `http://127.0.0.1:${app.admin!.port}`;
   });
   after(async () => {
-    await app.stop(1000);
-    await Promise.all(backends.map((b) => b.close()));
+    await app?.stop(1000);
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   it('lets a scraper in without the token when metricsToken is false, and keeps the API closed', async () => {

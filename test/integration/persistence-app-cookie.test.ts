@@ -29,8 +29,8 @@ describe('persistence: app-cookie', () => {
     });
   });
   after(async () => {
-    await app.stop();
-    await Promise.all(backends.map((b) => b.close()));
+    await app?.stop();
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   const mooringCookie = (setCookie: string | string[] | undefined) => [setCookie ?? []].flat().find((c) => c.startsWith('mooring='));

@@ -23,7 +23,7 @@ describe('persistence: cookie', () => {
       ),
     );
   });
-  after(async () => Promise.all(backends.map((b) => b.close())));
+  after(async () => Promise.all((backends ?? []).map((b) => b.close())));
 
   it('a client with a cookie jar stays on one server for 200 requests while other clients spread evenly', async () => {
     const app = await startMooring(backends, cookieService({ firstBurstWindow: '0s' }));

@@ -17,7 +17,7 @@ describe('persistence: failover, drain, removal', () => {
   before(async () => {
     backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n, handler)));
   });
-  after(async () => Promise.all(backends.map((b) => b.close())));
+  after(async () => Promise.all((backends ?? []).map((b) => b.close())));
 
   function handler(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, name: string) {
     req.resume();
@@ -120,8 +120,8 @@ describe('persistence: websocket', () => {
     app = await startMooring(backends, persistence());
   });
   after(async () => {
-    await app.stop();
-    await Promise.all(backends.map((b) => b.close()));
+    await app?.stop();
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   async function connect(headers: Record<string, string> = {}) {

@@ -17,7 +17,7 @@ describe('persistence: client-ip, header, query', () => {
       ),
     );
   });
-  after(async () => Promise.all(backends.map((b) => b.close())));
+  after(async () => Promise.all((backends ?? []).map((b) => b.close())));
 
   it('client-ip: each client address sticks; trusted X-Forwarded-For names the client; masks group neighbours', async () => {
     const app = await startMooring(backends, {

@@ -24,7 +24,7 @@ describe('persistence: capacity and overload', () => {
       ),
     );
   });
-  after(async () => Promise.all(backends.map((b) => b.close())));
+  after(async () => Promise.all((backends ?? []).map((b) => b.close())));
 
   const withLimits = (limits: Record<string, number>, extra: Record<string, unknown> = {}) => ({
     service: { servers: backends.map((b) => ({ id: b.name, url: b.url, ...limits })), persistence: persistence(extra) },

@@ -40,7 +40,7 @@ describe('start --watch', () => {
   });
   after(async () => {
     run.child.kill('SIGKILL');
-    await Promise.all(backends.map((b) => b.close()));
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   it('applies a file renamed over the old one, as editors save', async () => {

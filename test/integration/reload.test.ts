@@ -57,7 +57,7 @@ describe('hot reload', () => {
     }
   });
   after(async () => {
-    await Promise.all(backends.map((b) => b.close()));
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   it('ten reloads under load: no failed request, no re-pinned session, no dropped tunnel', async () => {

@@ -9,8 +9,8 @@ import { ConfigError, parseConfigObject } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
 import { get, rawExchange, startBackend, type Backend } from '../helpers.ts';
 
-const GEO = fileURLToPath(new URL('../../../shared/geo/GeoIP2-City-Test.mmdb', import.meta.url));
-const BROKEN_GEO = fileURLToPath(new URL('../../../shared/geo/GeoIP2-City-Test-Broken-Double-Format.mmdb', import.meta.url));
+const GEO = fileURLToPath(new URL('../fixtures/geo/GeoIP2-City-Test.mmdb', import.meta.url));
+const BROKEN_GEO = fileURLToPath(new URL('../fixtures/geo/GeoIP2-City-Test-Broken-Double-Format.mmdb', import.meta.url));
 
 describe('listener rules', () => {
   let backends: Backend[];
@@ -63,8 +63,8 @@ describe('listener rules', () => {
     strict = app.url('strict');
   });
   after(async () => {
-    await app.stop(1000);
-    await Promise.all(backends.map((b) => b.close()));
+    await app?.stop(1000);
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   const from = (ip: string, headers: Record<string, string> = {}) => get(web, { 'x-forwarded-for': ip, ...headers });

@@ -27,8 +27,8 @@ describe('https listener', () => {
     app = await startMooring([backend], { listener: { tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } } });
   });
   after(async () => {
-    await app.stop();
-    await backend.close();
+    await app?.stop();
+    await backend?.close();
   });
 
   it('serves HTTPS, and the server sees X-Forwarded-Proto: https', async () => {

@@ -29,8 +29,8 @@ describe('websocket', () => {
     app = await startMooring(backends);
   });
   after(async () => {
-    await app.stop();
-    await Promise.all(backends.map((b) => b.close()));
+    await app?.stop();
+    await Promise.all((backends ?? []).map((b) => b.close()));
   });
 
   const wsUrl = () => app.url().replace('http://', 'ws://');

@@ -31,7 +31,7 @@ describe('workers', () => {
     backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n)));
     dir = mkdtempSync(join(tmpdir(), 'mooring-workers-'));
   });
-  after(async () => Promise.all(backends.map((b) => b.close())));
+  after(async () => Promise.all((backends ?? []).map((b) => b.close())));
 
   const config = (persistence: string, extra = '') => `listeners: [{ name: web, address: "127.0.0.1:0", service: app }]
 services:
