@@ -1,6 +1,6 @@
 // Heap bytes per session-table entry, for docs/persistence.md: 1,000,000 client-ip sessions.
 // Run with --expose-gc so the heap is measured after collection.
-import { SessionTable } from '../src/persistence/session-table.ts';
+import { MemorySessionStore } from '../src/state/memory-session-store.ts';
 import { maskedIp } from '../src/persistence/client-key.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -10,7 +10,7 @@ const servers = ['s0', 's1', 's2', 's3'];
 
 gc();
 const before = process.memoryUsage().heapUsed;
-const table = new SessionTable(COUNT, 1_800_000);
+const table = new MemorySessionStore({ maxEntries: COUNT, idleMs: 1_800_000 });
 const now = Date.now();
 for (let i = 0; i < COUNT; i++) {
   const ip = `${10 + (i >>> 24)}.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;

@@ -6,9 +6,9 @@ import { createHmac } from 'node:crypto';
 import { CookieIssuer } from './cookie-issuer.ts';
 import { findCookie, findSetCookie } from './cookie-header.ts';
 import { newSessionId } from './session-id.ts';
-import { SessionTable } from './session-table.ts';
+import { keepSession, type SessionStore } from '../state/session-store.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, CookieExplanation, Identity, PersistRequest, PersistenceMethod, SessionView } from './types.ts';
+import type { Commit, CookieExplanation, Identity, PersistRequest, PersistenceMethod, SessionParts } from './types.ts';
 
 interface Detail {
   /** The app cookie's value on the request, if any. */
@@ -24,14 +24,15 @@ interface Detail {
 export class AppCookiePersistence implements PersistenceMethod {
   readonly ownCookie: string | undefined;
   private readonly issuer: CookieIssuer;
-  private readonly table: SessionTable;
+  /** Learned mappings: keyed hash of the app cookie's value → server. */
+  private readonly table: SessionStore;
   private readonly appName: string;
   private readonly hashKeys: Buffer[];
 
-  constructor(config: PersistenceConfig, serverIds: readonly string[]) {
-    this.issuer = new CookieIssuer(config, serverIds);
+  constructor(config: PersistenceConfig, serverIds: readonly string[], parts: SessionParts) {
+    this.issuer = new CookieIssuer(config, serverIds, parts.ended);
     this.ownCookie = config.cookie.passToServer ? undefined : config.cookie.name;
-    this.table = new SessionTable(config.table.maxEntries, config.table.idleTimeout);
+    this.table = parts.store;
     this.appName = config.appCookie!;
     this.hashKeys = config.keys.map((k) => createHmac('sha256', k).update('mooring/app-cookie').digest());
   }
@@ -82,12 +83,7 @@ export class AppCookiePersistence implements PersistenceMethod {
     // No session on either side yet (an ended one is replaced below, with a new session id).
     if (c.identity.status !== 'found' && c.identity.status !== 'ended') return;
     const moved = c.identity.serverId !== c.server.id;
-    if (d.appValue !== undefined) {
-      const key = this.hash(d.appValue);
-      const entry = this.table.find(key, now);
-      if (typeof entry === 'object' && !moved) this.table.touch(key, entry, now);
-      else this.table.bind(key, c.server.id, now, d.expiresAt * 1000, d.sessionId);
-    }
+    if (d.appValue !== undefined) keepSession(this.table, this.hash(d.appValue), c.server.id, now, d.expiresAt * 1000, d.sessionId);
     // A client routed by the mapping alone, or moved, gets its Mooring cookie (back).
     if (moved || !d.viaCookie) {
       const nowS = Math.floor(now / 1000);
@@ -101,24 +97,11 @@ export class AppCookiePersistence implements PersistenceMethod {
   }
 
   private forget(appValue: string): void {
-    for (let i = 0; i < this.hashKeys.length; i++) this.table.delete(this.hash(appValue, i));
-  }
-
-  sessionsOn(serverId: string): number {
-    return this.table.sessionsOn(serverId);
-  }
-
-  sweep(now: number): void {
-    this.table.sweep(now);
-    this.issuer.sweep(now);
-  }
-
-  listSessions(server: string | undefined, limit: number, now: number): SessionView[] {
-    return this.table.sample(server, limit, now);
+    for (let i = 0; i < this.hashKeys.length; i++) this.table.end(this.hash(appValue, i));
   }
 
   endSession(key: string, now: number): boolean {
-    const entry = this.table.delete(key);
+    const entry = this.table.end(key);
     if (!entry) return false;
     if (entry.sessionId !== undefined) this.issuer.endSession(entry.sessionId, entry.expiresAt, now);
     return true;

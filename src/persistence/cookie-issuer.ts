@@ -4,7 +4,7 @@ import { stringifySetCookie } from 'cookie';
 import { CookieCodec, type CookieFields, type Decoded } from './cookie-codec.ts';
 import { findCookie, keepPrivate } from './cookie-header.ts';
 import type { PersistenceConfig } from './schema.ts';
-import { EndedSessions } from './ended-sessions.ts';
+import type { EndedSessions } from './ended-sessions.ts';
 import type { Commit, CookieExplanation, PersistRequest } from './types.ts';
 
 /** How long an ended session is remembered when its cookie has no idle timeout. */
@@ -26,8 +26,6 @@ export class CookieIssuer {
   readonly name: string;
   private readonly codec: CookieCodec;
   private readonly idleS: number | undefined;
-  /** Sessions an operator ended: their cookies no longer pin. */
-  private readonly ended = new EndedSessions();
   private readonly servers: ReadonlySet<string>;
   /** "; Domain=…; Path=/; HttpOnly; SameSite=Lax", without and with Secure: built once, validated by the cookie library. */
   private readonly suffix: { plain: string; secure: string };
@@ -35,6 +33,8 @@ export class CookieIssuer {
   constructor(
     private readonly config: PersistenceConfig,
     serverIds: readonly string[],
+    /** Sessions an operator ended: their cookies no longer pin. Kept by the runtime across reloads. */
+    private readonly ended: EndedSessions,
   ) {
     this.name = config.cookie.name;
     this.codec = new CookieCodec(config.keys, serverIds);
@@ -104,10 +104,6 @@ export class CookieIssuer {
 
   issue(c: Commit, fields: CookieFields, lifetime: Lifetime): void {
     this.set(c, this.codec.encode(fields), lifetime);
-  }
-
-  sweep(now: number): void {
-    this.ended.sweep(now);
   }
 
   clear(c: Commit): void {

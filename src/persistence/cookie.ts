@@ -5,9 +5,9 @@ import { DEFAULT_DATACENTER, type Server } from '../core/server.ts';
 import { CookieIssuer } from './cookie-issuer.ts';
 import { FirstBurst } from './first-burst.ts';
 import { newSessionId } from './session-id.ts';
-import { SessionTable } from './session-table.ts';
+import { keepSession } from '../state/session-store.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, CookieExplanation, Identity, PersistRequest, PersistenceMethod, SessionView } from './types.ts';
+import type { Commit, CookieExplanation, Identity, PersistRequest, PersistenceMethod, SessionParts } from './types.ts';
 import type { Decoded } from './cookie-codec.ts';
 
 interface Detail {
@@ -22,14 +22,17 @@ interface Detail {
 export class CookiePersistence implements PersistenceMethod {
   readonly ownCookie: string | undefined;
   private readonly issuer: CookieIssuer;
-  private readonly table: SessionTable;
   private readonly burst: FirstBurst;
   private readonly maxAgeS: number | undefined;
 
-  constructor(config: PersistenceConfig, serverIds: readonly string[]) {
-    this.issuer = new CookieIssuer(config, serverIds);
+  constructor(
+    config: PersistenceConfig,
+    serverIds: readonly string[],
+    /** Sessions by session id: counted for maxSessions and drains, listed and ended by operators. */
+    private readonly parts: SessionParts,
+  ) {
+    this.issuer = new CookieIssuer(config, serverIds, parts.ended);
     this.ownCookie = config.cookie.passToServer ? undefined : config.cookie.name;
-    this.table = new SessionTable(config.table.maxEntries, config.cookie.idleTimeout ?? config.table.idleTimeout);
     this.burst = new FirstBurst(config.firstBurstWindow);
     this.maxAgeS = config.cookie.maxAge === undefined ? undefined : Math.round(config.cookie.maxAge / 1000);
   }
@@ -65,9 +68,7 @@ export class CookiePersistence implements PersistenceMethod {
     const { now } = c.req;
     if (d.burstKey !== undefined) this.burst.close(d.burstKey);
     const stays = c.identity.serverId === c.server.id;
-    const entry = this.table.find(d.sessionId, now);
-    if (typeof entry === 'object' && entry.server === c.server.id) this.table.touch(d.sessionId, entry, now);
-    else this.table.bind(d.sessionId, c.server.id, now, d.expiresAt * 1000);
+    keepSession(this.parts.store, d.sessionId, c.server.id, now, d.expiresAt * 1000);
     // The cookie records the data center too, when the service has named ones.
     const datacenter = c.server.datacenter === DEFAULT_DATACENTER ? undefined : c.server.datacenter;
     if (stays && d.cookie && d.cookie.datacenter === datacenter && !this.issuer.needsRefresh(d.cookie, now)) return;
@@ -76,22 +77,12 @@ export class CookiePersistence implements PersistenceMethod {
     this.issuer.issue(c, fields, d.expiresAt === 0 ? {} : { maxAge: Math.max(0, d.expiresAt - nowS) });
   }
 
-  sessionsOn(serverId: string): number {
-    return this.table.sessionsOn(serverId);
-  }
-
   sweep(now: number): void {
-    this.table.sweep(now);
     this.burst.sweep(now);
-    this.issuer.sweep(now);
-  }
-
-  listSessions(server: string | undefined, limit: number, now: number): SessionView[] {
-    return this.table.sample(server, limit, now);
   }
 
   endSession(key: string, now: number): boolean {
-    const entry = this.table.delete(key);
+    const entry = this.parts.store.end(key);
     if (!entry) return false;
     this.issuer.endSession(key, entry.expiresAt, now);
     return true;

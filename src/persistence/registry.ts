@@ -3,18 +3,28 @@ import { AppCookiePersistence } from './app-cookie.ts';
 import { CookiePersistence } from './cookie.ts';
 import { clientIpPersistence, headerPersistence, queryPersistence } from './keyed.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { PersistenceMethod } from './types.ts';
+import type { PersistenceMethod, SessionParts } from './types.ts';
+import type { StoreLimits } from '../state/session-store.ts';
 
-const builders: Record<PersistenceConfig['method'], (c: PersistenceConfig, serverIds: readonly string[]) => PersistenceMethod | undefined> = {
+type Builder = (c: PersistenceConfig, serverIds: readonly string[], parts: SessionParts) => PersistenceMethod | undefined;
+
+const builders: Record<PersistenceConfig['method'], Builder> = {
   none: () => undefined,
-  cookie: (c, ids) => new CookiePersistence(c, ids),
-  'app-cookie': (c, ids) => new AppCookiePersistence(c, ids),
-  'client-ip': (c) => clientIpPersistence(c),
-  header: (c) => headerPersistence(c),
-  query: (c) => queryPersistence(c),
+  cookie: (c, ids, parts) => new CookiePersistence(c, ids, parts),
+  'app-cookie': (c, ids, parts) => new AppCookiePersistence(c, ids, parts),
+  'client-ip': (c, _, parts) => clientIpPersistence(c, parts.store),
+  header: (c, _, parts) => headerPersistence(c, parts.store),
+  query: (c, _, parts) => queryPersistence(c, parts.store),
 };
 
 /** The service's persistence method, or undefined for method none. */
-export function buildPersistence(config: PersistenceConfig, serverIds: readonly string[]): PersistenceMethod | undefined {
-  return builders[config.method](config, serverIds);
+export function buildPersistence(config: PersistenceConfig, serverIds: readonly string[], parts: SessionParts): PersistenceMethod | undefined {
+  return builders[config.method](config, serverIds, parts);
+}
+
+/** The bound and idle timeout of the method's session store. */
+export function storeLimits(config: PersistenceConfig): StoreLimits {
+  if (config.method === 'client-ip') return { maxEntries: config.clientIp.maxEntries, idleMs: config.clientIp.idleTimeout };
+  const idleMs = config.method === 'cookie' ? (config.cookie.idleTimeout ?? config.table.idleTimeout) : config.table.idleTimeout;
+  return { maxEntries: config.table.maxEntries, idleMs };
 }

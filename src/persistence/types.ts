@@ -1,6 +1,17 @@
 // The persistence seam: each method identifies a request's session and records the server that
 // answered it. Routing on top of that (honour, move, overload) is shared, in router.ts.
 import type { Server } from '../core/server.ts';
+import type { SessionStore, SessionView } from '../state/session-store.ts';
+import type { EndedSessions } from './ended-sessions.ts';
+
+export type { SessionView };
+
+/** What a method keeps its sessions in: owned by the service runtime, so a reload keeps them. */
+export interface SessionParts {
+  readonly store: SessionStore;
+  /** Sessions an operator ended whose signed cookies would otherwise keep pinning. */
+  readonly ended: EndedSessions;
+}
 
 /** Why a request went where it went. Every request has one. */
 export type Decision =
@@ -66,28 +77,12 @@ export interface PersistenceMethod {
   routed?(identity: Identity, req: PersistRequest, server: Server): void;
   /** After the server's answer: bind or refresh the session; may append response headers. */
   commit(c: Commit): void;
-  /** Live sessions bound to a server, for maxSessions. */
-  sessionsOn(serverId: string): number;
-  /** Periodic clean-up of expired state. */
-  sweep(now: number): void;
-  /** Live sessions, of one server or all, at most `limit` (least recently seen first). */
-  listSessions(server: string | undefined, limit: number, now: number): SessionView[];
-  /** Ends the session of `key` (as listSessions names it); false when there is none. */
+  /** Periodic clean-up of the method's own short-lived state (the session store sweeps itself). */
+  sweep?(now: number): void;
+  /** Ends the session of `key` (as the store lists it); false when there is none. */
   endSession(key: string, now: number): boolean;
   /** What a value of Mooring's cookie says (methods that issue one). */
   explainCookie?(value: string, now: number): CookieExplanation;
-}
-
-/** A session as the admin API lists it. */
-export interface SessionView {
-  /** What DELETE /api/v1/sessions/{key} takes: a session id, a masked client address, a header
-   *  or query value, or (app-cookie) a keyed hash of the application's cookie. */
-  readonly key: string;
-  readonly server: string;
-  /** ms since the epoch. */
-  readonly lastSeen: number;
-  /** ms since the epoch; undefined: no absolute expiry. */
-  readonly expiresAt: number | undefined;
 }
 
 export interface CookieExplanation {

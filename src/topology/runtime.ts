@@ -5,16 +5,20 @@
 import { newLoad, type ServerLoad } from '../core/server.ts';
 import { WaitQueue } from '../core/wait-queue.ts';
 import type { HealthTable } from '../health/table.ts';
-import type { PersistenceMethod } from '../persistence/types.ts';
+import { EndedSessions } from '../persistence/ended-sessions.ts';
+import type { PersistenceMethod, SessionParts } from '../persistence/types.ts';
+import type { SessionStore } from '../state/session-store.ts';
 import type { UpstreamPools } from '../upstream/pools.ts';
 import type { ServiceHandle, ServiceSnapshot } from './snapshot.ts';
 import type { Failover } from './failover.ts';
 
-export class ServiceRuntime implements ServiceHandle {
+export class ServiceRuntime implements ServiceHandle, SessionParts {
   private readonly loads = new Map<string, ServerLoad>();
   readonly queue = new WaitQueue();
   /** Weights an operator set through the admin API, by server id, over the configured ones. */
   readonly weights = new Map<string, number>();
+  /** Sessions an operator ended, kept whatever a reload changes. */
+  readonly ended = new EndedSessions();
   /** Failover between data centers, for a service with a standby one. */
   failover: Failover | undefined;
   /** The snapshot new requests use; set once built, swapped by a reload. */
@@ -24,10 +28,24 @@ export class ServiceRuntime implements ServiceHandle {
     readonly name: string,
     readonly pools: UpstreamPools,
     readonly health: HealthTable,
-    /** The session stores of the service's persistence method; undefined for method none. A reload
-     *  that changes the persistence settings replaces it. */
-    public persistence: PersistenceMethod | undefined,
+    /** The sessions of the service's persistence method. A reload keeps them unless it changes the method. */
+    public store: SessionStore,
   ) {}
+
+  /** The persistence method over `store`; undefined for method none. A reload rebuilds it. */
+  persistence: PersistenceMethod | undefined;
+
+  /** Live sessions bound to server `id`. */
+  sessionsOn(id: string): number {
+    return this.store.countOn(id);
+  }
+
+  /** Expired sessions and ended-session marks go; the method clears its own short-lived state. */
+  sweep(now: number): void {
+    this.store.sweep(now);
+    this.ended.sweep(now);
+    this.persistence?.sweep?.(now);
+  }
 
   /** The load counters of server `id`, the same object for every snapshot. */
   loadOf(id: string): ServerLoad {
@@ -43,6 +61,6 @@ export class ServiceRuntime implements ServiceHandle {
 
   /** Sessions bound to server `id` plus requests under way on it: what a drain waits for. */
   remaining(id: string): number {
-    return (this.persistence?.sessionsOn(id) ?? 0) + (this.loads.get(id)?.inflight ?? 0);
+    return this.store.countOn(id) + (this.loads.get(id)?.inflight ?? 0);
   }
 }

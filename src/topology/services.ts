@@ -9,7 +9,8 @@ import { HealthTable, type HealthSettings, type TableServer } from '../health/ta
 import { quorum } from '../health/quorum.ts';
 import type { MonitorConfig } from '../health/schema.ts';
 import { UpstreamPools, type PoolSettings } from '../upstream/pools.ts';
-import { buildPersistence } from '../persistence/registry.ts';
+import { buildPersistence, storeLimits } from '../persistence/registry.ts';
+import { MemorySessionStore } from '../state/memory-session-store.ts';
 import { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot, type Datacenter } from './snapshot.ts';
 import { geoModeNames, gslbMode } from '../gslb/registry.ts';
@@ -56,7 +57,8 @@ export function poolSettings(service: ServiceConfig, config: Config): PoolSettin
 export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog): ServiceRuntime {
   const health = new HealthTable(service.name, tableServers(service), healthSettings(service), events, env.clock.now());
   const pools = new UpstreamPools(poolSettings(service, config));
-  const runtime = new ServiceRuntime(service.name, pools, health, buildPersistence(service.persistence, service.servers.map((s) => s.id)));
+  const runtime = new ServiceRuntime(service.name, pools, health, new MemorySessionStore(storeLimits(service.persistence)));
+  runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
   runtime.failover = buildFailover(service, events, env);
   return runtime;
 }

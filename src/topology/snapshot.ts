@@ -8,6 +8,7 @@ import type { FailoverView } from './failover.ts';
 import type { Server } from '../core/server.ts';
 import type { PlanView, SessionPolicy, Standing } from '../persistence/router.ts';
 import type { PersistenceMethod } from '../persistence/types.ts';
+import type { SessionStore } from '../state/session-store.ts';
 import type { ServiceRuntime } from './runtime.ts';
 
 /** A data center of a snapshot: its settings, its servers and the balancer built over them. */
@@ -32,6 +33,8 @@ export class ServiceSnapshot implements PlanView {
   /** The method at build time: a request identifies and commits with the same one, even across a
    *  reload that replaces it. */
   readonly persistence: PersistenceMethod | undefined;
+  /** The store that method keeps its sessions in (their counts are what maxSessions limits). */
+  private readonly sessions: SessionStore;
 
   constructor(
     readonly name: string,
@@ -50,6 +53,7 @@ export class ServiceSnapshot implements PlanView {
     this.standbys = datacenters.filter((dc) => dc.standby);
     this.single = datacenters.length === 1 ? datacenters[0] : undefined;
     this.persistence = runtime.persistence;
+    this.sessions = runtime.store;
   }
 
   /** Where key-based algorithms read a request's key (the same algorithm in every data center). */
@@ -156,13 +160,13 @@ export class ServiceSnapshot implements PlanView {
     return (
       this.runtime.health.acceptsNew(server.id) &&
       server.load.inflight < server.maxConnections &&
-      (this.persistence === undefined || this.persistence.sessionsOn(server.id) < server.maxSessions)
+      (this.persistence === undefined || this.sessions.countOn(server.id) < server.maxSessions)
     );
   }
 
   /** Over a limit for a session already bound to it (it counts among the sessions already). */
   overloaded(server: Server): boolean {
-    return server.load.inflight >= server.maxConnections || (this.persistence !== undefined && this.persistence.sessionsOn(server.id) > server.maxSessions);
+    return server.load.inflight >= server.maxConnections || (this.persistence !== undefined && this.sessions.countOn(server.id) > server.maxSessions);
   }
 }
 

@@ -6,7 +6,8 @@ import type { Config, ServiceConfig } from '../config/schema.ts';
 import type { BuildEnv } from '../balancer/types.ts';
 import type { EventLog } from '../core/events.ts';
 import { HealthScheduler } from '../health/scheduler.ts';
-import { buildPersistence } from '../persistence/registry.ts';
+import { buildPersistence, storeLimits } from '../persistence/registry.ts';
+import { MemorySessionStore } from '../state/memory-session-store.ts';
 import type { ServiceRuntime } from './runtime.ts';
 import { buildFailover, buildRuntime, buildSnapshot, failoverSettings, healthSettings, monitorsOf, poolSettings, tableServers } from './services.ts';
 
@@ -81,10 +82,7 @@ export class Topology {
     const configured = new Map(r.config.servers.map((s) => [s.id, s.weight]));
     for (const s of service.servers) if (configured.get(s.id) !== s.weight) runtime.weights.delete(s.id);
     for (const id of runtime.weights.keys()) if (!ids.has(id)) runtime.weights.delete(id);
-    if (!isDeepStrictEqual(r.config.persistence, service.persistence)) {
-      runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id));
-      if (r.config.persistence.method !== 'none') notes.push(`service ${service.name}: persistence settings changed, so its session table starts empty (signed cookies that still verify keep their server)`);
-    }
+    if (!isDeepStrictEqual(r.config.persistence, service.persistence)) notes.push(...this.carrySessions(r, service));
     r.scheduler?.stop();
     r.scheduler = this.scheduler(service, runtime);
     r.scheduler?.start();
@@ -95,6 +93,17 @@ export class Topology {
     else runtime.failover.settings = failoverSettings(service);
     runtime.current = buildSnapshot(service, runtime, this.env);
     this.evaluateFailover(service.name);
+    return notes;
+  }
+
+  /** The persistence method rebuilt with the new settings, over a new session store. */
+  private carrySessions(r: Running, service: ServiceConfig): string[] {
+    const { runtime } = r;
+    const limits = storeLimits(service.persistence);
+    const notes: string[] = [];
+    runtime.store = new MemorySessionStore(limits);
+    if (r.config.persistence.method !== 'none') notes.push(`service ${service.name}: persistence settings changed, so its session table starts empty (signed cookies that still verify keep their server)`);
+    runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
     return notes;
   }
 
@@ -148,7 +157,7 @@ export class Topology {
     const now = this.env.clock.now();
     for (const runtime of this.handles.values()) {
       if (runtime.failover) runtime.failover.evaluate(runtime.current.failoverView(), now);
-      runtime.persistence?.sweep(now);
+      runtime.sweep(now);
       runtime.health.tick(now, (id) => runtime.remaining(id));
       runtime.queue.wake();
     }

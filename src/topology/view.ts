@@ -28,7 +28,7 @@ export function serverRows(runtime: ServiceRuntime, now: number): ServerRow[] {
     backup: runtime.health.isBackup(s.id),
     weight: s.weight,
     inflight: s.load.inflight,
-    sessions: runtime.persistence?.sessionsOn(s.id) ?? 0,
+    sessions: runtime.sessionsOn(s.id),
     remaining: runtime.remaining(s.id),
     ...runtime.health.describe(s.id, now),
   }));

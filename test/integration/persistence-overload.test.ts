@@ -31,8 +31,8 @@ describe('persistence: capacity and overload', () => {
   });
 
   const sessionsOn = (app: App) => {
-    const current = app.services.get('app')!.current;
-    return current.servers.map((s) => current.persistence!.sessionsOn(s.id));
+    const runtime = app.services.get('app')!;
+    return runtime.current.servers.map((s) => runtime.sessionsOn(s.id));
   };
 
   it('maxSessions: new sessions fill every server to its limit and never beyond; then 503 with Retry-After', async () => {

@@ -25,12 +25,11 @@ const listSessions: Route = {
     const now = ctx.control.now();
     const runtimes = server === undefined ? servicesOf(ctx) : [serviceWithServer(ctx, server)];
     const services = runtimes.map((runtime) => {
-      const method = runtime.persistence;
       const ids = server === undefined ? runtime.current.servers.map((s) => s.id) : [server];
-      const sample = method ? method.listSessions(server, limit, now) : [];
+      const sample = runtime.store.list(server, limit, now);
       return {
         service: runtime.name,
-        count: ids.reduce((n, id) => n + (method?.sessionsOn(id) ?? 0), 0),
+        count: ids.reduce((n, id) => n + runtime.sessionsOn(id), 0),
         sample: sample.map((s) => ({ key: s.key, server: s.server, lastSeen: iso(s.lastSeen), expires: iso(s.expiresAt) })),
       };
     });

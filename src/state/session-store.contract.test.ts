@@ -1,0 +1,109 @@
+// The contract every session store passes: expiry (idle and absolute), touch, re-bind, end, live
+// counts per server, the admin listing, sweeping, the size bound (least recently seen first), and
+// new limits from a reload keeping entries.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemorySessionStore } from './memory-session-store.ts';
+import { keepSession, type SessionEntry, type SessionStore, type StoreLimits } from './session-store.ts';
+
+interface Kind {
+  readonly name: string;
+  make(limits: StoreLimits): SessionStore;
+}
+
+const kinds: Kind[] = [{ name: 'memory', make: (limits) => new MemorySessionStore(limits) }];
+
+const live = (found: unknown): SessionEntry => {
+  assert.equal(typeof found, 'object', `expected a live entry, got ${String(found)}`);
+  return found as SessionEntry;
+};
+
+for (const kind of kinds) {
+  describe(`session store contract: ${kind.name}`, () => {
+    const store = (maxEntries = 100, idleMs = 1000) => kind.make({ maxEntries, idleMs });
+
+    it('finds live entries; reports an expired one once, then forgets it', () => {
+      const s = store();
+      s.bind('k', 'a', 0);
+      assert.equal(live(s.find('k', 500)).server, 'a');
+      assert.equal(s.find('k', 1000), 'expired-idle');
+      assert.equal(s.find('k', 1001), undefined);
+      s.bind('life', 'a', 0, 300);
+      live(s.find('life', 299));
+      assert.equal(s.find('life', 300), 'expired-life');
+      assert.equal(s.find('never', 0), undefined);
+    });
+
+    it('touch starts the idle window again; the absolute expiry still holds', () => {
+      const s = store();
+      s.bind('k', 'a', 0, 2500, 'sid');
+      s.touch('k', live(s.find('k', 900)), 900);
+      s.touch('k', live(s.find('k', 1800)), 1800);
+      const entry = live(s.find('k', 2499));
+      assert.deepEqual([entry.server, entry.sessionId, entry.expiresAt], ['a', 'sid', 2500]);
+      assert.equal(s.find('k', 2500 + 1), 'expired-life');
+    });
+
+    it('counts live sessions per server through bind, re-bind, end and expiry', () => {
+      const s = store();
+      s.bind('1', 'a', 0);
+      s.bind('2', 'a', 0);
+      s.bind('3', 'b', 0);
+      assert.deepEqual([s.countOn('a'), s.countOn('b'), s.countOn('c')], [2, 1, 0]);
+      s.bind('2', 'b', 10);
+      assert.deepEqual([s.countOn('a'), s.countOn('b')], [1, 2]);
+      assert.equal(s.end('3')?.server, 'b');
+      assert.equal(s.end('3'), undefined, 'ending twice finds nothing');
+      assert.deepEqual([s.countOn('a'), s.countOn('b')], [1, 1]);
+      assert.equal(s.sweep(1005), 1, 'session 1 was idle 1005 ms');
+      assert.deepEqual([s.countOn('a'), s.countOn('b'), s.size], [0, 1, 1]);
+      assert.equal(s.sweep(2000), 1);
+      assert.equal(s.size, 0);
+    });
+
+    it('keepSession refreshes a session on its server and re-binds one that moved', () => {
+      const s = store();
+      keepSession(s, 'k', 'a', 0, 0, 'sid');
+      keepSession(s, 'k', 'a', 900);
+      assert.equal(live(s.find('k', 1800)).sessionId, 'sid', 'refreshed, not re-bound');
+      keepSession(s, 'k', 'b', 1800, 0, 'sid2');
+      assert.deepEqual([s.countOn('a'), s.countOn('b'), live(s.find('k', 1800)).sessionId], [0, 1, 'sid2']);
+    });
+
+    it('lists live sessions least recently seen first, by server, up to a limit', () => {
+      const s = store(100, 10_000);
+      s.bind('x', 'a', 0);
+      s.bind('y', 'b', 2000, 9000);
+      s.bind('z', 'a', 4000);
+      s.touch('x', live(s.find('x', 6000)), 6000);
+      assert.deepEqual(s.list(undefined, 10, 6000).map((v) => v.key), ['y', 'z', 'x']);
+      assert.deepEqual(s.list('a', 10, 6000).map((v) => v.key), ['z', 'x']);
+      assert.deepEqual(s.list(undefined, 1, 6000).map((v) => v.key), ['y']);
+      assert.deepEqual(s.list('b', 10, 6000), [{ key: 'y', server: 'b', lastSeen: 2000, expiresAt: 9000 }]);
+      assert.deepEqual(s.list('b', 10, 9000), [], 'an expired session is not listed');
+    });
+
+    it('evicts the least recently seen beyond maxEntries', () => {
+      const s = store(3, 60_000);
+      for (const k of ['a', 'b', 'c']) s.bind(k, 's', 0);
+      s.touch('a', live(s.find('a', 5000)), 5000);
+      s.bind('d', 's', 5001);
+      assert.equal(s.find('b', 5002), undefined, 'b was least recently seen');
+      assert.ok(s.find('a', 5002) && s.find('c', 5002) && s.find('d', 5002));
+      assert.equal(s.countOn('s'), 3);
+    });
+
+    it('new limits keep the entries; a smaller bound drops the least recently seen', () => {
+      const s = store(10, 1000);
+      for (const [i, k] of ['a', 'b', 'c', 'd'].entries()) s.bind(k, 's', i * 100);
+      s.configure({ maxEntries: 10, idleMs: 5000 });
+      const a = live(s.find('a', 2000));
+      assert.equal(a.server, 's', 'a longer idle timeout applies to existing sessions');
+      s.touch('a', a, 2000);
+      s.configure({ maxEntries: 2, idleMs: 5000 });
+      assert.equal(s.size, 2);
+      assert.deepEqual(s.list(undefined, 10, 2000).map((v) => v.key).sort(), ['a', 'd'], 'b and c were least recently seen (a was seen at 2000)');
+      assert.equal(s.countOn('s'), 2);
+    });
+  });
+}
