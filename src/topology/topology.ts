@@ -96,13 +96,20 @@ export class Topology {
     return notes;
   }
 
-  /** The persistence method rebuilt with the new settings, over a new session store. */
+  /**
+   * The persistence method rebuilt over the same sessions with the new settings (a new idle timeout
+   * or bound applies to sessions already there); a new method starts with no sessions, since the
+   * old one's keys mean nothing to it.
+   */
   private carrySessions(r: Running, service: ServiceConfig): string[] {
     const { runtime } = r;
     const limits = storeLimits(service.persistence);
     const notes: string[] = [];
-    runtime.store = new MemorySessionStore(limits);
-    if (r.config.persistence.method !== 'none') notes.push(`service ${service.name}: persistence settings changed, so its session table starts empty (signed cookies that still verify keep their server)`);
+    if (r.config.persistence.method === service.persistence.method) runtime.store.configure(limits);
+    else {
+      runtime.store = new MemorySessionStore(limits);
+      if (r.config.persistence.method !== 'none') notes.push(`service ${service.name}: persistence method changed from ${r.config.persistence.method} to ${service.persistence.method}, so its sessions start anew (signed cookies that still verify keep their server)`);
+    }
     runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
     return notes;
   }

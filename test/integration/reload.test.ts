@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { App } from '../../src/app.ts';
 import { parseConfigObject } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
-import { CookieJar, jarGet, pinnedTo, startBackend, TEST_KEY, type Backend } from '../helpers.ts';
+import { CookieJar, get, jarGet, pinnedTo, startBackend, TEST_KEY, type Backend } from '../helpers.ts';
 
 interface Variant {
   servers?: string[];
@@ -18,6 +18,7 @@ interface Variant {
   algorithm?: string;
   address?: string;
   workers?: number;
+  persistence?: Record<string, unknown>;
 }
 
 describe('hot reload', () => {
@@ -33,7 +34,7 @@ describe('hot reload', () => {
         {
           name: 'app',
           balance: { algorithm: v.algorithm ?? 'round-robin' },
-          persistence: { method: 'cookie', keys: [TEST_KEY] },
+          persistence: v.persistence ?? { method: 'cookie', keys: [TEST_KEY] },
           servers: (v.servers ?? ['a', 'b', 'c']).map((id) => ({ id, url: url(id), weight: v.weights?.[id] ?? 1, ...(v.states?.[id] ? { state: v.states[id] } : {}) })),
         },
       ],
@@ -146,6 +147,27 @@ describe('hot reload', () => {
       assert.equal(app.services.get('app')!.current.health.admin('a'), 'draining', 'one the file did not change stays');
       const events = app.events.recent().map((e) => e.type);
       assert.ok(events.includes('reload'));
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('server-side sessions outlive a reload that changes persistence settings; a new method starts anew, and says so', async () => {
+    const header = (idleTimeout: string) => ({ method: 'header', header: 'X-Session', table: { idleTimeout } });
+    const app = await App.start(configOf({ persistence: header('10m') }), { logger: silentLogger });
+    try {
+      const keys = Array.from({ length: 12 }, (_, i) => `user-${i}`);
+      const placed = new Map<string, string>();
+      for (const key of keys) placed.set(key, (await get(app.url(), { 'x-session': key })).body);
+      assert.equal(new Set(placed.values()).size, 3, 'round-robin spread the sessions over a, b and c');
+      const changed = app.reload(configOf({ persistence: header('20m') }));
+      assert.deepEqual(changed, { applied: true, notes: [] });
+      // Round-robin would place most of these elsewhere: only the kept table keeps them home.
+      for (const key of keys) assert.equal((await get(app.url(), { 'x-session': key })).body, placed.get(key), `${key} kept its server`);
+      assert.equal(app.services.get('app')!.store.limits.idleMs, 1_200_000, 'the new idle timeout applies');
+      const method = app.reload(configOf({ persistence: { method: 'query', query: 'sid' } }));
+      assert.ok(method.applied && method.notes.some((n) => /persistence method changed from header to query, so its sessions start anew/.test(n)), JSON.stringify(method));
+      assert.equal(app.services.get('app')!.store.size, 0);
     } finally {
       await app.stop();
     }
