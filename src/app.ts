@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './log.ts';
 import { GeoDatabase } from './rules/geoip.ts';
 import { ListenerRouter } from './rules/router.ts';
 import { Topology } from './topology/topology.ts';
-import type { ServiceRuntime } from './topology/runtime.ts';
+import type { ServiceHandle } from './topology/service.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
 import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
@@ -88,7 +88,7 @@ export class App {
   }
 
   /** Each service's handle, by name (the current set: a reload may add or remove services). */
-  get services(): ReadonlyMap<string, ServiceRuntime> {
+  get services(): ReadonlyMap<string, ServiceHandle> {
     return this.topology.handles;
   }
 

@@ -3,7 +3,7 @@
 import type { EventLog } from '../core/events.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import type { ServerStats } from '../observe/server-stats.ts';
-import type { ServiceRuntime } from '../topology/runtime.ts';
+import type { ServiceHandle } from '../topology/service.ts';
 import type { AdminConfig } from '../config/admin-schema.ts';
 
 export type ReloadOutcome = { readonly applied: true; readonly notes: readonly string[] } | { readonly applied: false; readonly errors: readonly string[] };
@@ -23,7 +23,7 @@ export interface ProcessStatus {
 export interface AdminControl {
   /** The admin settings of the running config (a reload may change the token). */
   settings(): AdminConfig;
-  services(): ReadonlyMap<string, ServiceRuntime>;
+  services(): ReadonlyMap<string, ServiceHandle>;
   /** The configured balancing algorithm and persistence method of a service. */
   describeService(name: string): { readonly algorithm: string; readonly persistence: string } | undefined;
   setWeight(service: string, server: string, weight: number): void;

@@ -5,7 +5,7 @@
 // sessions, health), when scraped: prom-client's own per-request calls hash their labels each time.
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { MooringEvent } from '../core/events.ts';
-import type { ServiceRuntime } from '../topology/runtime.ts';
+import type { ServiceHandle } from '../topology/service.ts';
 import { datacenterRows, serverRows } from '../topology/view.ts';
 import type { RequestRecord } from './record.ts';
 import { CLASSES, SECONDS, TrafficCounts } from './traffic-counts.ts';
@@ -20,7 +20,7 @@ export class Metrics {
   private readonly failovers: Counter<'service' | 'kind'>;
   private readonly kickstarts: Counter<'service' | 'datacenter' | 'result'>;
 
-  constructor(runtimes: () => Iterable<ServiceRuntime>, now: () => number = Date.now) {
+  constructor(runtimes: () => Iterable<ServiceHandle>, now: () => number = Date.now) {
     const registers = [this.registry];
     const counts = this.counts;
     new Counter({

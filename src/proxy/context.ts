@@ -3,7 +3,7 @@
 // A reload replaces the fields in one synchronous step; a request reads each when it needs it.
 import type { BlockList, Socket } from 'node:net';
 import type { Limits, Timeouts } from '../config/schema.ts';
-import type { ServiceHandle } from '../topology/snapshot.ts';
+import type { ServiceHandle } from '../topology/service.ts';
 import type { ListenerRouter } from '../rules/router.ts';
 import type { Logger } from '../log.ts';
 import type { DeadlineList } from './deadlines.ts';

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { readKey } from '../balancer/key.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { withoutCookie } from '../persistence/cookie-header.ts';
-import type { ServiceHandle, ServiceSnapshot } from '../topology/snapshot.ts';
+import type { Service, ServiceHandle } from '../topology/service.ts';
 import type { ListenerContext } from './context.ts';
 import { clientAddress, isTrusted, normalizeIp } from './client-address.ts';
 import { requestHead, type RequestHead } from './headers.ts';
@@ -70,7 +70,7 @@ export function resolveRequest(ctx: ListenerContext, req: IncomingMessage, keepU
  * The routing for a request on `service`: its session identity (if the service keeps sessions),
  * its balancer key, and Mooring's own cookie taken out of the upstream headers.
  */
-export function routeRequest(service: ServiceSnapshot, req: IncomingMessage, resolved: ResolvedRequest): Routing {
+export function routeRequest(service: Service, req: IncomingMessage, resolved: ResolvedRequest): Routing {
   const { head, clientIp, secure } = resolved;
   const source = service.keySource;
   const method = service.persistence;

@@ -9,7 +9,7 @@ import type { Server } from '../core/server.ts';
 import { afterPinnedFailure, plan, type Plan } from '../persistence/router.ts';
 import type { Decision, Identity, MigrationReason, PersistRequest } from '../persistence/types.ts';
 import type { Outcome } from '../health/ejection.ts';
-import type { ServiceSnapshot } from '../topology/snapshot.ts';
+import type { Service } from '../topology/service.ts';
 import type { Place } from '../gslb/types.ts';
 import { failureCode, type FailureKind } from './retry.ts';
 
@@ -30,7 +30,7 @@ export class Routing implements PickContext {
   private unreachedOnly = true;
 
   constructor(
-    readonly service: ServiceSnapshot,
+    readonly service: Service,
     readonly identity: Identity | undefined,
     readonly key: string | undefined,
     /** The client's address (after trusted proxies), for the record. */

@@ -1,7 +1,6 @@
 // The long-lived state of one service, keyed by server id: load counters, upstream pools, sessions,
 // the health table, requests waiting for room. Snapshots come and go (reload); the runtime stays,
-// so what servers that remain have learned is never lost. It is also the service's handle: requests
-// read `current` once and keep that snapshot to the end.
+// so what servers that remain have learned is never lost. It knows nothing of snapshots.
 import { newLoad, type ServerLoad } from '../core/server.ts';
 import { WaitQueue } from '../core/wait-queue.ts';
 import type { HealthTable } from '../health/table.ts';
@@ -9,10 +8,9 @@ import { EndedSessions } from '../persistence/ended-sessions.ts';
 import type { PersistenceMethod, SessionParts } from '../persistence/types.ts';
 import type { SessionStore } from '../state/session-store.ts';
 import type { UpstreamPools } from '../upstream/pools.ts';
-import type { ServiceHandle, ServiceSnapshot } from './snapshot.ts';
 import type { Failover } from './failover.ts';
 
-export class ServiceRuntime implements ServiceHandle, SessionParts {
+export class ServiceRuntime implements SessionParts {
   private readonly loads = new Map<string, ServerLoad>();
   readonly queue = new WaitQueue();
   /** Weights an operator set through the admin API, by server id, over the configured ones. */
@@ -21,8 +19,6 @@ export class ServiceRuntime implements ServiceHandle, SessionParts {
   readonly ended = new EndedSessions();
   /** Failover between data centers, for a service with a standby one. */
   failover: Failover | undefined;
-  /** The snapshot new requests use; set once built, swapped by a reload. */
-  current!: ServiceSnapshot;
 
   constructor(
     readonly name: string,

@@ -11,8 +11,9 @@ import type { MonitorConfig } from '../health/schema.ts';
 import { UpstreamPools, type PoolSettings } from '../upstream/pools.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
 import { MemorySessionStore } from '../state/memory-session-store.ts';
-import { ServiceRuntime } from './runtime.ts';
+import type { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot, type Datacenter } from './snapshot.ts';
+import { Service, ServiceHandle } from './service.ts';
 import { geoModeNames, gslbMode } from '../gslb/registry.ts';
 import { NO_GEO } from '../gslb/geo.ts';
 import { Failover, type FailoverSettings } from './failover.ts';
@@ -54,10 +55,10 @@ export function poolSettings(service: ServiceConfig, config: Config): PoolSettin
   return { ...service.pool, timeouts: config.timeouts };
 }
 
-export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog): ServiceRuntime {
+export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog): ServiceHandle {
   const health = new HealthTable(service.name, tableServers(service), healthSettings(service), events, env.clock.now());
   const pools = new UpstreamPools(poolSettings(service, config));
-  const runtime = new ServiceRuntime(service.name, pools, health, new MemorySessionStore(storeLimits(service.persistence)));
+  const runtime = new ServiceHandle(service.name, pools, health, new MemorySessionStore(storeLimits(service.persistence)));
   runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
   runtime.failover = buildFailover(service, events, env);
   return runtime;
@@ -90,5 +91,10 @@ export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, e
   const geo = { countries, continents, fallback: fallbackMode.build(datacenters, env, NO_GEO) };
   const { onOverload, strict, debugHeader } = service.persistence;
   const policy = { onOverload, strict, debugHeader, datacenterPersistence: service.gslb.persistence, failbackSessions: service.gslb.failbackSessions };
-  return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env, geo), geoModeNames.includes(mode.name), service.retries, policy, runtime, env);
+  return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env, geo), geoModeNames.includes(mode.name), service.retries, policy, env);
+}
+
+/** Swaps in what requests use from now on: a new snapshot of `service` over the handle's runtime. */
+export function swapIn(service: ServiceConfig, handle: ServiceHandle, env: BuildEnv): void {
+  handle.current = new Service(buildSnapshot(service, handle, env), handle);
 }

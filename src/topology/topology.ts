@@ -8,14 +8,14 @@ import type { EventLog } from '../core/events.ts';
 import { HealthScheduler } from '../health/scheduler.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
 import { MemorySessionStore } from '../state/memory-session-store.ts';
-import type { ServiceRuntime } from './runtime.ts';
-import { buildFailover, buildRuntime, buildSnapshot, failoverSettings, healthSettings, monitorsOf, poolSettings, tableServers } from './services.ts';
+import type { ServiceHandle } from './service.ts';
+import { buildFailover, buildRuntime, failoverSettings, healthSettings, monitorsOf, poolSettings, swapIn, tableServers } from './services.ts';
 
 /** How often expired sessions are swept, health timers checked, and waiting requests told that room may have appeared. */
 const SWEEP_EVERY_MS = 1000;
 
 interface Running {
-  readonly runtime: ServiceRuntime;
+  readonly runtime: ServiceHandle;
   config: ServiceConfig;
   scheduler: HealthScheduler | undefined;
 }
@@ -23,7 +23,7 @@ interface Running {
 export class Topology {
   private readonly running = new Map<string, Running>();
   /** Each service's handle (its runtime): what listeners route to. */
-  readonly handles = new Map<string, ServiceRuntime>();
+  readonly handles = new Map<string, ServiceHandle>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -91,7 +91,7 @@ export class Topology {
     if (!runtime.failover) runtime.failover = buildFailover(service, this.events, this.env);
     else if (!service.datacenters.some((dc) => dc.standby)) runtime.failover = undefined;
     else runtime.failover.settings = failoverSettings(service);
-    runtime.current = buildSnapshot(service, runtime, this.env);
+    swapIn(service, runtime, this.env);
     this.evaluateFailover(service.name);
     return notes;
   }
@@ -124,7 +124,7 @@ export class Topology {
     const before = r.runtime.current.server(id)?.weight;
     if (before === weight) return;
     r.runtime.weights.set(id, weight);
-    r.runtime.current = buildSnapshot(r.config, r.runtime, this.env);
+    swapIn(r.config, r.runtime, this.env);
     this.events.emit({ at: this.env.clock.now(), type: 'weight', service: serviceName, server: id, from: String(before), to: String(weight), reason: 'set through the admin API' });
   }
 
@@ -135,7 +135,7 @@ export class Topology {
 
   private add(service: ServiceConfig, config: Config): Running {
     const runtime = buildRuntime(service, config, this.env, this.events);
-    runtime.current = buildSnapshot(service, runtime, this.env);
+    swapIn(service, runtime, this.env);
     const r: Running = { runtime, config: service, scheduler: this.scheduler(service, runtime) };
     this.running.set(service.name, r);
     this.handles.set(service.name, runtime);
@@ -143,7 +143,7 @@ export class Topology {
     return r;
   }
 
-  private scheduler(service: ServiceConfig, runtime: ServiceRuntime): HealthScheduler | undefined {
+  private scheduler(service: ServiceConfig, runtime: ServiceHandle): HealthScheduler | undefined {
     const monitored = service.servers.map((s) => ({ id: s.id, origin: s.url, monitors: monitorsOf(service, s) })).filter((s) => s.monitors.length > 0);
     if (monitored.length === 0) return undefined;
     return new HealthScheduler(monitored, service.monitorsRequired, runtime.health, () => this.env.clock.now(), this.env.random);

@@ -1,7 +1,7 @@
 // What the control plane shows of a service's servers (admin API, dashboard, metrics): one row per
 // server, read from the runtime and the current snapshot; nothing here changes state.
 import type { ServerHealth } from '../health/table.ts';
-import type { ServiceRuntime } from './runtime.ts';
+import type { ServiceHandle } from './service.ts';
 
 export interface ServerRow extends ServerHealth {
   readonly service: string;
@@ -18,7 +18,7 @@ export interface ServerRow extends ServerHealth {
   readonly remaining: number;
 }
 
-export function serverRows(runtime: ServiceRuntime, now: number): ServerRow[] {
+export function serverRows(runtime: ServiceHandle, now: number): ServerRow[] {
   const snapshot = runtime.current;
   return snapshot.servers.map((s) => ({
     service: runtime.name,
@@ -47,7 +47,7 @@ export interface DatacenterRow {
   readonly eligible: number;
 }
 
-export function datacenterRows(runtime: ServiceRuntime, rows: readonly ServerRow[]): DatacenterRow[] {
+export function datacenterRows(runtime: ServiceHandle, rows: readonly ServerRow[]): DatacenterRow[] {
   const snapshot = runtime.current;
   const serving = new Set(snapshot.order().map((dc) => dc.name));
   return snapshot.datacenters.map((dc) => {

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminControl } from '../control.ts';
 import { AdminError } from '../http.ts';
-import type { ServiceRuntime } from '../../topology/runtime.ts';
+import type { ServiceHandle } from '../../topology/service.ts';
 
 export interface RouteContext {
   readonly req: IncomingMessage;
@@ -22,7 +22,7 @@ export interface Route {
 }
 
 /** The services a request names with ?service= (all when absent); AdminError for an unknown one. */
-export function servicesOf(ctx: RouteContext): ServiceRuntime[] {
+export function servicesOf(ctx: RouteContext): ServiceHandle[] {
   const wanted = ctx.query.get('service');
   const all = ctx.control.services();
   if (wanted === null) return [...all.values()];
@@ -32,7 +32,7 @@ export function servicesOf(ctx: RouteContext): ServiceRuntime[] {
 }
 
 /** The one service holding server `id` (narrowed by ?service=); AdminError when none or several do. */
-export function serviceWithServer(ctx: RouteContext, id: string): ServiceRuntime {
+export function serviceWithServer(ctx: RouteContext, id: string): ServiceHandle {
   const holding = servicesOf(ctx).filter((r) => r.current.server(id) !== undefined);
   if (holding.length === 0) throw new AdminError(404, 'NO_SUCH_SERVER', `no server with id ${JSON.stringify(id)}`);
   if (holding.length > 1) throw new AdminError(409, 'AMBIGUOUS_SERVER', `server id ${JSON.stringify(id)} is in services ${holding.map((r) => r.name).join(', ')}; add ?service=NAME`);

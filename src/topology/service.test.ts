@@ -1,4 +1,4 @@
-// A snapshot over its runtime: where a pinned server stands (from the health table) and whether a
+// A service's live decisions over its snapshot and runtime: where a pinned server stands (from the health table) and whether a
 // server takes new sessions (health, admin state and its limits), with a fake clock.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,8 +10,8 @@ import { HealthTable } from '../health/table.ts';
 import type { PersistenceMethod } from '../persistence/types.ts';
 import { MemorySessionStore } from '../state/memory-session-store.ts';
 import { UpstreamPools } from '../upstream/pools.ts';
-import { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot } from './snapshot.ts';
+import { Service, ServiceHandle } from './service.ts';
 import { failover } from '../gslb/failover.ts';
 import { NO_GEO } from '../gslb/geo.ts';
 
@@ -24,15 +24,16 @@ function snapshot(sessionsA = 0, backup = false) {
   const store = new MemorySessionStore({ maxEntries: 100, idleMs: 60_000 });
   for (let i = 0; i < sessionsA; i++) store.bind(`session-${i}`, 'a', 0);
   const pools = new UpstreamPools({ connections: 1, reserved: 0.25, keepAlive: 1000, timeouts: { connect: 1, response: 1, idle: 1 } });
-  const runtime = new ServiceRuntime('svc', pools, health, store);
+  const runtime = new ServiceHandle('svc', pools, health, store);
   runtime.persistence = method;
   const env = { clock, random: seededRandom(1) };
   const dc = { name: 'dc', standby: false, minServersUp: 1, weight: 1, kickstart: undefined, servers, balancer: roundRobin.build(servers, {}, env) };
-  const snap = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env, NO_GEO), false, 2, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay' }, runtime, env);
+  const value = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env, NO_GEO), false, 2, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay' }, env);
+  const snap = (runtime.current = new Service(value, runtime));
   return { snap, health, clock, a: servers[0]!, b: servers[1]! };
 }
 
-describe('service snapshot', () => {
+describe('service: live decisions', () => {
   it('standing of a pinned server follows the health table', () => {
     const { snap, health, clock, a } = snapshot();
     assert.equal(snap.standing(a), 'ok');
