@@ -11,6 +11,7 @@ import { GeoDatabase } from './rules/geoip.ts';
 import { ListenerRouter } from './rules/router.ts';
 import { Topology } from './topology/topology.ts';
 import type { ServiceHandle } from './topology/service.ts';
+import { Operator } from './topology/operator.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
 import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
@@ -56,6 +57,8 @@ export class App {
   private readonly startedAt = Date.now();
   /** The admin listener, when `admin:` is configured. */
   admin: AdminListener | undefined;
+  /** Where operator commands (drain, weight, end a session, failback) are applied. */
+  readonly operator: Operator;
 
   private constructor(
     private running: Config,
@@ -67,6 +70,7 @@ export class App {
     private readonly configFile: string | undefined,
   ) {
     this.deadlines = new DeadlineList(deadlineAllowance(running));
+    this.operator = new Operator(topology, () => clock.now());
     this.accessLog = this.openAccessLog(running);
     if (running.admin) {
       const now = () => clock.now();
@@ -147,8 +151,7 @@ export class App {
         const service = this.topology.configOf(name);
         return service && { algorithm: service.balance.algorithm, persistence: service.persistence.method };
       },
-      setWeight: (service, server, weight) => this.topology.setWeight(service, server, weight),
-      failback: (service, datacenter) => this.topology.failback(service, datacenter),
+      command: (command) => this.operator.command(command),
       reload: () => this.reload(),
       status: () => ({
         version: version(),

@@ -5,6 +5,7 @@ import type { Metrics } from '../observe/metrics.ts';
 import type { ServerStats } from '../observe/server-stats.ts';
 import type { ServiceHandle } from '../topology/service.ts';
 import type { AdminConfig } from '../config/admin-schema.ts';
+import type { CommandResult, OperatorCommand } from '../topology/operator.ts';
 
 export type ReloadOutcome = { readonly applied: true; readonly notes: readonly string[] } | { readonly applied: false; readonly errors: readonly string[] };
 
@@ -26,9 +27,8 @@ export interface AdminControl {
   services(): ReadonlyMap<string, ServiceHandle>;
   /** The configured balancing algorithm and persistence method of a service. */
   describeService(name: string): { readonly algorithm: string; readonly persistence: string } | undefined;
-  setWeight(service: string, server: string, weight: number): void;
-  /** Manual failback of `service` to its active data center `datacenter`; false when it is not UP. */
-  failback(service: string, datacenter: string): boolean;
+  /** An operator's change: a server's state or weight, ending a session, a manual failback. */
+  command(command: OperatorCommand): CommandResult;
   reload(): ReloadOutcome;
   status(): ProcessStatus;
   readonly events: EventLog;

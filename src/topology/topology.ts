@@ -117,15 +117,17 @@ export class Topology {
   /**
    * An operator's weight for one server, until a reload changes its configured weight. Rebuilds
    * the service's snapshot (balancers are built over weights); requests under way are unaffected.
+   * False when the service has no such server.
    */
-  setWeight(serviceName: string, id: string, weight: number): void {
+  setWeight(serviceName: string, id: string, weight: number): boolean {
     const r = this.running.get(serviceName);
-    if (!r || !r.config.servers.some((s) => s.id === id)) throw new Error(`no server ${id} in service ${serviceName}`);
+    if (!r || !r.config.servers.some((s) => s.id === id)) return false;
     const before = r.runtime.current.server(id)?.weight;
-    if (before === weight) return;
+    if (before === weight) return true;
     r.runtime.weights.set(id, weight);
     swapIn(r.config, r.runtime, this.env);
     this.events.emit({ at: this.env.clock.now(), type: 'weight', service: serviceName, server: id, from: String(before), to: String(weight), reason: 'set through the admin API' });
+    return true;
   }
 
   /** The running config of each service, by name. */
@@ -152,12 +154,6 @@ export class Topology {
   private evaluateFailover(service: string): void {
     const runtime = this.handles.get(service);
     if (runtime?.failover && runtime.current) runtime.failover.evaluate(runtime.current.failoverView(), this.env.clock.now());
-  }
-
-  /** An operator's failback to data center `datacenter` of `service`: false when it is not UP or there is no failover. */
-  failback(service: string, datacenter: string): boolean {
-    const runtime = this.handles.get(service);
-    return runtime?.failover?.failback(datacenter, this.env.clock.now()) ?? false;
   }
 
   private housekeeping(): void {

@@ -111,8 +111,8 @@ const patchServer: Route = {
     const { state, weight } = body;
     if (state !== undefined && (typeof state !== 'string' || !STATES.has(state))) throw new AdminError(400, 'BAD_FIELD', `state: expected one of ${adminStates.join(', ')}, got ${JSON.stringify(state)}`);
     if (weight !== undefined && (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > 10000)) throw new AdminError(400, 'BAD_FIELD', `weight: expected a whole number from 1 to 10000, got ${JSON.stringify(weight)}`);
-    if (weight !== undefined) ctx.control.setWeight(runtime.name, id, weight as number);
-    if (state !== undefined) runtime.health.setAdmin(id, state as AdminState, 'set through the admin API', ctx.control.now());
+    if (weight !== undefined) ctx.control.command({ type: 'server-weight', service: runtime.name, server: id, weight: weight as number });
+    if (state !== undefined) ctx.control.command({ type: 'server-state', service: runtime.name, server: id, state: state as AdminState });
     const row = serverRows(runtime, ctx.control.now()).find((r) => r.id === id)!;
     sendJson(ctx.res, 200, serverJson(ctx, row));
   },
@@ -128,8 +128,9 @@ const failback: Route = {
     if (runtimes.length === 0) throw new AdminError(404, 'NO_SUCH_DATACENTER', `no active data center named ${JSON.stringify(name)}`);
     if (runtimes.length > 1) throw new AdminError(409, 'AMBIGUOUS_DATACENTER', `data center ${JSON.stringify(name)} is in services ${runtimes.map((r) => r.name).join(', ')}; add ?service=NAME`);
     const runtime = runtimes[0]!;
-    if (!runtime.failover) throw new AdminError(409, 'NO_FAILOVER', `service ${runtime.name} has no standby data center, so there is nothing to fail back from`);
-    if (!ctx.control.failback(runtime.name, name)) throw new AdminError(409, 'DATACENTER_DOWN', `data center ${name} is not UP (fewer than minServersUp servers take new sessions); it cannot take sessions back yet`);
+    const result = ctx.control.command({ type: 'failback', service: runtime.name, datacenter: name });
+    if (!result.ok && result.why === 'no-failover') throw new AdminError(409, 'NO_FAILOVER', `service ${runtime.name} has no standby data center, so there is nothing to fail back from`);
+    if (!result.ok) throw new AdminError(409, 'DATACENTER_DOWN', `data center ${name} is not UP (fewer than minServersUp servers take new sessions); it cannot take sessions back yet`);
     sendJson(ctx.res, 200, { service: runtime.name, datacenter: name, failedBack: true });
   },
 };

@@ -43,10 +43,9 @@ const endSession: Route = {
   access: 'token',
   handle(ctx) {
     const key = ctx.params[0]!;
-    const now = ctx.control.now();
-    const ended = servicesOf(ctx).filter((r) => r.persistence?.endSession(key, now) === true);
-    if (ended.length === 0) throw new AdminError(404, 'NO_SUCH_SESSION', `no live session with key ${JSON.stringify(key)}`);
-    sendJson(ctx.res, 200, { ended: ended.map((r) => r.name) });
+    const result = ctx.control.command({ type: 'end-session', key });
+    if (!result.ok) throw new AdminError(404, 'NO_SUCH_SESSION', `no live session with key ${JSON.stringify(key)}`);
+    sendJson(ctx.res, 200, { ended: result.services });
   },
 };
 
