@@ -12,6 +12,7 @@ import { ListenerRouter } from './rules/router.ts';
 import { Topology } from './topology/topology.ts';
 import type { ServiceHandle } from './topology/service.ts';
 import { Operator } from './topology/operator.ts';
+import { sessionStores, type SessionStores } from './state/stores.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
 import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
@@ -68,6 +69,7 @@ export class App {
     private readonly log: Logger,
     private readonly clock: Clock,
     private readonly configFile: string | undefined,
+    private readonly stores: SessionStores,
   ) {
     this.deadlines = new DeadlineList(deadlineAllowance(running));
     this.operator = new Operator(topology, () => clock.now());
@@ -104,8 +106,9 @@ export class App {
       log[level]({ event }, `${eventSubject(event)}: ${event.type} (${event.reason})`);
     });
     const clock = options.clock ?? systemClock;
-    const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events);
-    const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile);
+    const stores = sessionStores(config.store, log);
+    const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, stores);
+    const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile, stores);
     try {
       app.geo = config.geoip ? GeoDatabase.open(config.geoip.database) : undefined;
       for (const listener of config.listeners) {
@@ -119,6 +122,7 @@ export class App {
       topology.destroy();
       topology.stop();
       app.deadlines.stop();
+      await stores.close(0);
       throw err;
     }
     for (const b of app.listeners) log.info({ listener: b.name, host: b.host, port: b.port }, 'listening');
@@ -310,6 +314,7 @@ export class App {
     this.records.flush();
     await this.accessLog?.close();
     await this.topology.close();
+    await this.stores.close(1000);
     this.log.info('stopped');
   }
 }

@@ -93,18 +93,21 @@ const PER_PROCESS_METHODS = new Set(['client-ip', 'header', 'query']);
 
 /**
  * With several workers, state kept in one process's memory would silently diverge between them:
- * refuse it rather than let users lose their sessions (a shared store is a later step).
+ * refuse it rather than let users lose their sessions. A Redis store shares sessions between
+ * workers as between instances.
  */
 function checkWorkers(root: Rec, services: Rec[], problems: CrossProblem[]): void {
   const workers = root['workers'];
   if (typeof workers !== 'number' || workers <= 1) return;
+  const store = root['store'];
+  const shared = store !== null && typeof store === 'object' && (store as Rec)['type'] === 'redis';
   services.forEach((service, si) => {
     const persistence = service['persistence'];
     const method = persistence !== null && typeof persistence === 'object' ? (persistence as Rec)['method'] : undefined;
-    if (typeof method === 'string' && PER_PROCESS_METHODS.has(method)) {
+    if (!shared && typeof method === 'string' && PER_PROCESS_METHODS.has(method)) {
       problems.push({
         path: ['services', si, 'persistence', 'method'],
-        message: `method ${method} keeps its sessions in one process's memory; with workers: ${workers} each worker would have its own. Use workers: 1, or method cookie`,
+        message: `method ${method} keeps its sessions in one process's memory; with workers: ${workers} each worker would have its own. Use workers: 1, method cookie, or store: { type: redis, url: ... } (workers then share sessions through Redis)`,
       });
     }
     serversOf(service, si).forEach(({ server, path }) => {

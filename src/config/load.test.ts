@@ -54,7 +54,7 @@ describe('config', () => {
     assert.deepEqual(problems(text), [
       'mooring.yaml:5: services[0].balance.tablesize: unknown key (did you mean "tableSize"?) for algorithm maglev',
       'mooring.yaml:6: services[0].persistence.cookie.httponly: unknown key (did you mean "httpOnly"?)',
-      'mooring.yaml:10: colour: unknown key; expected one of listeners, services, trustedProxies, timeouts, limits, log, workers, geoip, admin',
+      'mooring.yaml:10: colour: unknown key; expected one of listeners, services, trustedProxies, timeouts, limits, log, workers, geoip, admin, store',
     ]);
     assert.deepEqual(problems(base.replace('    servers:', '    balance: { algorithm: round-robin, key: x }\n    servers:')), [
       'mooring.yaml:5: services[0].balance.key: unknown key: round-robin takes no options besides algorithm',

@@ -6,6 +6,7 @@ import { balancerFactory, balancerNames } from '../balancer/registry.ts';
 import type { BalancerFactory } from '../balancer/types.ts';
 import { knownKeys, unknownKeyMessage } from './suggest.ts';
 import { persistenceSchema } from '../persistence/schema.ts';
+import { storeSchema } from './store-schema.ts';
 import { adminStates, monitorListSchema, monitorSchema, monitorsRequiredSchema, passiveSchema, type MonitorConfig, type PassiveConfig } from '../health/schema.ts';
 import { variants } from './variants.ts';
 import { adminSchema } from './admin-schema.ts';
@@ -226,6 +227,8 @@ export const configSchema = z.strictObject({
   geoip: geoipSchema.optional(),
   /** The admin listener (API, dashboard, metrics); absent: none. */
   admin: adminSchema.optional(),
+  /** Where sessions of table methods live: memory, or Redis shared by several instances. */
+  store: storeSchema.prefault({ type: 'memory' }),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -2,6 +2,7 @@
 // value, so the operator knows to restart for it.
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from './schema.ts';
+import { redactUrl } from './store-schema.ts';
 
 function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
@@ -24,6 +25,8 @@ export function unchangeable(running: Config, next: Config): string[] {
     differs(`listeners[${i}].address`, before.address, l.address);
     differs(`listeners[${i}].tls (on or off)`, before.tls !== undefined, l.tls !== undefined);
   }
+  const store = (c: Config) => (c.store.type === 'redis' ? { ...c.store, url: redactUrl(c.store.url) } : c.store);
+  differs('store', store(running), store(next));
   differs('admin (on or off)', running.admin !== undefined, next.admin !== undefined);
   if (running.admin && next.admin) differs('admin.address', running.admin.address, next.admin.address);
   return problems;

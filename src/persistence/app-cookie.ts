@@ -54,15 +54,20 @@ export class AppCookiePersistence implements PersistenceMethod {
     const fresh: Detail = { appValue, sessionId: newSessionId(), issuedAt: nowS, expiresAt: 0, viaCookie: false };
     if (appValue === undefined) return { status: read.status, detail: fresh };
     let status: Identity['status'] = read.status;
+    let seen = false;
     for (let i = 0; i < this.hashKeys.length; i++) {
       const found = this.table.find(this.hash(appValue, i), req.now);
       if (typeof found === 'object') {
         const detail: Detail = { ...fresh, expiresAt: Math.floor(found.expiresAt / 1000) };
         return { status: 'found', serverId: found.server, detail };
       }
-      if (found !== undefined) status = found;
+      if (found !== undefined) {
+        status = found;
+        seen = true;
+      }
     }
-    return { status, detail: fresh };
+    // Bound under the first key: that is the one other instances would know.
+    return seen ? { status, detail: fresh } : { status, detail: fresh, missed: this.hash(appValue) };
   }
 
   commit(c: Commit): void {

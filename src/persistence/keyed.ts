@@ -23,7 +23,8 @@ export class KeyedPersistence implements PersistenceMethod {
     if (key === undefined) return { status: 'none' };
     const found = this.store.find(key, req.now);
     if (typeof found === 'object') return { status: 'found', serverId: found.server, detail: key };
-    return { status: found ?? 'none', detail: key };
+    if (found === undefined) return { status: 'none', detail: key, missed: key };
+    return { status: found, detail: key };
   }
 
   commit(c: Commit): void {

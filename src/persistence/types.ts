@@ -58,6 +58,8 @@ export interface Identity {
   readonly joinedBurst?: boolean;
   /** The method's own state, handed back to commit(). */
   readonly detail?: unknown;
+  /** The store key looked up and not found here: a store shared with other instances may know it. */
+  readonly missed?: string;
 }
 
 export interface Commit {

@@ -162,7 +162,16 @@ export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: S
     req.resume();
     return routed === 'MOORING_NO_ROUTE' ? sendError(res, routed) : sendAnswer(res, routed);
   }
-  const routing = routed;
+  const lookup = routed.lookup();
+  if (lookup) void lookup.then(
+    () => forward(ctx, req, res, head, routed),
+    () => forward(ctx, req, res, head, routed),
+  );
+  else forward(ctx, req, res, head, routed);
+}
+
+/** The request goes upstream: its body streamed, or first buffered up to limits.bufferBodyBytes. */
+function forward(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse, head: ResolvedRequest['head'], routing: Routing): void {
   const hasBody = head.contentLength > 0 || head.chunked;
   const exchange = new Exchange(ctx, req, res, head.headers, hasBody, routing);
   if (!hasBody) return exchange.begin(null);

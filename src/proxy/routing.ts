@@ -31,7 +31,7 @@ export class Routing implements PickContext {
 
   constructor(
     readonly service: Service,
-    readonly identity: Identity | undefined,
+    public identity: Identity | undefined,
     readonly key: string | undefined,
     /** The client's address (after trusted proxies), for the record. */
     readonly clientIp: string,
@@ -44,6 +44,21 @@ export class Routing implements PickContext {
   /** The request's time (the service's clock), the same for every decision about it. */
   get now(): number {
     return (this.at ??= this.service.env.clock.now());
+  }
+
+  /**
+   * The session this process has not seen may be known to other instances (a shared store): ask
+   * them, one bounded round trip, then read the identity again. Undefined: nothing to ask.
+   */
+  lookup(): Promise<void> | undefined {
+    const missed = this.identity?.missed;
+    if (missed === undefined || !this.persist) return undefined;
+    const fetching = this.service.sessions.fetch?.(missed);
+    if (!fetching) return undefined;
+    const persist = this.persist;
+    return fetching.then(() => {
+      this.identity = this.service.persistence!.identify(persist);
+    });
   }
 
   /** New sessions go only to servers that accept them; a retry never returns to a server tried. */

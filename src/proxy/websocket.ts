@@ -36,7 +36,10 @@ export function handleUpgrade(ctx: ListenerContext, req: IncomingMessage, client
   client.on('error', () => client.destroy());
   const routing = routeThroughRules(ctx, req, resolved, 'tunnel');
   if (!(routing instanceof Routing)) return routing === 'MOORING_NO_ROUTE' ? refuseOnSocket(client, routing) : answerOnSocket(client, routing);
-  attempt({ ctx, req, client, clientHead, headers: resolved.head.headers, routing, startedAt });
+  const upgrade: Upgrade = { ctx, req, client, clientHead, headers: resolved.head.headers, routing, startedAt };
+  const lookup = routing.lookup();
+  if (lookup) void lookup.then(() => attempt(upgrade), () => attempt(upgrade));
+  else attempt(upgrade);
 }
 
 /** Mooring answers the upgrade itself with an error, and records it. */

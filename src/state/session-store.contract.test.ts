@@ -1,17 +1,55 @@
 // The contract every session store passes: expiry (idle and absolute), touch, re-bind, end, live
 // counts per server, the admin listing, sweeping, the size bound (least recently seen first), and
-// new limits from a reload keeping entries.
-import { describe, it } from 'node:test';
+// new limits from a reload keeping entries. The Redis store runs it against the machine's Redis
+// (127.0.0.1:6379) under a prefix of its own, removed afterwards.
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { MemorySessionStore } from './memory-session-store.ts';
+import { RedisLink } from './redis-link.ts';
+import { RedisSessionStore } from './redis-session-store.ts';
 import { keepSession, type SessionEntry, type SessionStore, type StoreLimits } from './session-store.ts';
+import { silentLogger } from '../log.ts';
+import { storeSchema, type RedisStoreConfig } from '../config/store-schema.ts';
 
 interface Kind {
   readonly name: string;
+  /** Shared with other instances: a session this process forgets (its memory's bound) still counts for the group. */
+  readonly shared: boolean;
   make(limits: StoreLimits): SessionStore;
+  /** Waits until what the store sent elsewhere is answered (counts polled by a sweep). */
+  settle(store: SessionStore): Promise<void>;
+  setUp?(): Promise<void>;
+  tearDown?(): Promise<void>;
 }
 
-const kinds: Kind[] = [{ name: 'memory', make: (limits) => new MemorySessionStore(limits) }];
+const memory: Kind = { name: 'memory', shared: false, make: (limits) => new MemorySessionStore(limits), settle: async () => {} };
+
+function redisKind(): Kind {
+  const config = storeSchema.parse({ type: 'redis', url: 'redis://127.0.0.1:6379', prefix: `mooring-test:${randomBytes(6).toString('hex')}:`, timeout: '2s' }) as RedisStoreConfig;
+  const link = new RedisLink(config, silentLogger);
+  let made = 0;
+  return {
+    name: 'redis',
+    shared: true,
+    make: (limits) => new RedisSessionStore(link, `svc:m${made++}`, limits, () => ['a', 'b', 'c', 's']),
+    settle: (store) => (store as RedisSessionStore).flush(),
+    async setUp() {
+      link.start();
+      const until = Date.now() + 5000;
+      while (!link.up && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(link.up, 'the machine\'s Redis on 127.0.0.1:6379 answers');
+    },
+    async tearDown() {
+      const keys: string[] = [];
+      for await (const batch of link.client.scanIterator({ MATCH: `${config.prefix}*`, COUNT: 1000 })) keys.push(...batch);
+      if (keys.length > 0) await link.client.del(keys);
+      await link.close();
+    },
+  };
+}
+
+const kinds: Kind[] = [memory, redisKind()];
 
 const live = (found: unknown): SessionEntry => {
   assert.equal(typeof found, 'object', `expected a live entry, got ${String(found)}`);
@@ -20,6 +58,8 @@ const live = (found: unknown): SessionEntry => {
 
 for (const kind of kinds) {
   describe(`session store contract: ${kind.name}`, () => {
+    if (kind.setUp) before(kind.setUp);
+    if (kind.tearDown) after(kind.tearDown);
     const store = (maxEntries = 100, idleMs = 1000) => kind.make({ maxEntries, idleMs });
 
     it('finds live entries; reports an expired one once, then forgets it', () => {
@@ -44,7 +84,7 @@ for (const kind of kinds) {
       assert.equal(s.find('k', 2500 + 1), 'expired-life');
     });
 
-    it('counts live sessions per server through bind, re-bind, end and expiry', () => {
+    it('counts live sessions per server through bind, re-bind, end and expiry', async () => {
       const s = store();
       s.bind('1', 'a', 0);
       s.bind('2', 'a', 0);
@@ -56,9 +96,11 @@ for (const kind of kinds) {
       assert.equal(s.end('3'), undefined, 'ending twice finds nothing');
       assert.deepEqual([s.countOn('a'), s.countOn('b')], [1, 1]);
       assert.equal(s.sweep(1005), 1, 'session 1 was idle 1005 ms');
+      await kind.settle(s);
       assert.deepEqual([s.countOn('a'), s.countOn('b'), s.size], [0, 1, 1]);
       assert.equal(s.sweep(2000), 1);
-      assert.equal(s.size, 0);
+      await kind.settle(s);
+      assert.deepEqual([s.countOn('b'), s.size], [0, 0]);
     });
 
     it('keepSession refreshes a session on its server and re-binds one that moved', () => {
@@ -90,7 +132,8 @@ for (const kind of kinds) {
       s.bind('d', 's', 5001);
       assert.equal(s.find('b', 5002), undefined, 'b was least recently seen');
       assert.ok(s.find('a', 5002) && s.find('c', 5002) && s.find('d', 5002));
-      assert.equal(s.countOn('s'), 3);
+      assert.equal(s.size, 3);
+      assert.equal(s.countOn('s'), kind.shared ? 4 : 3, 'a shared store forgets b here only');
     });
 
     it('new limits keep the entries; a smaller bound drops the least recently seen', () => {
@@ -103,7 +146,7 @@ for (const kind of kinds) {
       s.configure({ maxEntries: 2, idleMs: 5000 });
       assert.equal(s.size, 2);
       assert.deepEqual(s.list(undefined, 10, 2000).map((v) => v.key).sort(), ['a', 'd'], 'b and c were least recently seen (a was seen at 2000)');
-      assert.equal(s.countOn('s'), 2);
+      assert.equal(s.countOn('s'), kind.shared ? 4 : 2);
     });
   });
 }

@@ -2,7 +2,7 @@
 // service runtime and handed to its persistence method, so sessions outlive a reload that rebuilds
 // the method. One store per service and method; the method names the key (a session id, a masked
 // client address, a header value, a keyed hash of an app cookie). Calls are synchronous: the data
-// plane never waits on a store.
+// plane never waits on a store, except fetch(), one bounded round trip for a key not seen here.
 
 /** A session as a store keeps it. */
 export interface SessionEntry {
@@ -57,6 +57,14 @@ export interface SessionStore {
   sweep(now: number): number;
   /** New limits from a reload; entries are kept (beyond a smaller bound, the least recently seen go). */
   configure(limits: StoreLimits): void;
+  /**
+   * A store shared with other instances: asks them whether they know `key`, which this process
+   * does not; once settled, find() answers with what they said. Undefined when there is nothing
+   * to ask (no shared store, or it is unreachable): the caller goes on at once.
+   */
+  fetch?(key: string): Promise<void> | undefined;
+  /** The store is no longer used (a reload changed the method): stop hearing about it. */
+  close?(): void;
 }
 
 /**

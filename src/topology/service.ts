@@ -18,7 +18,7 @@ export class Service implements PlanView {
    *  reload that replaces it. */
   readonly persistence: PersistenceMethod | undefined;
   /** The store that method keeps its sessions in (their counts are what maxSessions limits). */
-  private readonly sessions: SessionStore;
+  readonly sessions: SessionStore;
 
   constructor(
     readonly snapshot: ServiceSnapshot,

@@ -10,7 +10,8 @@ import { quorum } from '../health/quorum.ts';
 import type { MonitorConfig } from '../health/schema.ts';
 import { UpstreamPools, type PoolSettings } from '../upstream/pools.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
-import { MemorySessionStore } from '../state/memory-session-store.ts';
+import type { SessionStores } from '../state/stores.ts';
+import type { SessionStore } from '../state/session-store.ts';
 import type { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot, type Datacenter } from './snapshot.ts';
 import { Service, ServiceHandle } from './service.ts';
@@ -55,10 +56,16 @@ export function poolSettings(service: ServiceConfig, config: Config): PoolSettin
   return { ...service.pool, timeouts: config.timeouts };
 }
 
-export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog): ServiceHandle {
+/** The store of `service`'s sessions under its persistence method. */
+export function sessionStore(stores: SessionStores, service: ServiceConfig, handle: () => ServiceHandle): SessionStore {
+  const servers = () => handle().current.servers.map((s) => s.id);
+  return stores.make(`${service.name}:${service.persistence.method}`, storeLimits(service.persistence), servers);
+}
+
+export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog, stores: SessionStores): ServiceHandle {
   const health = new HealthTable(service.name, tableServers(service), healthSettings(service), events, env.clock.now());
   const pools = new UpstreamPools(poolSettings(service, config));
-  const runtime = new ServiceHandle(service.name, pools, health, new MemorySessionStore(storeLimits(service.persistence)));
+  const runtime: ServiceHandle = new ServiceHandle(service.name, pools, health, sessionStore(stores, service, () => runtime));
   runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
   runtime.failover = buildFailover(service, events, env);
   return runtime;

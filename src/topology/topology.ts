@@ -7,9 +7,9 @@ import type { BuildEnv } from '../balancer/types.ts';
 import type { EventLog } from '../core/events.ts';
 import { HealthScheduler } from '../health/scheduler.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
-import { MemorySessionStore } from '../state/memory-session-store.ts';
+import { memoryStores, type SessionStores } from '../state/stores.ts';
 import type { ServiceHandle } from './service.ts';
-import { buildFailover, buildRuntime, failoverSettings, healthSettings, monitorsOf, poolSettings, swapIn, tableServers } from './services.ts';
+import { buildFailover, buildRuntime, failoverSettings, healthSettings, monitorsOf, poolSettings, sessionStore, swapIn, tableServers } from './services.ts';
 
 /** How often expired sessions are swept, health timers checked, and waiting requests told that room may have appeared. */
 const SWEEP_EVERY_MS = 1000;
@@ -30,6 +30,8 @@ export class Topology {
     config: Config,
     private readonly env: BuildEnv,
     private readonly events: EventLog,
+    /** Where each service's sessions live (memory, or Redis shared with other instances). */
+    private readonly stores: SessionStores = memoryStores,
   ) {
     for (const service of config.services) this.add(service, config);
     for (const r of this.running.values()) r.scheduler?.start();
@@ -107,7 +109,8 @@ export class Topology {
     const notes: string[] = [];
     if (r.config.persistence.method === service.persistence.method) runtime.store.configure(limits);
     else {
-      runtime.store = new MemorySessionStore(limits);
+      runtime.store.close?.();
+      runtime.store = sessionStore(this.stores, service, () => runtime);
       if (r.config.persistence.method !== 'none') notes.push(`service ${service.name}: persistence method changed from ${r.config.persistence.method} to ${service.persistence.method}, so its sessions start anew (signed cookies that still verify keep their server)`);
     }
     runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
@@ -136,7 +139,7 @@ export class Topology {
   }
 
   private add(service: ServiceConfig, config: Config): Running {
-    const runtime = buildRuntime(service, config, this.env, this.events);
+    const runtime = buildRuntime(service, config, this.env, this.events, this.stores);
     swapIn(service, runtime, this.env);
     const r: Running = { runtime, config: service, scheduler: this.scheduler(service, runtime) };
     this.running.set(service.name, r);

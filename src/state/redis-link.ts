@@ -1,0 +1,111 @@
+// This process's connection to the Redis that instances share: one client for commands and one for
+// invalidations (pub/sub). Never in the way of traffic: a command waits at most `timeout`, nothing
+// queues while Redis is away (commands then fail at once and callers route from local state), the
+// client reconnects with capped, jittered backoff, and trouble is logged at most every 10 s.
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import type { Logger } from '../log.ts';
+import { redactUrl, type RedisStoreConfig } from '../config/store-schema.ts';
+
+/** Between complaints about Redis in the process log. */
+const COMPLAIN_EVERY_MS = 10_000;
+const MAX_BACKOFF_MS = 5_000;
+
+type Client = ReturnType<typeof createClient>;
+
+export class RedisLink {
+  readonly client: Client;
+  private readonly subscriber: Client;
+  /** Tells this instance's own invalidations apart from others'. */
+  private readonly instance = randomBytes(6).toString('base64url');
+  private readonly channel: string;
+  private readonly invalidated = new Map<string, (key: string) => void>();
+  private readonly readyListeners: (() => void)[] = [];
+  private lastComplaint = 0;
+  private wasUp = false;
+  private closed = false;
+
+  constructor(
+    readonly config: RedisStoreConfig,
+    private readonly log: Logger,
+  ) {
+    const options = {
+      url: config.url,
+      disableOfflineQueue: true,
+      commandOptions: { timeout: config.timeout, rejectInFlight: true },
+      socket: { connectTimeout: Math.max(1000, config.timeout), reconnectStrategy: (retries: number) => Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(retries, 10)) * (0.5 + Math.random() / 2) },
+    };
+    this.client = createClient(options);
+    this.subscriber = createClient({ ...options, commandOptions: {} });
+    this.channel = `${config.prefix}invalidate`;
+    for (const c of [this.client, this.subscriber]) c.on('error', (err: Error) => this.complain(err));
+    this.client.on('ready', () => this.ready());
+    this.client.on('end', () => (this.wasUp = false));
+  }
+
+  /** Connects in the background: Mooring serves from local state until Redis answers. */
+  start(): void {
+    this.client.connect().catch((err: Error) => this.complain(err));
+    this.subscriber
+      .connect()
+      .then(() => this.subscriber.subscribe(this.channel, (message) => this.heard(message)))
+      .catch((err: Error) => this.complain(err));
+  }
+
+  /** Whether commands can be sent now. */
+  get up(): boolean {
+    return this.client.isReady;
+  }
+
+  /** `key`: the full key under the configured prefix. */
+  key(...parts: string[]): string {
+    return this.config.prefix + parts.join(':');
+  }
+
+  /** Called each time Redis becomes reachable (again). */
+  onReady(listener: () => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  /** Other instances drop their cached copy of `key` in namespace `ns`. */
+  invalidate(ns: string, key: string): void {
+    if (!this.up) return;
+    this.client.publish(this.channel, `${this.instance}\n${ns}\n${key}`).catch((err: Error) => this.complain(err));
+  }
+
+  /** What to do when another instance invalidates a key of namespace `ns`. */
+  listen(ns: string, handler: (key: string) => void): void {
+    this.invalidated.set(ns, handler);
+  }
+
+  unlisten(ns: string): void {
+    this.invalidated.delete(ns);
+  }
+
+  /** A command failed or the connection broke: say so, at most every 10 s. */
+  complain(err: Error): void {
+    const now = Date.now();
+    if (this.closed || now - this.lastComplaint < COMPLAIN_EVERY_MS) return;
+    this.lastComplaint = now;
+    this.log.warn({ store: redactUrl(this.config.url), err: err.message }, 'Redis session store unreachable or slow: routing from local state meanwhile');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([this.client, this.subscriber].map((c) => (c.isOpen ? c.close() : c.destroy())));
+  }
+
+  private ready(): void {
+    if (this.wasUp) return;
+    this.wasUp = true;
+    if (this.lastComplaint !== 0) this.log.info({ store: redactUrl(this.config.url) }, 'Redis session store reachable again');
+    this.lastComplaint = 0;
+    for (const listener of this.readyListeners) listener();
+  }
+
+  private heard(message: string): void {
+    const [from, ns, key] = message.split('\n');
+    if (from === this.instance || ns === undefined || key === undefined) return;
+    this.invalidated.get(ns)?.(key);
+  }
+}

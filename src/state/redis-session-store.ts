@@ -1,0 +1,211 @@
+// Sessions shared by every instance through Redis, with this process's memory as the cache in
+// front: a pinned request is answered from memory, never from Redis. A key this process has not
+// seen is fetched once (one GET, bounded by the store's timeout); binds and ends are written behind
+// the request, refreshes at most four times per idle window; other instances drop their cached copy
+// of a key that is bound anew or ended (pub/sub). Counts per server, for maxSessions, are the
+// group's (polled every sweep) plus what was bound here since. While Redis is away, everything is
+// local; what was bound meanwhile is written back once it returns (never over a newer binding).
+//
+// Keys, all under the prefix and all with a TTL: s:NS:KEY → "server\nexpiresAt\nsessionId" (the
+// session's idle or absolute expiry, whichever is first), n:NS:SERVER → a sorted set of the
+// server's live keys scored by expiry. NS is service:method.
+import { MemorySessionStore } from './memory-session-store.ts';
+import type { RedisLink } from './redis-link.ts';
+import type { Found, SessionEntry, SessionStore, SessionView, StoreLimits } from './session-store.ts';
+
+/** Refresh a session's TTL in Redis when its idle window is this far along since the last refresh. */
+const REFRESH_PARTS = 4;
+
+export class RedisSessionStore implements SessionStore {
+  private readonly local: MemorySessionStore;
+  /** Live sessions per server across the group, as of the last poll. */
+  private readonly group = new Map<string, number>();
+  /** Sessions bound (+) or ended (-) here since the last poll was sent, per server. */
+  private readonly since = new Map<string, number>();
+  /** Keys bound while Redis was away (or whose write failed), oldest first, to write back. */
+  private readonly unsynced = new Set<string>();
+  private readonly pending = new Map<string, Promise<void>>();
+  private polling: Promise<void> | undefined;
+
+  constructor(
+    private readonly link: RedisLink,
+    /** service:method */
+    private readonly ns: string,
+    limits: StoreLimits,
+    /** The service's servers now: whose group counts to poll. */
+    private readonly servers: () => readonly string[],
+  ) {
+    this.local = new MemorySessionStore(limits);
+    link.listen(ns, (key) => this.local.end(key));
+    link.onReady(() => this.writeBack());
+  }
+
+  get size(): number {
+    return this.local.size;
+  }
+
+  get limits(): StoreLimits {
+    return this.local.limits;
+  }
+
+  find(key: string, now: number): Found {
+    return this.local.find(key, now);
+  }
+
+  fetch(key: string): Promise<void> | undefined {
+    if (!this.link.up || this.local.find(key, Date.now()) !== undefined) return undefined;
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.link.client
+        .get(this.sessionKey(key))
+        .then((value) => this.cache(key, value))
+        .catch((err: Error) => this.link.complain(err))
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  bind(key: string, server: string, now: number, expiresAt = 0, sessionId?: string): SessionEntry {
+    const old = this.local.end(key);
+    if (old) this.counted(old.server, -1);
+    const entry = this.local.bind(key, server, now, expiresAt, sessionId);
+    this.counted(server, 1);
+    if (!this.link.up) this.remember(key);
+    else {
+      this.write(key, entry, now, old && old.server !== server ? old.server : undefined);
+      this.link.invalidate(this.ns, key);
+    }
+    return entry;
+  }
+
+  touch(key: string, entry: SessionEntry, now: number): void {
+    const part = this.local.limits.idleMs / REFRESH_PARTS;
+    const due = Math.floor(now / part) !== Math.floor(entry.lastSeen / part);
+    this.local.touch(key, entry, now);
+    if (due && this.link.up) this.write(key, entry, now);
+  }
+
+  end(key: string): SessionEntry | undefined {
+    const entry = this.local.end(key);
+    if (entry) this.counted(entry.server, -1);
+    if (this.link.up) {
+      const { client } = this.link;
+      const fail = (err: Error) => this.link.complain(err);
+      client.del(this.sessionKey(key)).catch(fail);
+      if (entry) client.zRem(this.countKey(entry.server), key).catch(fail);
+      this.link.invalidate(this.ns, key);
+    }
+    return entry;
+  }
+
+  countOn(server: string): number {
+    if (!this.link.up) return this.local.countOn(server);
+    return Math.max(0, (this.group.get(server) ?? 0) + (this.since.get(server) ?? 0));
+  }
+
+  list(server: string | undefined, limit: number, now: number): SessionView[] {
+    return this.local.list(server, limit, now);
+  }
+
+  sweep(now: number): number {
+    const removed = this.local.sweep(now);
+    this.poll(now);
+    return removed;
+  }
+
+  configure(limits: StoreLimits): void {
+    this.local.configure(limits);
+  }
+
+  close(): void {
+    this.link.unlisten(this.ns);
+  }
+
+  /** Settles once what was sent to Redis so far (writes, a poll of the counts) is answered. */
+  async flush(): Promise<void> {
+    if (this.link.up) await this.link.client.ping().catch((err: Error) => this.link.complain(err));
+    await this.polling;
+  }
+
+  private sessionKey(key: string): string {
+    return this.link.key('s', this.ns, key);
+  }
+
+  private countKey(server: string): string {
+    return this.link.key('n', this.ns, server);
+  }
+
+  /** What Redis said of a key this process had not seen: cached as a binding made now. */
+  private cache(key: string, value: string | null): void {
+    if (value === null || this.local.find(key, Date.now()) !== undefined) return;
+    const [server, expiresAt, sessionId] = value.split('\n');
+    if (!server) return;
+    this.local.bind(key, server, Date.now(), Number(expiresAt) || 0, sessionId || undefined);
+  }
+
+  /** The session's expiry in ms since the epoch: its idle window or its absolute end, the sooner. */
+  private expiry(entry: SessionEntry, now: number): number {
+    const idle = now + this.local.limits.idleMs;
+    return entry.expiresAt === 0 ? idle : Math.min(idle, entry.expiresAt);
+  }
+
+  private write(key: string, entry: SessionEntry, now: number, leftServer?: string, onlyIfAbsent = false): void {
+    const until = this.expiry(entry, now);
+    const ttl = until - now;
+    if (ttl <= 0) return;
+    const { client } = this.link;
+    const fail = (err: Error) => {
+      this.remember(key);
+      this.link.complain(err);
+    };
+    const value = `${entry.server}\n${entry.expiresAt}\n${entry.sessionId ?? ''}`;
+    const countKey = this.countKey(entry.server);
+    client.set(this.sessionKey(key), value, onlyIfAbsent ? { PX: ttl, NX: true } : { PX: ttl }).catch(fail);
+    client.zAdd(countKey, { score: until, value: key }).catch(fail);
+    client.pExpire(countKey, Math.max(ttl, this.local.limits.idleMs)).catch(fail);
+    if (leftServer !== undefined) client.zRem(this.countKey(leftServer), key).catch(fail);
+  }
+
+  private remember(key: string): void {
+    this.unsynced.delete(key);
+    this.unsynced.add(key);
+    if (this.unsynced.size > this.local.limits.maxEntries) this.unsynced.delete(this.unsynced.keys().next().value!);
+  }
+
+  /** Redis is back: the sessions bound meanwhile are written, where no other instance bound them since. */
+  private writeBack(): void {
+    const now = Date.now();
+    for (const key of this.unsynced) {
+      const entry = this.local.find(key, now);
+      if (typeof entry === 'object') this.write(key, entry, now, undefined, true);
+    }
+    this.unsynced.clear();
+    this.poll(now);
+  }
+
+  private counted(server: string, delta: number): void {
+    this.since.set(server, (this.since.get(server) ?? 0) + delta);
+  }
+
+  /** Each server's live sessions across the group; what was bound here after the poll was sent still counts on top. */
+  private poll(now: number): void {
+    if (this.polling || !this.link.up) return;
+    const servers = this.servers();
+    const sent = new Map(this.since);
+    const { client } = this.link;
+    this.polling = Promise.all(
+      servers.map(async (server) => {
+        const countKey = this.countKey(server);
+        await client.zRemRangeByScore(countKey, '-inf', now);
+        return client.zCard(countKey);
+      }),
+    )
+      .then((counts) => {
+        servers.forEach((server, i) => this.group.set(server, counts[i]!));
+        for (const [server, n] of sent) this.since.set(server, (this.since.get(server) ?? 0) - n);
+      })
+      .catch((err: Error) => this.link.complain(err))
+      .finally(() => (this.polling = undefined));
+  }
+}

@@ -1,0 +1,39 @@
+// Where a process's session stores come from, as `store:` says: memory, or Redis through one
+// shared link with a memory cache per store.
+import type { Logger } from '../log.ts';
+import type { StoreConfig } from '../config/store-schema.ts';
+import { MemorySessionStore } from './memory-session-store.ts';
+import { RedisLink } from './redis-link.ts';
+import { RedisSessionStore } from './redis-session-store.ts';
+import type { SessionStore, StoreLimits } from './session-store.ts';
+
+export interface SessionStores {
+  /** `ns`: the service and method the store is for (service:method); `servers`: the service's servers now. */
+  make(ns: string, limits: StoreLimits, servers: () => readonly string[]): SessionStore;
+  /** Whether the shared store answers now (undefined: there is none). */
+  readonly up: boolean | undefined;
+  /** Stops: what was written is answered first (at most `waitMs`), then connections close. */
+  close(waitMs: number): Promise<void>;
+}
+
+export const memoryStores: SessionStores = {
+  make: (_ns, limits) => new MemorySessionStore(limits),
+  up: undefined,
+  close: async () => {},
+};
+
+export function sessionStores(config: StoreConfig, log: Logger): SessionStores {
+  if (config.type === 'memory') return memoryStores;
+  const link = new RedisLink(config, log);
+  link.start();
+  return {
+    make: (ns, limits, servers) => new RedisSessionStore(link, ns, limits, servers),
+    get up() {
+      return link.up;
+    },
+    async close(waitMs) {
+      if (link.up) await Promise.race([link.client.ping().catch(() => undefined), new Promise((r) => setTimeout(r, waitMs).unref())]);
+      await link.close();
+    },
+  };
+}

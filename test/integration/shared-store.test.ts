@@ -1,0 +1,144 @@
+// Two Mooring instances sharing sessions through Redis (the machine's, on 127.0.0.1:6379, under a
+// prefix of this test's own): a session made on A is honoured on B for every table method; a
+// session moved on B is moved on A too; cookie persistence needs no store at all.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import type { App } from '../../src/app.ts';
+import { CookieJar, get, jarGet, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
+
+const REDIS = 'redis://127.0.0.1:6379';
+
+describe('sessions shared by two instances through Redis', () => {
+  let backends: Backend[];
+  const prefix = `mooring-test:${randomBytes(6).toString('hex')}:`;
+
+  before(async () => {
+    backends = await Promise.all(
+      ['a', 'b', 'c'].map((n) =>
+        startBackend(n, (req, res, name) => {
+          req.resume();
+          // The application's own session cookie, for app-cookie persistence.
+          if (!/JSESSIONID=/.test(req.headers.cookie ?? '')) res.setHeader('set-cookie', `JSESSIONID=${name}-${randomBytes(4).toString('hex')}; Path=/`);
+          res.end(name);
+        }),
+      ),
+    );
+  });
+  after(async () => {
+    await Promise.all((backends ?? []).map((b) => b.close()));
+    const client = createClient({ url: REDIS });
+    await client.connect();
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
+    if (keys.length > 0) await client.del(keys);
+    await client.close();
+  });
+
+  /** Two instances of one config, each with the shared store (or none). */
+  async function pair(persistence: Record<string, unknown>, store: Record<string, unknown> | undefined = { type: 'redis', url: REDIS, prefix }): Promise<[App, App]> {
+    const opts = { service: { persistence }, top: { trustedProxies: ['127.0.0.1'], ...(store ? { store } : {}) } };
+    const a = await startMooring(backends, opts);
+    const b = await startMooring(backends, opts).catch(async (err: unknown) => {
+      await a.stop(0);
+      throw err;
+    });
+    await waitForStore(a);
+    await waitForStore(b);
+    return [a, b];
+  }
+
+  async function waitForStore(app: App): Promise<void> {
+    const until = Date.now() + 5000;
+    const store = app.services.get('app')!.store as { fetch?: (k: string) => unknown };
+    // fetch() asks Redis only while it is reachable: wait for that.
+    while (store.fetch && store.fetch('probe-' + Date.now()) === undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** One request of another client, so B's round-robin is not in step with A's (a new session on B would land elsewhere). */
+  const offset = (app: App) => get(app.url(), { 'x-forwarded-for': '203.0.113.250', 'x-session': 'other', cookie: 'JSESSIONID=other' });
+
+  const cases: [string, Record<string, unknown>, (i: number) => { path: string; headers: Record<string, string> }][] = [
+    ['client-ip', { method: 'client-ip' }, (i) => ({ path: '/', headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } })],
+    ['header', { method: 'header', header: 'X-Session' }, (i) => ({ path: '/', headers: { 'x-session': `user-${i}` } })],
+    ['query', { method: 'query', query: 'sid' }, (i) => ({ path: `/?sid=user-${i}`, headers: {} })],
+  ];
+
+  for (const [name, persistence, client] of cases) {
+    it(`${name}: sessions made on A are honoured on B, 100 of 100 requests`, async () => {
+      const [a, b] = await pair(persistence);
+      try {
+        const placed: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          const { path, headers } = client(i);
+          placed.push((await get(a.url() + path, headers)).body);
+        }
+        assert.ok(new Set(placed).size >= 2, `A spread the sessions: ${placed.join(' ')}`);
+        await offset(b);
+        let honoured = 0;
+        for (let n = 0; n < 100; n++) {
+          const { path, headers } = client(n % 5);
+          if ((await get(b.url() + path, headers)).body === placed[n % 5]) honoured++;
+        }
+        assert.equal(honoured, 100);
+      } finally {
+        await Promise.all([a.stop(0), b.stop(0)]);
+      }
+    });
+  }
+
+  it('app-cookie: a client sending only the application\'s cookie to B reaches the server A placed it on', async () => {
+    const [a, b] = await pair({ method: 'app-cookie', appCookie: 'JSESSIONID', keys: [TEST_KEY] });
+    try {
+      const jars = Array.from({ length: 5 }, () => new CookieJar());
+      const placed: string[] = [];
+      for (const jar of jars) placed.push((await jarGet(a.url(), jar)).body);
+      assert.ok(new Set(placed).size >= 2, `A spread the sessions: ${placed.join(' ')}`);
+      await offset(b);
+      let honoured = 0;
+      for (let n = 0; n < 100; n++) {
+        const app = jars[n % 5]!.cookies.get('JSESSIONID')!;
+        if ((await get(b.url(), { cookie: `JSESSIONID=${app}` })).body === placed[n % 5]) honoured++;
+      }
+      assert.equal(honoured, 100);
+    } finally {
+      await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
+
+  it('a session moved on B (its server disabled there) is found moved on A', async () => {
+    const [a, b] = await pair({ method: 'header', header: 'X-Session' });
+    try {
+      const first = (await get(a.url(), { 'x-session': 'mover' })).body;
+      await offset(b);
+      assert.equal((await get(b.url(), { 'x-session': 'mover' })).body, first);
+      b.operator.apply({ type: 'server-state', service: 'app', server: first, state: 'disabled' });
+      const moved = (await get(b.url(), { 'x-session': 'mover' })).body;
+      assert.notEqual(moved, first);
+      // A still has the server enabled: only the shared binding can send the client to `moved`.
+      let seen = '';
+      for (let i = 0; i < 50 && seen !== moved; i++) {
+        seen = (await get(a.url(), { 'x-session': 'mover' })).body;
+        if (seen !== moved) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(seen, moved, 'A dropped its cached binding when B re-bound it');
+    } finally {
+      await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
+
+  it('cookie persistence needs no store: B honours A\'s cookies with the same keys', async () => {
+    const [a, b] = await pair({ method: 'cookie', keys: [TEST_KEY] }, undefined);
+    try {
+      const jars = Array.from({ length: 5 }, () => new CookieJar());
+      const placed: string[] = [];
+      for (const jar of jars) placed.push((await jarGet(a.url(), jar)).body);
+      let honoured = 0;
+      for (let n = 0; n < 100; n++) if ((await jarGet(b.url(), jars[n % 5]!)).body === placed[n % 5]) honoured++;
+      assert.equal(honoured, 100);
+    } finally {
+      await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
+});
