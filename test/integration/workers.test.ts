@@ -1,11 +1,14 @@
 // workers: 2 — a real primary with two worker processes sharing the listener: requests succeed,
-// cookie sessions stick whichever worker answers, a dead worker is replaced, SIGTERM stops all (exit 0).
+// cookie sessions stick whichever worker answers, a dead worker is replaced, SIGTERM stops all (exit 0);
+// with a Redis store, table methods stick across workers too.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
+import { createClient } from 'redis';
 import { CookieJar, startBackend, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
 import { runCli, runToEnd } from '../cli-process.ts';
 
@@ -65,6 +68,60 @@ timeouts: { shutdown: 5s }
       assert.deepEqual(childrenOf(primary), []);
     } finally {
       run.child.kill('SIGKILL');
+    }
+  });
+
+  it('with a Redis store, client-ip, header and query sessions stick across workers; a killed worker loses none', async () => {
+    const prefix = `mooring-test:${randomBytes(6).toString('hex')}:`;
+    const servers = `[${backends.map((b) => `{ id: ${b.name}, url: "${b.url}" }`).join(', ')}]`;
+    const methods = { ip: '{ method: client-ip }', header: '{ method: header, header: X-Session }', query: '{ method: query, query: sid }' };
+    const file = join(dir, 'shared.yaml');
+    writeFileSync(
+      file,
+      `listeners:
+${Object.keys(methods).map((m) => `  - { name: ${m}, address: "127.0.0.1:0", service: ${m} }`).join('\n')}
+services:
+${Object.entries(methods).map(([m, p]) => `  - { name: ${m}, persistence: ${p}, servers: ${servers} }`).join('\n')}
+trustedProxies: ["127.0.0.1"]
+store: { type: redis, url: "redis://127.0.0.1:6379", prefix: "${prefix}" }
+workers: 2
+timeouts: { shutdown: 5s }
+`,
+    );
+    const run = runCli(['start', '--config', file]);
+    try {
+      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
+      const ports = new Map([...run.stdout().matchAll(/"listener":"(\w+)","host":"[^"]+","port":(\d+)/g)].map((m) => [m[1]!, m[2]!]));
+      const clients = (i: number): [string, Record<string, string>][] => [
+        [`http://127.0.0.1:${ports.get('ip')}/`, { 'x-forwarded-for': `198.51.100.${i + 1}` }],
+        [`http://127.0.0.1:${ports.get('header')}/`, { 'x-session': `user-${i}` }],
+        [`http://127.0.0.1:${ports.get('query')}/?sid=user-${i}`, {}],
+      ];
+      const ask = async (url: string, headers: Record<string, string>) => (await request(url, { headers: { ...headers, connection: 'close' }, reset: true })).body.text();
+      const checkAll = async (home: Map<string, string>, rounds: number) => {
+        for (let n = 0; n < rounds; n++) {
+          for (let i = 0; i < 3; i++) for (const [url, headers] of clients(i)) assert.equal(await ask(url, headers), home.get(url + JSON.stringify(headers)), `${url} ${JSON.stringify(headers)}`);
+        }
+      };
+      const home = new Map<string, string>();
+      for (let i = 0; i < 3; i++) for (const [url, headers] of clients(i)) home.set(url + JSON.stringify(headers), await ask(url, headers));
+      assert.ok(new Set(home.values()).size >= 2, 'sessions spread over the servers');
+      await checkAll(home, 11); // 100 requests per method, on fresh connections: both workers answer
+      const primary = run.child.pid!;
+      const [victim] = childrenOf(primary);
+      process.kill(victim!, 'SIGKILL');
+      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 3, 10_000, 'the replacement to be ready');
+      await checkAll(home, 3);
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0);
+    } finally {
+      run.child.kill('SIGKILL');
+      const client = createClient({ url: 'redis://127.0.0.1:6379' });
+      await client.connect();
+      const keys: string[] = [];
+      for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
+      if (keys.length > 0) await client.del(keys);
+      await client.close();
     }
   });
 
