@@ -76,7 +76,7 @@ export class App {
     this.accessLog = this.openAccessLog(running);
     if (running.admin) {
       const now = () => clock.now();
-      this.observers = { stats: new ServerStats(now), metrics: new Metrics(() => this.topology.handles.values(), now) };
+      this.observers = { stats: new ServerStats(now), metrics: new Metrics(() => this.topology.handles.values(), now, () => stores.up) };
       events.subscribe(this.observers.metrics.onEvent);
     }
     this.records.setSinks(this.sinks());

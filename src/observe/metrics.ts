@@ -20,7 +20,12 @@ export class Metrics {
   private readonly failovers: Counter<'service' | 'kind'>;
   private readonly kickstarts: Counter<'service' | 'datacenter' | 'result'>;
 
-  constructor(runtimes: () => Iterable<ServiceHandle>, now: () => number = Date.now) {
+  constructor(
+    runtimes: () => Iterable<ServiceHandle>,
+    now: () => number = Date.now,
+    /** Whether the shared session store (Redis) answers; undefined: sessions are kept in memory. */
+    storeUp: () => boolean | undefined = () => undefined,
+  ) {
     const registers = [this.registry];
     const counts = this.counts;
     new Counter({
@@ -117,6 +122,16 @@ export class Metrics {
       collect() {
         this.reset();
         for (const { runtime, rows: list } of rows()) for (const dc of datacenterRows(runtime, list)) this.set({ service: dc.service, datacenter: dc.name }, dc.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'mooring_session_store_up',
+      help: 'Whether the shared session store (Redis) answers: 1 yes, 0 no (sessions are then kept and counted in this process alone); absent with store type memory',
+      registers,
+      collect() {
+        this.reset();
+        const up = storeUp();
+        if (up !== undefined) this.set(up ? 1 : 0);
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'mooring_' });

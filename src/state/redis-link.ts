@@ -40,7 +40,7 @@ export class RedisLink {
     this.channel = `${config.prefix}invalidate`;
     for (const c of [this.client, this.subscriber]) c.on('error', (err: Error) => this.complain(err));
     this.client.on('ready', () => this.ready());
-    this.client.on('end', () => (this.wasUp = false));
+    for (const event of ['end', 'reconnecting']) this.client.on(event, () => (this.wasUp = false));
   }
 
   /** Connects in the background: Mooring serves from local state until Redis answers. */

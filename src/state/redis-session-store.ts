@@ -4,7 +4,9 @@
 // the request, refreshes at most four times per idle window; other instances drop their cached copy
 // of a key that is bound anew or ended (pub/sub). Counts per server, for maxSessions, are the
 // group's (polled every sweep) plus what was bound here since. While Redis is away, everything is
-// local; what was bound meanwhile is written back once it returns (never over a newer binding).
+// local; once it returns, every session this process holds is written back where Redis has none
+// (Redis may have restarted empty), and where Redis has another binding (made elsewhere meanwhile,
+// while invalidations could not arrive), that one replaces the copy here.
 //
 // Keys, all under the prefix and all with a TTL: s:NS:KEY → "server\nexpiresAt\nsessionId" (the
 // session's idle or absolute expiry, whichever is first), n:NS:SERVER → a sorted set of the
@@ -22,8 +24,6 @@ export class RedisSessionStore implements SessionStore {
   private readonly group = new Map<string, number>();
   /** Sessions bound (+) or ended (-) here since the last poll was sent, per server. */
   private readonly since = new Map<string, number>();
-  /** Keys bound while Redis was away (or whose write failed), oldest first, to write back. */
-  private readonly unsynced = new Set<string>();
   private readonly pending = new Map<string, Promise<void>>();
   private polling: Promise<void> | undefined;
 
@@ -71,8 +71,7 @@ export class RedisSessionStore implements SessionStore {
     if (old) this.counted(old.server, -1);
     const entry = this.local.bind(key, server, now, expiresAt, sessionId);
     this.counted(server, 1);
-    if (!this.link.up) this.remember(key);
-    else {
+    if (this.link.up) {
       this.write(key, entry, now, old && old.server !== server ? old.server : undefined);
       this.link.invalidate(this.ns, key);
     }
@@ -150,37 +149,52 @@ export class RedisSessionStore implements SessionStore {
     return entry.expiresAt === 0 ? idle : Math.min(idle, entry.expiresAt);
   }
 
-  private write(key: string, entry: SessionEntry, now: number, leftServer?: string, onlyIfAbsent = false): void {
+  /** The session's value in Redis. */
+  private static value(entry: SessionEntry): string {
+    return `${entry.server}\n${entry.expiresAt}\n${entry.sessionId ?? ''}`;
+  }
+
+  /** Writes a binding (a failed write is retried by the session's next refresh). */
+  private write(key: string, entry: SessionEntry, now: number, leftServer?: string): void {
     const until = this.expiry(entry, now);
-    const ttl = until - now;
-    if (ttl <= 0) return;
+    if (until <= now) return;
     const { client } = this.link;
-    const fail = (err: Error) => {
-      this.remember(key);
-      this.link.complain(err);
-    };
-    const value = `${entry.server}\n${entry.expiresAt}\n${entry.sessionId ?? ''}`;
-    const countKey = this.countKey(entry.server);
-    client.set(this.sessionKey(key), value, onlyIfAbsent ? { PX: ttl, NX: true } : { PX: ttl }).catch(fail);
-    client.zAdd(countKey, { score: until, value: key }).catch(fail);
-    client.pExpire(countKey, Math.max(ttl, this.local.limits.idleMs)).catch(fail);
+    const fail = (err: Error) => this.link.complain(err);
+    client.set(this.sessionKey(key), RedisSessionStore.value(entry), { PX: until - now }).catch(fail);
+    this.counts(key, entry.server, until, now);
     if (leftServer !== undefined) client.zRem(this.countKey(leftServer), key).catch(fail);
   }
 
-  private remember(key: string): void {
-    this.unsynced.delete(key);
-    this.unsynced.add(key);
-    if (this.unsynced.size > this.local.limits.maxEntries) this.unsynced.delete(this.unsynced.keys().next().value!);
+  /** `key` counts among `server`'s live sessions until `until`. */
+  private counts(key: string, server: string, until: number, now: number): void {
+    const fail = (err: Error) => this.link.complain(err);
+    const countKey = this.countKey(server);
+    this.link.client.zAdd(countKey, { score: until, value: key }).catch(fail);
+    this.link.client.pExpire(countKey, Math.max(until - now, this.local.limits.idleMs)).catch(fail);
   }
 
-  /** Redis is back: the sessions bound meanwhile are written, where no other instance bound them since. */
+  /**
+   * Redis is reachable (again): each session held here is written where Redis has none; where it
+   * has another binding, made by another instance meanwhile, that one is taken here.
+   */
   private writeBack(): void {
     const now = Date.now();
-    for (const key of this.unsynced) {
-      const entry = this.local.find(key, now);
-      if (typeof entry === 'object') this.write(key, entry, now, undefined, true);
+    for (const view of this.local.list(undefined, Infinity, now)) {
+      const entry = this.local.find(view.key, now);
+      if (typeof entry !== 'object') continue;
+      const until = this.expiry(entry, now);
+      const value = RedisSessionStore.value(entry);
+      this.link.client
+        .set(this.sessionKey(view.key), value, { PX: until - now, NX: true, GET: true })
+        .then((existing) => {
+          if (existing === null) this.counts(view.key, entry.server, until, now);
+          else if (existing !== value) {
+            this.local.end(view.key);
+            this.cache(view.key, existing);
+          }
+        })
+        .catch((err: Error) => this.link.complain(err));
     }
-    this.unsynced.clear();
     this.poll(now);
   }
 

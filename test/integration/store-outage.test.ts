@@ -1,0 +1,78 @@
+// Redis trouble never stops traffic: two instances share sessions through a redis-server of the
+// test's own, which is killed in the middle of a steady load and started again (empty). No request
+// fails; the sessions made while it was away reach Redis, and so the other instance, within 5 s.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from 'redis';
+import type { App } from '../../src/app.ts';
+import { capturingLogger, get, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
+import { OwnRedis } from '../redis-server.ts';
+
+describe('Redis outage', () => {
+  let backends: Backend[];
+  let redis: OwnRedis;
+
+  before(async () => {
+    backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n)));
+    redis = await OwnRedis.start();
+  });
+  after(async () => {
+    await redis?.kill();
+    await Promise.all((backends ?? []).map((b) => b.close()));
+  });
+
+  it('killed mid-load: 0 failed requests; back: sessions made meanwhile visible to the other instance within 5 s', async () => {
+    const store = { type: 'redis', url: redis.url, prefix: 'outage:', timeout: '250ms' };
+    const { logger, lines } = capturingLogger();
+    const opts = { service: { persistence: { method: 'header', header: 'X-Session' } }, top: { store } };
+    const admin = { address: '127.0.0.1:0', token: 'outage-test-token-0123456789', metricsToken: false };
+    const a: App = await startMooring(backends, { ...opts, top: { ...opts.top, admin }, logger });
+    const storeUp = async () => /^mooring_session_store_up (\d)$/m.exec((await get(`http://127.0.0.1:${a.admin!.port}/metrics`)).body)?.[1];
+    const b: App = await startMooring(backends, opts);
+    const probe = createClient({ url: redis.url });
+    try {
+      await waitFor(() => a.services.get('app')!.store.fetch?.('probe') !== undefined, 5000, 'A to reach Redis');
+      let failed = 0;
+      let done = 0;
+      let stop = false;
+      const loop = async (app: App, id: number) => {
+        for (let n = 0; n < 2000 && !stop; n++) {
+          const res = await get(app.url(), { 'x-session': `steady-${id}-${n % 10}` });
+          if (res.status !== 200) failed++;
+          done++;
+        }
+      };
+      const load = Promise.all([loop(a, 0), loop(a, 1), loop(b, 2), loop(b, 3)]);
+      await new Promise((r) => setTimeout(r, 500));
+      await redis.kill();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await storeUp(), '0', 'the metric says Redis is away');
+      const meanwhile = new Map<string, string>();
+      for (let i = 0; i < 6; i++) meanwhile.set(`during-${i}`, (await get(a.url(), { 'x-session': `during-${i}` })).body);
+      assert.ok(new Set(meanwhile.values()).size >= 2, 'new sessions were spread while Redis was away');
+      await new Promise((r) => setTimeout(r, 500));
+      await redis.restart();
+      const back = Date.now();
+      await probe.connect();
+      const keys = [...meanwhile.keys()].map((k) => `outage:s:app:header:${k}`);
+      let present = 0;
+      while (Date.now() - back < 5000) {
+        present = await probe.exists(keys);
+        if (present === keys.length) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(present, keys.length, 'every session made meanwhile reached Redis within 5 s of its return');
+      assert.equal(await storeUp(), '1');
+      stop = true;
+      await load;
+      assert.ok(done > 100, `the load ran (${done} requests)`);
+      assert.equal(failed, 0, `${failed} of ${done} requests failed`);
+      for (const [key, server] of meanwhile) assert.equal((await get(b.url(), { 'x-session': key })).body, server, `B honours ${key}, made on A while Redis was away`);
+      assert.ok(lines.some((l) => /Redis session store unreachable/.test(String(l['msg']))), 'the outage was logged');
+      assert.ok(lines.some((l) => /reachable again/.test(String(l['msg']))), 'the return was logged');
+    } finally {
+      await probe.close().catch(() => undefined);
+      await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
+});
