@@ -73,6 +73,7 @@ export class App {
   ) {
     this.deadlines = new DeadlineList(deadlineAllowance(running));
     this.operator = new Operator(topology, () => clock.now());
+    if (stores.commands) this.operator.share(stores.commands, (text, why) => log.warn({ command: text.slice(0, 200), why }, 'operator command from another instance not applied'));
     this.accessLog = this.openAccessLog(running);
     if (running.admin) {
       const now = () => clock.now();

@@ -19,7 +19,9 @@ export class RedisLink {
   /** Tells this instance's own invalidations apart from others'. */
   private readonly instance = randomBytes(6).toString('base64url');
   private readonly channel: string;
+  private readonly commandChannel: string;
   private readonly invalidated = new Map<string, (key: string) => void>();
+  private readonly commandListeners: ((command: string) => void)[] = [];
   private readonly readyListeners: (() => void)[] = [];
   private lastComplaint = 0;
   private wasUp = false;
@@ -38,6 +40,7 @@ export class RedisLink {
     this.client = createClient(options);
     this.subscriber = createClient({ ...options, commandOptions: {} });
     this.channel = `${config.prefix}invalidate`;
+    this.commandChannel = `${config.prefix}commands`;
     for (const c of [this.client, this.subscriber]) c.on('error', (err: Error) => this.complain(err));
     this.client.on('ready', () => this.ready());
     for (const event of ['end', 'reconnecting']) this.client.on(event, () => (this.wasUp = false));
@@ -48,7 +51,12 @@ export class RedisLink {
     this.client.connect().catch((err: Error) => this.complain(err));
     this.subscriber
       .connect()
-      .then(() => this.subscriber.subscribe(this.channel, (message) => this.heard(message)))
+      .then(() =>
+        Promise.all([
+          this.subscriber.subscribe(this.channel, (message) => this.heard(message)),
+          this.subscriber.subscribe(this.commandChannel, (message) => this.heardCommand(message)),
+        ]),
+      )
       .catch((err: Error) => this.complain(err));
   }
 
@@ -82,6 +90,20 @@ export class RedisLink {
     this.invalidated.delete(ns);
   }
 
+  /** Every other instance hears `command` (an operator's change, as text). */
+  sendCommand(command: string): void {
+    if (!this.up) {
+      this.complain(new Error('an operator command could not be passed on to other instances: Redis is unreachable'));
+      return;
+    }
+    this.client.publish(this.commandChannel, `${this.instance}\n${command}`).catch((err: Error) => this.complain(err));
+  }
+
+  /** What to do with a command another instance sent. */
+  onCommand(listener: (command: string) => void): void {
+    this.commandListeners.push(listener);
+  }
+
   /** A command failed or the connection broke: say so, at most every 10 s. */
   complain(err: Error): void {
     const now = Date.now();
@@ -101,6 +123,12 @@ export class RedisLink {
     if (this.lastComplaint !== 0) this.log.info({ store: redactUrl(this.config.url) }, 'Redis session store reachable again');
     this.lastComplaint = 0;
     for (const listener of this.readyListeners) listener();
+  }
+
+  private heardCommand(message: string): void {
+    const at = message.indexOf('\n');
+    if (at < 0 || message.slice(0, at) === this.instance) return;
+    for (const listener of this.commandListeners) listener(message.slice(at + 1));
   }
 
   private heard(message: string): void {

@@ -12,13 +12,21 @@ export interface SessionStores {
   make(ns: string, limits: StoreLimits, servers: () => readonly string[]): SessionStore;
   /** Whether the shared store answers now (undefined: there is none). */
   readonly up: boolean | undefined;
+  /** Passes operator commands (as text) between instances; undefined without a shared store. */
+  readonly commands: CommandChannel | undefined;
   /** Stops: what was written is answered first (at most `waitMs`), then connections close. */
   close(waitMs: number): Promise<void>;
+}
+
+export interface CommandChannel {
+  send(command: string): void;
+  receive(listener: (command: string) => void): void;
 }
 
 export const memoryStores: SessionStores = {
   make: (_ns, limits) => new MemorySessionStore(limits),
   up: undefined,
+  commands: undefined,
   close: async () => {},
 };
 
@@ -31,6 +39,7 @@ export function sessionStores(config: StoreConfig, log: Logger): SessionStores {
     get up() {
       return link.up;
     },
+    commands: { send: (command) => link.sendCommand(command), receive: (listener) => link.onCommand(listener) },
     async close(waitMs) {
       if (link.up) await Promise.race([link.client.ping().catch(() => undefined), new Promise((r) => setTimeout(r, waitMs).unref())]);
       await link.close();

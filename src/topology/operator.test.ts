@@ -7,7 +7,7 @@ import { parseConfigObject } from '../config/load.ts';
 import { EventLog } from '../core/events.ts';
 import { seededRandom, type Clock } from '../core/clock.ts';
 import { Topology } from './topology.ts';
-import { Operator, type OperatorCommand } from './operator.ts';
+import { Operator, parseCommand, type OperatorCommand } from './operator.ts';
 
 function setup() {
   const clock: Clock & { t: number } = { t: 1_000_000, now: () => clock.t };
@@ -63,6 +63,34 @@ describe('operator commands', () => {
       assert.deepEqual(operator.command({ type: 'failback', service: 'app', datacenter: 'default' }), { ok: false, why: 'no-failover' });
       assert.equal(topology.handles.get('other')!.health.admin('c'), 'enabled');
       assert.deepEqual(heard, []);
+    } finally {
+      topology.stop();
+    }
+  });
+
+  it('a command from another process is read only when it is exactly one', () => {
+    const good: OperatorCommand = { type: 'server-state', service: 'app', server: 'a', state: 'draining' };
+    assert.deepEqual(parseCommand(JSON.stringify(good)), good);
+    for (const bad of ['', 'not json', '[]', '{"type":"server-state","service":"app","server":"a","state":"gone"}', '{"type":"server-weight","service":"app","server":"a","weight":0}', '{"type":"end-session","key":"k","extra":1}', '{"type":"reboot"}']) {
+      assert.equal(parseCommand(bad), undefined, bad);
+    }
+  });
+
+  it('shares commands: made here are sent, received are applied and not sent again; bad ones are reported', () => {
+    const { topology, operator, app } = setup();
+    try {
+      const sent: string[] = [];
+      const refused: string[] = [];
+      let deliver: (text: string) => void = () => {};
+      operator.share({ send: (t) => sent.push(t), receive: (l) => (deliver = l) }, (_t, why) => refused.push(why));
+      operator.command({ type: 'server-state', service: 'app', server: 'a', state: 'draining' });
+      assert.equal(sent.length, 1);
+      deliver(JSON.stringify({ type: 'server-state', service: 'app', server: 'b', state: 'disabled' }));
+      assert.equal(app.health.admin('b'), 'disabled');
+      assert.equal(sent.length, 1, 'a received command is not sent on');
+      deliver('{"type":"nonsense"}');
+      deliver(JSON.stringify({ type: 'server-state', service: 'app', server: 'zz', state: 'disabled' }));
+      assert.deepEqual(refused, ['not an operator command', 'no-such-server']);
     } finally {
       topology.stop();
     }

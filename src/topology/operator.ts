@@ -2,7 +2,10 @@
 // session, fail back to a data center. A command is plain data, so the same one can be applied
 // here, sent to worker processes and published to other instances; applying it is the only way
 // an operator changes the running services. Each result says what happened, for the admin API.
+import { z } from 'zod';
 import type { AdminState } from '../health/table.ts';
+import { adminStates } from '../health/schema.ts';
+import type { CommandChannel } from '../state/stores.ts';
 import type { Topology } from './topology.ts';
 
 export type OperatorCommand =
@@ -19,6 +22,24 @@ export type CommandResult =
 /** Where an applied command is heard (other workers, other instances). */
 export type CommandListener = (command: OperatorCommand) => void;
 
+const id = z.string().min(1).max(200);
+const commandSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('server-state'), service: id, server: id, state: z.enum(adminStates) }),
+  z.strictObject({ type: z.literal('server-weight'), service: id, server: id, weight: z.number().int().min(1).max(10_000) }),
+  z.strictObject({ type: z.literal('end-session'), key: id }),
+  z.strictObject({ type: z.literal('failback'), service: id, datacenter: id }),
+]);
+
+/** A command as another process sent it (JSON), or undefined when it is not one. */
+export function parseCommand(text: string): OperatorCommand | undefined {
+  try {
+    const parsed = commandSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class Operator {
   private readonly listeners: CommandListener[] = [];
 
@@ -26,6 +47,21 @@ export class Operator {
     private readonly topology: Topology,
     private readonly now: () => number,
   ) {}
+
+  /**
+   * Shares commands with other processes over `channel`: each made here is sent, each received is
+   * applied here (not sent on again). `refused` hears what could not be used.
+   */
+  share(channel: CommandChannel, refused: (text: string, why: string) => void): void {
+    this.onApplied((command) => channel.send(JSON.stringify(command)));
+    channel.receive((text) => {
+      const command = parseCommand(text);
+      if (!command) return refused(text, 'not an operator command');
+      const result = this.apply(command);
+      // A command for what this process does not run (a newer config elsewhere) changes nothing here.
+      if (!result.ok && result.why !== 'no-such-session') refused(text, result.why);
+    });
+  }
 
   /** Hears every command applied here by an operator (not those received from elsewhere). */
   onApplied(listener: CommandListener): void {

@@ -1,12 +1,14 @@
 // Two Mooring instances sharing sessions through Redis (the machine's, on 127.0.0.1:6379, under a
 // prefix of this test's own): a session made on A is honoured on B for every table method; a
-// session moved on B is moved on A too; cookie persistence needs no store at all.
+// session moved on B is moved on A too; an operator's change on A applies on B; cookie persistence
+// needs no store at all.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import type { App } from '../../src/app.ts';
-import { CookieJar, get, jarGet, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
+import { request } from 'undici';
+import { CookieJar, get, jarGet, startBackend, startMooring, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';
 
@@ -123,6 +125,32 @@ describe('sessions shared by two instances through Redis', () => {
         if (seen !== moved) await new Promise((r) => setTimeout(r, 20));
       }
       assert.equal(seen, moved, 'A dropped its cached binding when B re-bound it');
+    } finally {
+      await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
+
+  it('an operator\'s drain and weight made through A\'s admin API apply on B within 1 s', async () => {
+    const token = 'shared-store-token-0123456789';
+    const store = { type: 'redis', url: REDIS, prefix };
+    const a = await startMooring(backends, { service: { persistence: { method: 'header', header: 'X-Session' } }, top: { store, admin: { address: '127.0.0.1:0', token } } });
+    const b = await startMooring(backends, { service: { persistence: { method: 'header', header: 'X-Session' } }, top: { store } });
+    try {
+      await waitForStore(a);
+      await waitForStore(b);
+      const patch = async (server: string, body: Record<string, unknown>) => {
+        const res = await request(`http://127.0.0.1:${a.admin!.port}/api/v1/servers/${server}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        await res.body.text();
+        return res.statusCode;
+      };
+      const bHandle = b.services.get('app')!;
+      const sent = Date.now();
+      assert.equal(await patch('b', { state: 'draining', weight: 3 }), 200);
+      await waitFor(() => bHandle.health.admin('b') === 'draining' && bHandle.current.server('b')!.weight === 3, 1000, 'the drain and weight to reach B');
+      assert.ok(Date.now() - sent <= 1000);
+      assert.equal(bHandle.health.admin('a'), 'enabled', 'nothing else changed on B');
+      assert.equal(await patch('b', { state: 'enabled' }), 200);
+      await waitFor(() => bHandle.health.admin('b') === 'enabled', 1000, 'the enable to reach B');
     } finally {
       await Promise.all([a.stop(0), b.stop(0)]);
     }
