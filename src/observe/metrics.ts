@@ -151,7 +151,7 @@ export class Metrics {
     else if (event.type === 'reload') this.reloads.labels('applied').inc();
     else if (event.type === 'reload-refused') this.reloads.labels('refused').inc();
     else if ((event.type === 'failover' || event.type === 'failback') && event.service !== undefined) this.failovers.labels(event.service, event.type).inc();
-    else if ((event.type === 'kickstart' || event.type === 'kickstart-failed') && event.service !== undefined && event.datacenter !== undefined) {
+    else if (((event.type === 'kickstart' && event.to === 'kicked') || event.type === 'kickstart-failed') && event.service !== undefined && event.datacenter !== undefined) {
       this.kickstarts.labels(event.service, event.datacenter, event.type === 'kickstart' ? 'ok' : 'failed').inc();
     }
   };

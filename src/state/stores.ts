@@ -12,6 +12,11 @@ export interface SessionStores {
   make(ns: string, limits: StoreLimits, servers: () => readonly string[]): SessionStore;
   /** Whether the shared store answers now (undefined: there is none). */
   readonly up: boolean | undefined;
+  /**
+   * Claims `name` for `ttlMs` among instances: true for the first to ask (always true without a
+   * shared store, or while it is unreachable: better twice than never).
+   */
+  claim(name: string, ttlMs: number): Promise<boolean>;
   /** Passes operator commands (as text) between instances; undefined without a shared store. */
   readonly commands: CommandChannel | undefined;
   /** Stops: what was written is answered first (at most `waitMs`), then connections close. */
@@ -26,6 +31,7 @@ export interface CommandChannel {
 export const memoryStores: SessionStores = {
   make: (_ns, limits) => new MemorySessionStore(limits),
   up: undefined,
+  claim: async () => true,
   commands: undefined,
   close: async () => {},
 };
@@ -38,6 +44,14 @@ export function sessionStores(config: StoreConfig, log: Logger): SessionStores {
     make: (ns, limits, servers) => new RedisSessionStore(link, ns, limits, servers),
     get up() {
       return link.up;
+    },
+    async claim(name, ttlMs) {
+      if (!link.up) return true;
+      const taken = await link.client.set(link.key('claim', name), '1', { PX: ttlMs, NX: true }).catch((err: Error) => {
+        link.complain(err);
+        return 'OK';
+      });
+      return taken === 'OK';
     },
     commands: { send: (command) => link.sendCommand(command), receive: (listener) => link.onCommand(listener) },
     async close(waitMs) {

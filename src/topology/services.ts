@@ -12,6 +12,7 @@ import { UpstreamPools, type PoolSettings } from '../upstream/pools.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
 import type { SessionStores } from '../state/stores.ts';
 import type { SessionStore } from '../state/session-store.ts';
+import type { KickstartConfig } from '../config/kickstart-schema.ts';
 import type { ServiceRuntime } from './runtime.ts';
 import { ServiceSnapshot, type Datacenter } from './snapshot.ts';
 import { Service, ServiceHandle } from './service.ts';
@@ -67,7 +68,7 @@ export function buildRuntime(service: ServiceConfig, config: Config, env: BuildE
   const pools = new UpstreamPools(poolSettings(service, config));
   const runtime: ServiceHandle = new ServiceHandle(service.name, pools, health, sessionStore(stores, service, () => runtime));
   runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
-  runtime.failover = buildFailover(service, events, env);
+  runtime.failover = buildFailover(service, events, env, stores);
   return runtime;
 }
 
@@ -76,10 +77,17 @@ export function failoverSettings(service: ServiceConfig): FailoverSettings {
 }
 
 /** Failover control, for a service with a standby data center (without one there is nothing to fail over to). */
-export function buildFailover(service: ServiceConfig, events: EventLog, env: BuildEnv): Failover | undefined {
+/** A failover's kickstart is claimed among instances this long: one call per failover. */
+const KICK_CLAIM_MS = 30_000;
+
+export function buildFailover(service: ServiceConfig, events: EventLog, env: BuildEnv, stores: SessionStores): Failover | undefined {
   if (!service.datacenters.some((dc) => dc.standby)) return undefined;
   const now = () => env.clock.now();
-  return new Failover(service.name, failoverSettings(service), events, (datacenter, config) => void kickstart({ service: service.name, datacenter, config }, events, now));
+  const kick = async (datacenter: string, config: KickstartConfig) => {
+    if (await stores.claim(`kick:${service.name}:${datacenter}`, KICK_CLAIM_MS)) return void (await kickstart({ service: service.name, datacenter, config }, events, now));
+    events.emit({ at: now(), type: 'kickstart', service: service.name, datacenter, from: 'asleep', to: 'kicked-elsewhere', reason: 'another instance is calling the kickstart URL for this failover' });
+  };
+  return new Failover(service.name, failoverSettings(service), events, (datacenter, config) => void kick(datacenter, config));
 }
 
 export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, env: BuildEnv): ServiceSnapshot {

@@ -90,7 +90,7 @@ export class Topology {
     r.scheduler?.start();
     r.config = service;
     // Failover state carries over while the service keeps a standby; its settings follow the file.
-    if (!runtime.failover) runtime.failover = buildFailover(service, this.events, this.env);
+    if (!runtime.failover) runtime.failover = buildFailover(service, this.events, this.env, this.stores);
     else if (!service.datacenters.some((dc) => dc.standby)) runtime.failover = undefined;
     else runtime.failover.settings = failoverSettings(service);
     swapIn(service, runtime, this.env);

@@ -6,8 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
-import type { App } from '../../src/app.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { App } from '../../src/app.ts';
+import { parseConfigObject } from '../../src/config/load.ts';
+import { silentLogger } from '../../src/log.ts';
 import { CookieJar, get, jarGet, startBackend, startMooring, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';
@@ -153,6 +157,50 @@ describe('sessions shared by two instances through Redis', () => {
       await waitFor(() => bHandle.health.admin('b') === 'enabled', 1000, 'the enable to reach B');
     } finally {
       await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
+
+  it('two instances failing over together call the standby\'s kickstart URL once', async () => {
+    let kicks = 0;
+    const kicker = createServer((req, res) => {
+      kicks++;
+      req.resume();
+      res.writeHead(202).end();
+    });
+    await new Promise<void>((r) => kicker.listen(0, '127.0.0.1', r));
+    const url = (id: string) => backends.find((b) => b.name === id)!.url;
+    const config = () =>
+      parseConfigObject({
+        listeners: [{ name: 'web', address: '127.0.0.1:0', service: 'app' }],
+        store: { type: 'redis', url: REDIS, prefix },
+        services: [
+          {
+            name: 'app',
+            gslb: { mode: 'failover' },
+            datacenters: [
+              { name: 'primary', servers: [{ id: 'a', url: url('a') }, { id: 'b', url: url('b') }] },
+              { name: 'standby', standby: true, kickstart: { url: `http://127.0.0.1:${(kicker.address() as AddressInfo).port}/wake`, timeout: '1s' }, servers: [{ id: 'c', url: url('c') }] },
+            ],
+          },
+        ],
+      });
+    const a = await App.start(config(), { logger: silentLogger });
+    const b = await App.start(config(), { logger: silentLogger });
+    try {
+      await waitForStore(a);
+      await waitForStore(b);
+      for (const app of [a, b]) for (const server of ['a', 'b']) app.operator.apply({ type: 'server-state', service: 'app', server, state: 'disabled' });
+      const failedOver = (app: App) => app.events.recent().some((e) => e.type === 'failover');
+      await waitFor(() => failedOver(a) && failedOver(b), 3000, 'both instances to fail over');
+      await waitFor(() => kicks > 0, 3000, 'a kickstart call');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(kicks, 1, 'one call for the failover, not one per instance');
+      const elsewhere = [a, b].flatMap((app) => app.events.recent().filter((e) => e.type === 'kickstart' && e.to === 'kicked-elsewhere'));
+      assert.equal(elsewhere.length, 1, 'the other instance says another one called it');
+      assert.equal((await get(a.url())).body, 'c', 'new sessions go to the standby');
+    } finally {
+      await Promise.all([a.stop(0), b.stop(0)]);
+      kicker.close();
     }
   });
 
