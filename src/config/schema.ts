@@ -42,6 +42,8 @@ const listenerSchema = z
     /** Checked in order, first match wins, before `service`. */
     rules: z.array(ruleSchema).default([]),
     tls: tlsSchema.optional(),
+    /** Connections from trustedProxies start with a PROXY protocol header (v1 or v2) naming the client. */
+    proxyProtocol: z.boolean().default(false),
   })
   .refine((l) => l.service !== undefined || l.rules.length > 0, { message: 'expected service: NAME, or rules: (a list), or both', path: ['service'] });
 

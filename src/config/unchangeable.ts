@@ -24,6 +24,7 @@ export function unchangeable(running: Config, next: Config): string[] {
     if (!before) continue;
     differs(`listeners[${i}].address`, before.address, l.address);
     differs(`listeners[${i}].tls (on or off)`, before.tls !== undefined, l.tls !== undefined);
+    differs(`listeners[${i}].proxyProtocol`, before.proxyProtocol, l.proxyProtocol);
   }
   const store = (c: Config) => (c.store.type === 'redis' ? { ...c.store, url: redactUrl(c.store.url) } : c.store);
   differs('store', store(running), store(next));

@@ -8,6 +8,7 @@ import { withoutCookie } from '../persistence/cookie-header.ts';
 import type { Service, ServiceHandle } from '../topology/service.ts';
 import type { ListenerContext } from './context.ts';
 import { clientAddress, isTrusted, normalizeIp } from './client-address.ts';
+import { proxiedClient } from './proxy-protocol.ts';
 import { requestHead, type RequestHead } from './headers.ts';
 import { ruleAnswer, sendAnswer, sendError, type ErrorAnswer } from './respond.ts';
 import { Exchange } from './exchange.ts';
@@ -50,7 +51,7 @@ type PeerSocket = Socket & { [kPeer]?: Peer };
 function peerOf(ctx: ListenerContext, socket: PeerSocket): Peer {
   let peer = socket[kPeer];
   if (!peer) {
-    const ip = normalizeIp(socket.remoteAddress ?? '');
+    const ip = proxiedClient(socket) ?? normalizeIp(socket.remoteAddress ?? '');
     const local = socket.localAddress ?? '127.0.0.1';
     const localHost = `${local.includes(':') ? `[${local}]` : local}:${socket.localPort ?? 0}`;
     peer = socket[kPeer] = { ip, trusted: ctx.trustsProxies && isTrusted(ctx.trusted, ip), localHost };

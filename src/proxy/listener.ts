@@ -7,6 +7,7 @@ import type { ListenerConfig, Timeouts } from '../config/schema.ts';
 import type { ListenerContext } from './context.ts';
 import { handleRequest } from './handler.ts';
 import { handleUpgrade } from './websocket.ts';
+import { acceptProxyProtocol, type ProxyProtocolSettings } from './proxy-protocol.ts';
 
 export interface BoundListener {
   readonly name: string;
@@ -34,7 +35,26 @@ export function createListener(config: ListenerConfig, ctx: ListenerContext): Ht
   // Idle sockets (no bytes either way) are closed after `idle`.
   server.setTimeout(timeouts.idle);
   server.on('upgrade', handleUpgrade.bind(null, ctx));
+  if (config.proxyProtocol) acceptProxyProtocol(server, proxySettings(ctx));
   return server;
+}
+
+/** Between log lines about refused PROXY connections (a misconfigured balancer refuses them all). */
+const REFUSED_LOG_EVERY_MS = 10_000;
+
+function proxySettings(ctx: ListenerContext): () => ProxyProtocolSettings {
+  let lastLogged = 0;
+  let unlogged = 0;
+  const refused = (peer: string, why: string) => {
+    unlogged++;
+    const now = Date.now();
+    if (now - lastLogged < REFUSED_LOG_EVERY_MS) return;
+    ctx.log.warn({ peer, why, refused: unlogged }, 'connection refused by the PROXY protocol check');
+    lastLogged = now;
+    unlogged = 0;
+  };
+  // Read at each connection: a reload may change trustedProxies and timeouts.
+  return () => ({ trusted: ctx.trusted, timeoutMs: ctx.timeouts.header, refused });
 }
 
 type TlsSettings = NonNullable<ListenerConfig['tls']>;
