@@ -63,6 +63,7 @@ export function crossCheck(raw: unknown): CrossProblem[] {
   const fixed = listeners.map((l) => (typeof l['address'] === 'string' && l['address'].endsWith(':0') ? {} : l));
   duplicates(fixed, 'address', (i) => ['listeners', i], 'listener address', problems);
   checkWorkers(root, services, problems);
+  checkQuorum(root, services, problems);
   checkAdmin(root, listeners, problems);
   listeners.forEach((listener, li) => {
     const target = listener['service'];
@@ -117,6 +118,15 @@ function checkWorkers(root: Rec, services: Rec[], problems: CrossProblem[]): voi
         }
       }
     });
+  });
+}
+
+/** Instances vote on health through the shared store: without one there is no one to vote with. */
+function checkQuorum(root: Rec, services: Rec[], problems: CrossProblem[]): void {
+  const store = root['store'];
+  if (store !== null && typeof store === 'object' && (store as Rec)['type'] === 'redis') return;
+  services.forEach((service, si) => {
+    if (service['quorum'] !== undefined) problems.push({ path: ['services', si, 'quorum'], message: 'instances vote through the shared store: add store: { type: redis, url: ... } (or remove quorum to let each instance decide alone)' });
   });
 }
 

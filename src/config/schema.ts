@@ -7,7 +7,7 @@ import type { BalancerFactory } from '../balancer/types.ts';
 import { knownKeys, unknownKeyMessage } from './suggest.ts';
 import { persistenceSchema } from '../persistence/schema.ts';
 import { storeSchema } from './store-schema.ts';
-import { adminStates, monitorListSchema, monitorSchema, monitorsRequiredSchema, passiveSchema, type MonitorConfig, type PassiveConfig } from '../health/schema.ts';
+import { adminStates, instanceQuorumSchema, monitorListSchema, monitorSchema, monitorsRequiredSchema, passiveSchema, type MonitorConfig, type PassiveConfig } from '../health/schema.ts';
 import { variants } from './variants.ts';
 import { adminSchema } from './admin-schema.ts';
 import { fallbackModeNames, geoModeNames, gslbModeNames } from '../gslb/registry.ts';
@@ -139,6 +139,8 @@ const serviceFields = z.strictObject({
   persistence: persistenceSchema.prefault({}),
   health: monitorsSchema.optional(),
   monitorsRequired: monitorsRequiredSchema.default('most'),
+  /** Instances sharing a Redis store decide a server's health together. */
+  quorum: instanceQuorumSchema.optional(),
   passive: passiveOrOff.prefault({}),
   slowStart: duration({ allowZero: true }).default(0),
   drainDeadline: duration({ allowZero: true }).default(0),

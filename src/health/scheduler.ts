@@ -8,7 +8,14 @@ import type { Monitor } from './monitor.ts';
 import { quorum, votesNeeded, type Required } from './quorum.ts';
 import { nextVerdict, UNKNOWN, type RiseFall } from './rise-fall.ts';
 import type { MonitorConfig } from './schema.ts';
-import type { HealthTable } from './table.ts';
+import type { HealthState, HealthTable } from './table.ts';
+
+/** Where this instance's verdict on a server goes: the health table, or a vote among instances. */
+export interface VerdictSink {
+  verdict(server: string, state: HealthState, reason: string): void;
+  /** The scheduler stopped (a reload replaces it). */
+  stop?(): void;
+}
 
 export interface MonitoredServer {
   readonly id: string;
@@ -37,9 +44,10 @@ export class HealthScheduler {
   constructor(
     servers: readonly MonitoredServer[],
     private readonly required: Required,
-    private readonly table: HealthTable,
-    private readonly now: () => number,
+    table: HealthTable,
+    now: () => number,
     private readonly random: Random,
+    private readonly sink: VerdictSink = { verdict: (server, state, reason) => table.setMonitored(server, state, reason, now()) },
   ) {
     for (const server of servers) {
       const siblings: Pair[] = [];
@@ -69,6 +77,7 @@ export class HealthScheduler {
 
   stop(): void {
     this.stopper.abort();
+    this.sink.stop?.();
     for (const pair of this.pairs) {
       clearTimeout(pair.timer);
       pair.monitor.close?.();
@@ -95,6 +104,6 @@ export class HealthScheduler {
     const state = quorum(votes, this.required);
     const down = votes.filter((v) => v === 'down').length;
     const tally = votes.length > 1 ? ` (${down} of ${votes.length} monitors down, ${votesNeeded(this.required, votes.length)} needed)` : '';
-    this.table.setMonitored(pair.server.id, state, `${pair.monitor.label}: ${result.detail}${tally}`, this.now());
+    this.sink.verdict(pair.server.id, state, `${pair.monitor.label}: ${result.detail}${tally}`);
   }
 }

@@ -77,6 +77,14 @@ export const monitorsRequiredSchema = z.union(
   { error: 'expected one, most, all or a number of monitors' },
 );
 
+/** Several Mooring instances as vantage points: a server is down for all once `required` of them see it down. */
+export const instanceQuorumSchema = z.strictObject({
+  across: z.literal('instances', { error: 'expected across: instances (several monitors on one instance are counted by monitorsRequired)' }),
+  required: monitorsRequiredSchema.default('most'),
+});
+
+export type InstanceQuorum = z.output<typeof instanceQuorumSchema>;
+
 export const passiveSchema = z
     .strictObject({
       consecutiveFailures: z.number().int().min(1).max(1000).default(5),

@@ -17,7 +17,8 @@ export class RedisLink {
   readonly client: Client;
   private readonly subscriber: Client;
   /** Tells this instance's own invalidations apart from others'. */
-  private readonly instance = randomBytes(6).toString('base64url');
+  /** This instance, among those sharing the Redis (it tells its own messages and votes apart). */
+  readonly instance = randomBytes(6).toString('base64url');
   private readonly channel: string;
   private readonly commandChannel: string;
   private readonly invalidated = new Map<string, (key: string) => void>();

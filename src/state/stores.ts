@@ -17,6 +17,8 @@ export interface SessionStores {
    * shared store, or while it is unreachable: better twice than never).
    */
   claim(name: string, ttlMs: number): Promise<boolean>;
+  /** The connection to the shared Redis; undefined without one. */
+  readonly link: RedisLink | undefined;
   /** Passes operator commands (as text) between instances; undefined without a shared store. */
   readonly commands: CommandChannel | undefined;
   /** Stops: what was written is answered first (at most `waitMs`), then connections close. */
@@ -32,6 +34,7 @@ export const memoryStores: SessionStores = {
   make: (_ns, limits) => new MemorySessionStore(limits),
   up: undefined,
   claim: async () => true,
+  link: undefined,
   commands: undefined,
   close: async () => {},
 };
@@ -53,6 +56,7 @@ export function sessionStores(config: StoreConfig, log: Logger): SessionStores {
       });
       return taken === 'OK';
     },
+    link,
     commands: { send: (command) => link.sendCommand(command), receive: (listener) => link.onCommand(listener) },
     async close(waitMs) {
       if (link.up) await Promise.race([link.client.ping().catch(() => undefined), new Promise((r) => setTimeout(r, waitMs).unref())]);

@@ -6,6 +6,7 @@ import type { Config, ServiceConfig } from '../config/schema.ts';
 import type { BuildEnv } from '../balancer/types.ts';
 import type { EventLog } from '../core/events.ts';
 import { HealthScheduler } from '../health/scheduler.ts';
+import { InstanceVotes } from '../health/instance-votes.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
 import { memoryStores, type SessionStores } from '../state/stores.ts';
 import type { ServiceHandle } from './service.ts';
@@ -151,7 +152,10 @@ export class Topology {
   private scheduler(service: ServiceConfig, runtime: ServiceHandle): HealthScheduler | undefined {
     const monitored = service.servers.map((s) => ({ id: s.id, origin: s.url, monitors: monitorsOf(service, s) })).filter((s) => s.monitors.length > 0);
     if (monitored.length === 0) return undefined;
-    return new HealthScheduler(monitored, service.monitorsRequired, runtime.health, () => this.env.clock.now(), this.env.random);
+    const now = () => this.env.clock.now();
+    const { link } = this.stores;
+    const votes = service.quorum && link ? new InstanceVotes(link, service.name, service.quorum.required, runtime.health, now) : undefined;
+    return new HealthScheduler(monitored, service.monitorsRequired, runtime.health, now, this.env.random, votes);
   }
 
   private evaluateFailover(service: string): void {

@@ -25,6 +25,7 @@ describe('sessions shared by two instances through Redis', () => {
       ['a', 'b', 'c'].map((n) =>
         startBackend(n, (req, res, name) => {
           req.resume();
+          if (req.url === '/fail') return void res.writeHead(503).end();
           // The application's own session cookie, for app-cookie persistence.
           if (!/JSESSIONID=/.test(req.headers.cookie ?? '')) res.setHeader('set-cookie', `JSESSIONID=${name}-${randomBytes(4).toString('hex')}; Path=/`);
           res.end(name);
@@ -201,6 +202,33 @@ describe('sessions shared by two instances through Redis', () => {
     } finally {
       await Promise.all([a.stop(0), b.stop(0)]);
       kicker.close();
+    }
+  });
+
+  it('quorum across three instances: one that cannot reach a server does not take it down, two do', async () => {
+    // Each instance probes server a on its own path: /fail (503) plays an instance cut off from a.
+    const healthOf = (failing: boolean) => ({ path: failing ? '/fail' : '/health', interval: '100ms', timeout: '100ms', rise: 1, fall: 1 });
+    const config = (failing: boolean) =>
+      parseConfigObject({
+        listeners: [{ name: 'web', address: '127.0.0.1:0', service: 'app' }],
+        store: { type: 'redis', url: REDIS, prefix: `${prefix}q:` },
+        services: [{ name: 'app', quorum: { across: 'instances', required: 'most' }, servers: [{ id: 'a', url: backends[0]!.url, health: healthOf(failing) }, { id: 'b', url: backends[1]!.url }] }],
+      });
+    const apps = [await App.start(config(true), { logger: silentLogger }), await App.start(config(false), { logger: silentLogger }), await App.start(config(false), { logger: silentLogger })];
+    const healthOn = () => apps.map((app) => app.services.get('app')!.health.health('a'));
+    try {
+      await waitFor(() => healthOn().every((h) => h === 'up'), 5000, 'a up everywhere');
+      // Two seconds of votes: the one instance that sees a down is outvoted the whole time.
+      for (let i = 0; i < 20; i++) {
+        assert.deepEqual(healthOn(), ['up', 'up', 'up']);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(apps[1]!.reload(config(true)).applied, true);
+      await waitFor(() => healthOn().every((h) => h === 'down'), 5000, 'a down everywhere once two instances see it down');
+      const reason = apps[2]!.events.recent().find((e) => e.type === 'down' && e.server === 'a')?.reason;
+      assert.match(reason ?? '', /2 of 3 instances see it down, 2 needed/);
+    } finally {
+      await Promise.all(apps.map((app) => app.stop(0)));
     }
   });
 
