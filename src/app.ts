@@ -13,6 +13,7 @@ import { Topology } from './topology/topology.ts';
 import type { ServiceHandle } from './topology/service.ts';
 import { Operator } from './topology/operator.ts';
 import { sessionStores, type SessionStores } from './state/stores.ts';
+import cluster from 'node:cluster';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
 import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
@@ -107,7 +108,7 @@ export class App {
       log[level]({ event }, `${eventSubject(event)}: ${event.type} (${event.reason})`);
     });
     const clock = options.clock ?? systemClock;
-    const stores = sessionStores(config.store, log);
+    const stores = sessionStores(config.store, log, cluster.isWorker && config.workers > 1);
     const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, stores);
     const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile, stores);
     try {

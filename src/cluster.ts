@@ -1,8 +1,10 @@
 // `workers: N`: a primary process that forks N workers (node:cluster shares the listening sockets
 // and hands connections out round-robin), replaces a worker that dies, and on SIGTERM/SIGINT stops
-// them all gracefully. Each worker runs a whole Mooring (App) of its own.
+// them all gracefully. Each worker runs a whole Mooring (App) of its own; sessions kept in memory
+// are shared through the primary (state/session-hub.ts).
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from './log.ts';
+import { SessionHub } from './state/session-hub.ts';
 
 export interface ReadyMessage {
   readonly mooring: 'ready';
@@ -32,8 +34,9 @@ export function runPrimary(workers: number, log: Logger): Promise<number> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    const hub = new SessionHub(() => started.keys());
     cluster.on('message', (worker, message) => {
-      if (!isReady(message)) return;
+      if (hub.heard(worker, message) || !isReady(message)) return;
       started.set(worker, true);
       log.info({ worker: worker.process.pid }, 'worker ready');
     });
@@ -51,7 +54,10 @@ export function runPrimary(workers: number, log: Logger): Promise<number> {
           fork();
         }
       }
-      if (stopping && started.size === 0) resolve(failed ? 1 : 0);
+      if (stopping && started.size === 0) {
+        hub.stop();
+        resolve(failed ? 1 : 0);
+      }
     });
     for (let i = 0; i < workers; i++) fork();
   });

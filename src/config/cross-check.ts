@@ -89,33 +89,18 @@ function checkAdmin(root: Rec, listeners: Rec[], problems: CrossProblem[]): void
   }
 }
 
-/** Methods whose sessions live in a process's memory: with several workers, each would have its own. */
-const PER_PROCESS_METHODS = new Set(['client-ip', 'header', 'query']);
-
 /**
- * With several workers, state kept in one process's memory would silently diverge between them:
- * refuse it rather than let users lose their sessions. A Redis store shares sessions between
- * workers as between instances.
+ * With several workers, a limit counted in one process's memory would allow N times as much:
+ * refuse it rather than let a server be overrun. Sessions are shared between workers (through the
+ * primary, or Redis), so maxSessions counts the group's.
  */
 function checkWorkers(root: Rec, services: Rec[], problems: CrossProblem[]): void {
   const workers = root['workers'];
   if (typeof workers !== 'number' || workers <= 1) return;
-  const store = root['store'];
-  const shared = store !== null && typeof store === 'object' && (store as Rec)['type'] === 'redis';
   services.forEach((service, si) => {
-    const persistence = service['persistence'];
-    const method = persistence !== null && typeof persistence === 'object' ? (persistence as Rec)['method'] : undefined;
-    if (!shared && typeof method === 'string' && PER_PROCESS_METHODS.has(method)) {
-      problems.push({
-        path: ['services', si, 'persistence', 'method'],
-        message: `method ${method} keeps its sessions in one process's memory; with workers: ${workers} each worker would have its own. Use workers: 1, method cookie, or store: { type: redis, url: ... } (workers then share sessions through Redis)`,
-      });
-    }
     serversOf(service, si).forEach(({ server, path }) => {
-      for (const limit of ['maxConnections', 'maxSessions']) {
-        if (server[limit] !== undefined) {
-          problems.push({ path: [...path, limit], message: `${limit} is counted per process; with workers: ${workers} it would allow ${workers} times as much. Use workers: 1` });
-        }
+      if (server['maxConnections'] !== undefined) {
+        problems.push({ path: [...path, 'maxConnections'], message: `maxConnections is counted per process; with workers: ${workers} it would allow ${workers} times as much. Use workers: 1` });
       }
     });
   });

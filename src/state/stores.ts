@@ -3,6 +3,8 @@
 import type { Logger } from '../log.ts';
 import type { StoreConfig } from '../config/store-schema.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
+import { ClusterSessionStore } from './cluster-session-store.ts';
+import { WorkerChannel } from './worker-channel.ts';
 import { RedisLink } from './redis-link.ts';
 import { RedisSessionStore } from './redis-session-store.ts';
 import type { SessionStore, StoreLimits } from './session-store.ts';
@@ -39,8 +41,20 @@ export const memoryStores: SessionStores = {
   close: async () => {},
 };
 
-export function sessionStores(config: StoreConfig, log: Logger): SessionStores {
-  if (config.type === 'memory') return memoryStores;
+/**
+ * `inWorker`: this process is one of several workers; with the memory store they share sessions
+ * through the primary.
+ */
+/** How long a worker waits for the primary to say whether it knows a session. */
+const HUB_TIMEOUT_MS = 250;
+
+function workerStores(): SessionStores {
+  const channel = new WorkerChannel(HUB_TIMEOUT_MS);
+  return { ...memoryStores, make: (ns, limits) => new ClusterSessionStore(channel, ns, limits) };
+}
+
+export function sessionStores(config: StoreConfig, log: Logger, inWorker = false): SessionStores {
+  if (config.type === 'memory') return inWorker ? workerStores() : memoryStores;
   const link = new RedisLink(config, log);
   link.start();
   return {

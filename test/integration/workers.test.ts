@@ -71,8 +71,10 @@ timeouts: { shutdown: 5s }
     }
   });
 
-  it('with a Redis store, client-ip, header and query sessions stick across workers; a killed worker loses none', async () => {
+  for (const shared of ['memory', 'redis'] as const) {
+  it(`${shared === 'memory' ? 'through the primary (memory store)' : 'with a Redis store'}, client-ip, header and query sessions stick across workers; a killed worker loses none`, async () => {
     const prefix = `mooring-test:${randomBytes(6).toString('hex')}:`;
+    const store = shared === 'redis' ? `store: { type: redis, url: "redis://127.0.0.1:6379", prefix: "${prefix}" }` : '';
     const servers = `[${backends.map((b) => `{ id: ${b.name}, url: "${b.url}" }`).join(', ')}]`;
     const methods = { ip: '{ method: client-ip }', header: '{ method: header, header: X-Session }', query: '{ method: query, query: sid }' };
     const file = join(dir, 'shared.yaml');
@@ -83,7 +85,7 @@ ${Object.keys(methods).map((m) => `  - { name: ${m}, address: "127.0.0.1:0", ser
 services:
 ${Object.entries(methods).map(([m, p]) => `  - { name: ${m}, persistence: ${p}, servers: ${servers} }`).join('\n')}
 trustedProxies: ["127.0.0.1"]
-store: { type: redis, url: "redis://127.0.0.1:6379", prefix: "${prefix}" }
+${store}
 workers: 2
 timeouts: { shutdown: 5s }
 `,
@@ -124,6 +126,31 @@ timeouts: { shutdown: 5s }
       await client.close();
     }
   });
+  }
+
+  it('maxSessions holds for the group of workers: sessions beyond it are refused whichever worker takes them', async () => {
+    const file = join(dir, 'limits.yaml');
+    writeFileSync(file, config('{ method: header, header: X-Session, onOverload: reject }', ', maxSessions: 2'));
+    const run = runCli(['start', '--config', file]);
+    try {
+      const [, port] = await run.waitFor(/"port":(\d+)/);
+      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
+      const placed = new Map<string, number>();
+      let refused = 0;
+      for (let i = 0; i < 9; i++) {
+        const res = await request(`http://127.0.0.1:${port}/`, { headers: { 'x-session': `user-${i}`, connection: 'close' }, reset: true });
+        const body = await res.body.text();
+        if (res.statusCode === 200) placed.set(body, (placed.get(body) ?? 0) + 1);
+        else refused++;
+      }
+      assert.deepEqual([...placed.values()], [2, 2, 2], `two sessions per server: ${JSON.stringify([...placed])}`);
+      assert.equal(refused, 3);
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
 
   it('workers that cannot start (port in use) stop the primary with exit 1, no respawn loop', async () => {
     const blocker = await startBackend('blocker');
@@ -139,12 +166,12 @@ timeouts: { shutdown: 5s }
     }
   });
 
-  it('refuses per-process state with several workers, naming the field', async () => {
+  it('refuses a limit counted per process with several workers, naming the field', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, config('{ method: client-ip }', ', maxSessions: 10'));
+    writeFileSync(file, config('{ method: client-ip }', ', maxConnections: 10'));
     const { code, stderr } = await runToEnd(['validate', '--config', file]);
     assert.equal(code, 1);
-    assert.match(stderr, /services\[0\]\.persistence\.method: method client-ip keeps its sessions in one process's memory; with workers: 2/);
-    assert.match(stderr, /services\[0\]\.servers\[0\]\.maxSessions: maxSessions is counted per process/);
+    assert.match(stderr, /services\[0\]\.servers\[0\]\.maxConnections: maxConnections is counted per process/);
+    assert.doesNotMatch(stderr, /persistence\.method/, 'table methods work with workers');
   });
 });

@@ -1,0 +1,128 @@
+// Sessions shared by the workers of one machine without Redis: every worker holds them all in
+// memory (a replica), and the primary is the hub: a worker's bind, refresh (at most eight per idle
+// window) and end go to the primary, which keeps them and passes them to the other workers. A
+// pinned request sends nothing; a key not in this worker's replica (a change still on its way) is
+// asked of the primary, one IPC round trip. A worker that starts (or replaces one that died)
+// receives every session from the primary first.
+import { MemorySessionStore } from './memory-session-store.ts';
+import type { SessionMessage, WireEntry } from './cluster-messages.ts';
+import type { Found, SessionEntry, SessionStore, SessionView, StoreLimits } from './session-store.ts';
+
+const REFRESH_PARTS = 8;
+
+/** The worker's side of the IPC channel. */
+export interface HubChannel {
+  send(message: SessionMessage): void;
+  /** Asks the primary for `key`; resolves with what it holds (null: nothing), or null after `timeoutMs`. */
+  get(ns: string, key: string): Promise<WireEntry | null>;
+  /** Changes other workers made, and the primary's sessions at start, for namespace `ns`. */
+  listen(ns: string, handler: (message: SessionMessage) => void): void;
+  unlisten(ns: string): void;
+}
+
+export class ClusterSessionStore implements SessionStore {
+  private readonly local: MemorySessionStore;
+  private readonly pending = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly hub: HubChannel,
+    private readonly ns: string,
+    limits: StoreLimits,
+  ) {
+    this.local = new MemorySessionStore(limits);
+    hub.listen(ns, (message) => this.heard(message));
+    hub.send({ mooring: 'session-limits', ns, ...limits, hello: true });
+  }
+
+  get size(): number {
+    return this.local.size;
+  }
+
+  get limits(): StoreLimits {
+    return this.local.limits;
+  }
+
+  find(key: string, now: number): Found {
+    return this.local.find(key, now);
+  }
+
+  fetch(key: string): Promise<void> | undefined {
+    if (this.local.find(key, Date.now()) !== undefined) return undefined;
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.hub
+        .get(this.ns, key)
+        .then((entry) => {
+          if (entry && this.local.find(key, Date.now()) === undefined) this.apply(entry);
+        })
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  bind(key: string, server: string, now: number, expiresAt = 0, sessionId?: string): SessionEntry {
+    const entry = this.local.bind(key, server, now, expiresAt, sessionId);
+    this.hub.send({ mooring: 'session-bind', ns: this.ns, entry: [key, server, now, expiresAt, sessionId ?? ''] });
+    return entry;
+  }
+
+  touch(key: string, entry: SessionEntry, now: number): void {
+    const part = this.local.limits.idleMs / REFRESH_PARTS;
+    const due = Math.floor(now / part) !== Math.floor(entry.lastSeen / part);
+    this.local.touch(key, entry, now);
+    if (due) this.hub.send({ mooring: 'session-touch', ns: this.ns, key, lastSeen: now });
+  }
+
+  end(key: string): SessionEntry | undefined {
+    const entry = this.local.end(key);
+    this.hub.send({ mooring: 'session-end', ns: this.ns, key });
+    return entry;
+  }
+
+  countOn(server: string): number {
+    return this.local.countOn(server);
+  }
+
+  list(server: string | undefined, limit: number, now: number): SessionView[] {
+    return this.local.list(server, limit, now);
+  }
+
+  sweep(now: number): number {
+    return this.local.sweep(now);
+  }
+
+  configure(limits: StoreLimits): void {
+    this.local.configure(limits);
+    this.hub.send({ mooring: 'session-limits', ns: this.ns, ...limits, hello: false });
+  }
+
+  close(): void {
+    this.hub.unlisten(this.ns);
+  }
+
+  private apply([key, server, lastSeen, expiresAt, sessionId]: WireEntry): void {
+    this.local.bind(key, server, lastSeen, expiresAt, sessionId || undefined);
+  }
+
+  /** What another worker changed (through the primary). */
+  private heard(message: SessionMessage): void {
+    switch (message.mooring) {
+      case 'session-bind':
+        return this.apply(message.entry);
+      case 'session-all':
+        for (const entry of message.entries) this.apply(entry);
+        return;
+      case 'session-touch': {
+        const entry = this.local.find(message.key, message.lastSeen);
+        if (typeof entry === 'object' && entry.lastSeen < message.lastSeen) this.local.touch(message.key, entry, message.lastSeen);
+        return;
+      }
+      case 'session-end':
+        this.local.end(message.key);
+        return;
+      default:
+        return;
+    }
+  }
+}

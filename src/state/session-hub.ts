@@ -1,0 +1,86 @@
+// The primary's side of sessions shared by workers: it keeps every worker's sessions (a memory store
+// per service and method), passes each change on to the other workers, answers a worker that asks
+// for a key, and gives a worker's new store every session it holds for it.
+import type { Worker } from 'node:cluster';
+import { isSessionMessage, type SessionMessage, type WireEntry } from './cluster-messages.ts';
+import { MemorySessionStore } from './memory-session-store.ts';
+
+/** Sessions per message to a starting worker. */
+const CHUNK = 5000;
+const SWEEP_EVERY_MS = 1000;
+/** Until a worker says its store's limits. */
+const DEFAULT_LIMITS = { maxEntries: 1_000_000, idleMs: 1_800_000 };
+
+export class SessionHub {
+  private readonly stores = new Map<string, MemorySessionStore>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly workers: () => Iterable<Worker>) {
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const store of this.stores.values()) store.sweep(now);
+    }, SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** A worker made its store for `ns`: it receives every session of it. */
+  private welcome(worker: Worker, ns: string): void {
+    const now = Date.now();
+    const store = this.store(ns);
+    const entries: WireEntry[] = [];
+    for (const view of store.list(undefined, Infinity, now)) {
+      const entry = store.find(view.key, now);
+      if (typeof entry === 'object') entries.push([view.key, entry.server, entry.lastSeen, entry.expiresAt, entry.sessionId ?? '']);
+    }
+    for (let i = 0; i < entries.length; i += CHUNK) this.post(worker, { mooring: 'session-all', ns, entries: entries.slice(i, i + CHUNK) });
+  }
+
+  /** A message from `from`; false when it is not about sessions. */
+  heard(from: Worker, message: unknown): boolean {
+    if (!isSessionMessage(message)) return false;
+    switch (message.mooring) {
+      case 'session-limits':
+        this.store(message.ns).configure({ maxEntries: message.maxEntries, idleMs: message.idleMs });
+        if (message.hello) this.welcome(from, message.ns);
+        return true;
+      case 'session-get': {
+        const entry = this.store(message.ns).find(message.key, Date.now());
+        const wire: WireEntry | null = typeof entry === 'object' ? [message.key, entry.server, entry.lastSeen, entry.expiresAt, entry.sessionId ?? ''] : null;
+        this.post(from, { mooring: 'session-got', id: message.id, entry: wire });
+        return true;
+      }
+      case 'session-bind': {
+        const [key, server, lastSeen, expiresAt, sessionId] = message.entry;
+        this.store(message.ns).bind(key, server, lastSeen, expiresAt, sessionId || undefined);
+        break;
+      }
+      case 'session-touch': {
+        const store = this.store(message.ns);
+        const entry = store.find(message.key, message.lastSeen);
+        if (typeof entry === 'object' && entry.lastSeen < message.lastSeen) store.touch(message.key, entry, message.lastSeen);
+        break;
+      }
+      case 'session-end':
+        this.store(message.ns).end(message.key);
+        break;
+      default:
+        return true;
+    }
+    for (const worker of this.workers()) if (worker !== from) this.post(worker, message);
+    return true;
+  }
+
+  private store(ns: string): MemorySessionStore {
+    let store = this.stores.get(ns);
+    if (!store) this.stores.set(ns, (store = new MemorySessionStore(DEFAULT_LIMITS)));
+    return store;
+  }
+
+  private post(worker: Worker, message: SessionMessage): void {
+    if (worker.isConnected()) worker.send(message, undefined, () => undefined);
+  }
+}
