@@ -14,6 +14,7 @@ import type { ServiceHandle } from './topology/service.ts';
 import { Operator } from './topology/operator.ts';
 import { sessionStores, type SessionStores } from './state/stores.ts';
 import cluster from 'node:cluster';
+import { PrimaryLink } from './cluster/primary-link.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
 import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
@@ -108,8 +109,17 @@ export class App {
       log[level]({ event }, `${eventSubject(event)}: ${event.type} (${event.reason})`);
     });
     const clock = options.clock ?? systemClock;
-    const stores = sessionStores(config.store, log, cluster.isWorker && config.workers > 1);
-    const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, stores);
+    // A worker of several: the primary runs the monitors and, without Redis, shares its sessions,
+    // grants claims and passes operator commands between workers.
+    const inWorker = cluster.isWorker && config.workers > 1;
+    let primary: PrimaryLink | undefined;
+    const shared = sessionStores(config.store, log, inWorker);
+    const stores: SessionStores =
+      inWorker && config.store.type === 'memory'
+        ? { ...shared, claim: (name, ttlMs) => primary!.claim(name, ttlMs), commands: { send: (c) => primary!.commands.send(c), receive: (l) => primary!.commands.receive(l) } }
+        : shared;
+    const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, stores, !inWorker);
+    if (inWorker) primary = new PrimaryLink(topology, () => clock.now());
     const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile, stores);
     try {
       app.geo = config.geoip ? GeoDatabase.open(config.geoip.database) : undefined;

@@ -12,7 +12,8 @@ import { writeFileSync } from 'node:fs';
 import { createLogger } from './log.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import cluster from 'node:cluster';
-import { runPrimary, type ReadyMessage } from './cluster.ts';
+import { runPrimary, type ReadyMessage } from './cluster/primary.ts';
+import { ControlPlane } from './cluster/control-plane.ts';
 import { handleHarmlessSignals } from './signals.ts';
 import { version } from './version.ts';
 
@@ -254,13 +255,20 @@ async function start(file: string, watchFile: boolean, io: Out): Promise<number>
   const log = createLogger(config.log.level, process.stdout, config.log.format);
   for (const warning of configWarnings(config, file)) log.warn(warning);
   if (config.workers > 1 && cluster.isPrimary) {
-    // Each worker reads the file again and reloads itself.
-    const reloadWorkers = () => {
+    const primaryLog = log.child({ role: 'primary' });
+    const control = new ControlPlane(config, primaryLog, () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined));
+    // Each worker reads the file again and reloads itself; the control plane's monitors follow it.
+    const reloadAll = () => {
+      try {
+        control.reload(loadConfigFile(file));
+      } catch (err) {
+        primaryLog.error({ err: (err as Error).message }, 'reload refused by the control plane; its monitors keep the running config');
+      }
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
     };
-    signals.onReload(reloadWorkers);
-    if (watchFile) watchConfigFile(file, reloadWorkers);
-    return runPrimary(config.workers, log.child({ role: 'primary' }));
+    signals.onReload(reloadAll);
+    if (watchFile) watchConfigFile(file, reloadAll);
+    return runPrimary(config.workers, primaryLog, control);
   }
   // Stop signals are heard from before the listeners open: one that comes while Mooring starts
   // (after it logged "listening", say) stops it gracefully once started, never kills it outright.

@@ -33,6 +33,8 @@ export class Topology {
     private readonly events: EventLog,
     /** Where each service's sessions live (memory, or Redis shared with other instances). */
     private readonly stores: SessionStores = memoryStores,
+    /** False in a worker: the primary runs the monitors once and sends their verdicts. */
+    private readonly runsMonitors = true,
   ) {
     for (const service of config.services) this.add(service, config);
     for (const r of this.running.values()) r.scheduler?.start();
@@ -150,6 +152,7 @@ export class Topology {
   }
 
   private scheduler(service: ServiceConfig, runtime: ServiceHandle): HealthScheduler | undefined {
+    if (!this.runsMonitors) return undefined;
     const monitored = service.servers.map((s) => ({ id: s.id, origin: s.url, monitors: monitorsOf(service, s) })).filter((s) => s.monitors.length > 0);
     if (monitored.length === 0) return undefined;
     const now = () => this.env.clock.now();

@@ -152,6 +152,63 @@ timeouts: { shutdown: 5s }
     }
   });
 
+  it('monitors run once, in the primary; their verdicts reach every worker; a failover kickstarts the standby once', async () => {
+    let probes = 0;
+    let failing = false;
+    const primaryServer = await startBackend('p1', (req, res, name) => {
+      req.resume();
+      if (req.url === '/health') {
+        probes++;
+        return void res.writeHead(failing ? 503 : 200).end();
+      }
+      res.end(name);
+    });
+    let kicks = 0;
+    const kicker = await startBackend('kicker', (req, res) => {
+      kicks++;
+      req.resume();
+      res.writeHead(202).end();
+    });
+    const file = join(dir, 'monitors.yaml');
+    writeFileSync(
+      file,
+      `listeners: [{ name: web, address: "127.0.0.1:0", service: app }]
+services:
+  - name: app
+    gslb: { mode: failover }
+    datacenters:
+      - { name: main, servers: [{ id: p1, url: "${primaryServer.url}", health: { path: /health, interval: 100ms, timeout: 100ms, rise: 1, fall: 1 } }] }
+      - { name: spare, standby: true, kickstart: { url: "${kicker.url}/wake", timeout: 1s }, servers: [{ id: s1, url: "${backends[0]!.url}", health: false }] }
+workers: 2
+timeouts: { shutdown: 5s }
+`,
+    );
+    const run = runCli(['start', '--config', file]);
+    try {
+      const [, port] = await run.waitFor(/"port":(\d+)/);
+      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
+      const url = `http://127.0.0.1:${port}/`;
+      const ask = async () => (await request(url, { headers: { connection: 'close' }, reset: true })).body.text();
+      const before = probes;
+      await new Promise((r) => setTimeout(r, 1000));
+      const perSecond = probes - before;
+      assert.ok(perSecond >= 5 && perSecond <= 14, `one prober at 100 ms: ${perSecond} probes in 1 s (two workers probing would make about 20)`);
+      for (let i = 0; i < 6; i++) assert.equal(await ask(), 'p1');
+      failing = true;
+      // Both workers hear the verdict: every answer, on fresh connections, comes from the standby.
+      await new Promise((r) => setTimeout(r, 600));
+      for (let i = 0; i < 10; i++) assert.equal(await ask(), 'a', 'the standby serves once the primary data center is down');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(kicks, 1, 'one kickstart call for the failover, not one per worker');
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await primaryServer.close();
+      await kicker.close();
+    }
+  });
+
   it('workers that cannot start (port in use) stop the primary with exit 1, no respawn loop', async () => {
     const blocker = await startBackend('blocker');
     const file = join(dir, 'busy.yaml');

@@ -1,10 +1,11 @@
 // `workers: N`: a primary process that forks N workers (node:cluster shares the listening sockets
 // and hands connections out round-robin), replaces a worker that dies, and on SIGTERM/SIGINT stops
 // them all gracefully. Each worker runs a whole Mooring (App) of its own; sessions kept in memory
-// are shared through the primary (state/session-hub.ts).
+// are shared through the primary (../state/session-hub.ts).
 import cluster, { type Worker } from 'node:cluster';
-import type { Logger } from './log.ts';
-import { SessionHub } from './state/session-hub.ts';
+import type { Logger } from '../log.ts';
+import { SessionHub } from '../state/session-hub.ts';
+import type { ControlPlane } from './control-plane.ts';
 
 export interface ReadyMessage {
   readonly mooring: 'ready';
@@ -14,8 +15,11 @@ export function isReady(message: unknown): message is ReadyMessage {
   return typeof message === 'object' && message !== null && (message as ReadyMessage).mooring === 'ready';
 }
 
-/** Runs the primary until it is told to stop; resolves with the exit code. */
-export function runPrimary(workers: number, log: Logger): Promise<number> {
+/**
+ * Runs the primary until it is told to stop; resolves with the exit code. `control` runs the
+ * monitors once and speaks for the workers to each other.
+ */
+export function runPrimary(workers: number, log: Logger, control: ControlPlane): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     let failed = false;
@@ -36,7 +40,7 @@ export function runPrimary(workers: number, log: Logger): Promise<number> {
     process.on('SIGINT', () => stop('SIGINT'));
     const hub = new SessionHub(() => started.keys());
     cluster.on('message', (worker, message) => {
-      if (hub.heard(worker, message) || !isReady(message)) return;
+      if (hub.heard(worker, message) || control.heard(worker, message) || !isReady(message)) return;
       started.set(worker, true);
       log.info({ worker: worker.process.pid }, 'worker ready');
     });
@@ -56,7 +60,7 @@ export function runPrimary(workers: number, log: Logger): Promise<number> {
       }
       if (stopping && started.size === 0) {
         hub.stop();
-        resolve(failed ? 1 : 0);
+        void control.stop().then(() => resolve(failed ? 1 : 0));
       }
     });
     for (let i = 0; i < workers; i++) fork();
