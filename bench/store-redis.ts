@@ -27,7 +27,7 @@ function setup(stores: SessionStores) {
     listeners: [{ name: 'w', address: '127.0.0.1:0', service: 's' }],
     services: [{ name: 's', persistence: { method: 'app-cookie', appCookie: 'JSESSIONID', keys: [KEY] }, servers: ['a', 'b', 'c'].map((id, i) => ({ id, url: `http://127.0.0.1:${9000 + i}` })) }],
   });
-  const topology = new Topology(config, { clock: systemClock, random: systemRandom }, new EventLog(), stores);
+  const topology = new Topology(config, { clock: systemClock, random: systemRandom }, new EventLog(), { stores });
   const handle = topology.handles.get('s')!;
   const ctx: ListenerContext = {
     listener: 'w', proto: 'http', router: new ListenerRouter([], topology.handles, handle, undefined), defaultService: 's', trusted: blockListOf([]), trustsProxies: false,

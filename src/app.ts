@@ -15,6 +15,7 @@ import { Operator } from './topology/operator.ts';
 import { sessionStores, type SessionStores } from './state/stores.ts';
 import cluster from 'node:cluster';
 import { PrimaryLink } from './cluster/primary-link.ts';
+import { workerShare } from './cluster/shares.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
 import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
@@ -118,7 +119,7 @@ export class App {
       inWorker && config.store.type === 'memory'
         ? { ...shared, claim: (name, ttlMs) => primary!.claim(name, ttlMs), commands: { send: (c) => primary!.commands.send(c), receive: (l) => primary!.commands.receive(l) } }
         : shared;
-    const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, stores, !inWorker);
+    const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, { stores, runsMonitors: !inWorker, connectionShare: inWorker ? workerShare(config.workers) : undefined });
     if (inWorker) primary = new PrimaryLink(topology, () => clock.now());
     const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile, stores);
     try {

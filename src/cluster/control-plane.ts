@@ -33,7 +33,7 @@ export class ControlPlane {
     // Claims (a kickstart per failover) are granted here to workers and to this topology alike.
     const shared = sessionStores(config.store, log);
     this.stores = config.store.type === 'memory' ? { ...shared, claim: async (name, ttlMs) => this.claim(name, ttlMs) } : shared;
-    this.topology = new Topology(config, { clock: systemClock, random: systemRandom }, events, this.stores);
+    this.topology = new Topology(config, { clock: systemClock, random: systemRandom }, events, { stores: this.stores });
   }
 
   /** The file changed: monitors follow the new config. */

@@ -6,6 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log.ts';
 import { SessionHub } from '../state/session-hub.ts';
 import type { ControlPlane } from './control-plane.ts';
+import { WORKER_ENV } from './shares.ts';
 
 export interface ReadyMessage {
   readonly mooring: 'ready';
@@ -25,7 +26,13 @@ export function runPrimary(workers: number, log: Logger, control: ControlPlane):
     let failed = false;
     /** Live workers, and whether each has reported ready (a worker that dies before that failed to start). */
     const started = new Map<Worker, boolean>();
-    const fork = () => started.set(cluster.fork(), false);
+    /** Each worker's number: its share of group limits; a replacement takes the number of the one it replaces. */
+    const numbers = new Map<Worker, number>();
+    const fork = (n: number) => {
+      const worker = cluster.fork({ [WORKER_ENV]: String(n) });
+      numbers.set(worker, n);
+      started.set(worker, false);
+    };
     const stop = (signal: string) => {
       if (stopping) {
         log.warn({ signal }, 'second signal: killing workers now');
@@ -46,7 +53,9 @@ export function runPrimary(workers: number, log: Logger, control: ControlPlane):
     });
     cluster.on('exit', (worker, code, signal) => {
       const wasReady = started.get(worker) === true;
+      const n = numbers.get(worker) ?? 0;
       started.delete(worker);
+      numbers.delete(worker);
       if (!stopping) {
         if (!wasReady) {
           // Failing at start (a bad port, a missing file): another try would fail the same way.
@@ -55,7 +64,7 @@ export function runPrimary(workers: number, log: Logger, control: ControlPlane):
           stop('worker-failure');
         } else {
           log.error({ worker: worker.process.pid, code, signal }, 'worker died; starting another');
-          fork();
+          fork(n);
         }
       }
       if (stopping && started.size === 0) {
@@ -63,6 +72,6 @@ export function runPrimary(workers: number, log: Logger, control: ControlPlane):
         void control.stop().then(() => resolve(failed ? 1 : 0));
       }
     });
-    for (let i = 0; i < workers; i++) fork();
+    for (let i = 0; i < workers; i++) fork(i);
   });
 }

@@ -1,6 +1,7 @@
 // Checks that span fields (unique names and ids, listener → service references, options of another
 // persistence method). They read the raw input defensively, so they report alongside field errors
 // instead of after them are fixed.
+import { availableParallelism } from 'node:os';
 import { foreignOptions } from '../persistence/schema.ts';
 
 export interface CrossProblem {
@@ -83,24 +84,32 @@ function checkAdmin(root: Rec, listeners: Rec[], problems: CrossProblem[]): void
   // Port 0 asks the OS for a free port each time, so two of them never clash.
   const fixedPort = typeof address === 'string' && !address.endsWith(':0');
   if (fixedPort && listeners.some((l) => l['address'] === address)) problems.push({ path: ['admin', 'address'], message: `address ${String(address)} is already used by a listener` });
-  const workers = root['workers'];
-  if (typeof workers === 'number' && workers > 1) {
+  const workers = workersOf(root);
+  if (workers > 1) {
     problems.push({ path: ['admin'], message: `the admin listener shows and changes one process's state; with workers: ${workers} each worker has its own. Use workers: 1 with admin` });
   }
 }
 
+/** The workers the file asks for (`auto`: this machine's cores); 1 when the field is not valid. */
+function workersOf(root: Rec): number {
+  const workers = root['workers'];
+  if (workers === 'auto') return availableParallelism();
+  return typeof workers === 'number' ? workers : 1;
+}
+
 /**
- * With several workers, a limit counted in one process's memory would allow N times as much:
- * refuse it rather than let a server be overrun. Sessions are shared between workers (through the
- * primary, or Redis), so maxSessions counts the group's.
+ * With several workers, each may use its share of a server's maxConnections (the first ones one
+ * more), so the group never exceeds it: a limit below the number of workers would leave a worker
+ * without any. Sessions are shared between workers, so maxSessions counts the group's.
  */
 function checkWorkers(root: Rec, services: Rec[], problems: CrossProblem[]): void {
-  const workers = root['workers'];
-  if (typeof workers !== 'number' || workers <= 1) return;
+  const workers = workersOf(root);
+  if (workers <= 1) return;
   services.forEach((service, si) => {
     serversOf(service, si).forEach(({ server, path }) => {
-      if (server['maxConnections'] !== undefined) {
-        problems.push({ path: [...path, 'maxConnections'], message: `maxConnections is counted per process; with workers: ${workers} it would allow ${workers} times as much. Use workers: 1` });
+      const limit = server['maxConnections'];
+      if (typeof limit === 'number' && limit < workers) {
+        problems.push({ path: [...path, 'maxConnections'], message: `expected at least ${workers} (one per worker: each worker holds a share of the limit), got ${limit}` });
       }
     });
   });

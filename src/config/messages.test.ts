@@ -25,6 +25,7 @@ describe('config messages', () => {
     ['a duration as a bare number', `    persistence: { method: cookie, ${KEY}, cookie: { maxAge: 300 } }`, '', ['m.yaml:7: services[0].persistence.cookie.maxAge: got the number 300; write a duration such as "300s" or "5m"']],
     ['a prefix out of range', '    persistence: { method: client-ip, clientIp: { ipv4Prefix: 33 } }', '', ['m.yaml:7: services[0].persistence.clientIp.ipv4Prefix: got 33; expected 0 to 32']],
     ['workers: 0', '', 'workers: 0', ['m.yaml:8: workers: got 0; expected 1 to 64']],
+    ['workers: a word', '', 'workers: many', ['m.yaml:8: workers: expected a whole number from 1 to 64, or auto (one per core); got the text "many"']],
     ['a server without url', '      - { id: b }', '', ['m.yaml:7: services[0].servers[1].url: required: expected the server\'s URL, e.g. url: "http://10.0.0.5:8080"']],
     ['an unset variable, once', '    persistence: { method: cookie, keys: ["${NOPE}"] }', '', ['m.yaml:7: services[0].persistence.keys[0]: environment variable NOPE is not set']],
     ['appCookie with method cookie', `    persistence: { method: cookie, ${KEY}, appCookie: JSESSIONID }`, '', ['m.yaml:7: services[0].persistence.appCookie: applies to method app-cookie, not cookie: remove it, or set method: app-cookie']],

@@ -1,4 +1,5 @@
 // The one definition of Mooring's configuration. Every key here is documented in docs/config.md.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { duration } from '../core/duration.ts';
 import { cidr, listenAddress, name, upstreamUrl } from './fields.ts';
@@ -218,6 +219,9 @@ const logSchema = z.strictObject({
   file: z.string().min(1, 'expected a file path').optional(),
 });
 
+/** `auto`: one worker per core this machine offers (node's availableParallelism). */
+const workersSchema = z.preprocess((w) => (w === 'auto' ? Math.min(64, availableParallelism()) : w), z.number({ error: 'expected a whole number from 1 to 64, or auto (one per core)' }).int().min(1).max(64)).default(1);
+
 export const configSchema = z.strictObject({
   listeners: z.array(listenerSchema).min(1, 'expected at least one listener'),
   services: z.array(serviceSchema).min(1, 'expected at least one service'),
@@ -226,7 +230,7 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   log: logSchema.prefault({}),
   /** Processes serving the listeners (node:cluster); 1 runs everything in one process. */
-  workers: z.number().int().min(1).max(64).default(1),
+  workers: workersSchema,
   /** The geo-IP database that country and continent rules read. */
   geoip: geoipSchema.optional(),
   /** The admin listener (API, dashboard, metrics); absent: none. */

@@ -5,6 +5,7 @@ interface Def {
   type: string;
   innerType?: Schema;
   in?: Schema;
+  out?: Schema;
   element?: Schema;
   shape?: Record<string, Schema>;
 }
@@ -18,7 +19,8 @@ function unwrap(schema: Schema | undefined): Schema | undefined {
   while (s) {
     const def = s._zod.def;
     if (def.innerType) s = def.innerType;
-    else if (def.type === 'pipe' && def.in) s = def.in;
+    // A preprocess is a pipe from a transform into the schema that checks the value.
+    else if (def.type === 'pipe' && def.in) s = def.in._zod.def.type === 'transform' && def.out ? def.out : def.in;
     else return s;
   }
   return undefined;

@@ -21,14 +21,14 @@ import { NO_GEO } from '../gslb/geo.ts';
 import { Failover, type FailoverSettings } from './failover.ts';
 import { kickstart } from './kickstart.ts';
 
-export function buildServers(service: ServiceConfig, runtime: ServiceRuntime): Server[] {
+export function buildServers(service: ServiceConfig, runtime: ServiceRuntime, share: (limit: number) => number = (limit) => limit): Server[] {
   return service.servers.map((s) => ({
     id: s.id,
     url: s.url,
     origin: s.url,
     weight: runtime.weights.get(s.id) ?? s.weight,
     datacenter: s.datacenter,
-    maxConnections: s.maxConnections ?? Infinity,
+    maxConnections: s.maxConnections === undefined ? Infinity : share(s.maxConnections),
     maxSessions: s.maxSessions ?? Infinity,
     load: runtime.loadOf(s.id),
   }));
@@ -90,8 +90,8 @@ export function buildFailover(service: ServiceConfig, events: EventLog, env: Bui
   return new Failover(service.name, failoverSettings(service), events, (datacenter, config) => void kick(datacenter, config));
 }
 
-export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, env: BuildEnv): ServiceSnapshot {
-  const servers = buildServers(service, runtime);
+export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, env: BuildEnv, share?: (limit: number) => number): ServiceSnapshot {
+  const servers = buildServers(service, runtime, share);
   const factory = balancerFactory(service.balance.algorithm);
   if (!factory) throw new Error(`unknown balancing algorithm ${service.balance.algorithm}`);
   const mode = gslbMode(service.gslb.mode);
@@ -110,6 +110,6 @@ export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, e
 }
 
 /** Swaps in what requests use from now on: a new snapshot of `service` over the handle's runtime. */
-export function swapIn(service: ServiceConfig, handle: ServiceHandle, env: BuildEnv): void {
-  handle.current = new Service(buildSnapshot(service, handle, env), handle);
+export function swapIn(service: ServiceConfig, handle: ServiceHandle, env: BuildEnv, share?: (limit: number) => number): void {
+  handle.current = new Service(buildSnapshot(service, handle, env, share), handle);
 }

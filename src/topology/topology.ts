@@ -15,6 +15,15 @@ import { buildFailover, buildRuntime, failoverSettings, healthSettings, monitors
 /** How often expired sessions are swept, health timers checked, and waiting requests told that room may have appeared. */
 const SWEEP_EVERY_MS = 1000;
 
+export interface TopologyOptions {
+  /** Where each service's sessions live (memory, or Redis shared with other instances). */
+  readonly stores?: SessionStores;
+  /** False in a worker: the primary runs the monitors once and sends their verdicts. */
+  readonly runsMonitors?: boolean;
+  /** A server's maxConnections as this process may use it (a worker's share of the group's). */
+  readonly connectionShare?: (limit: number) => number;
+}
+
 interface Running {
   readonly runtime: ServiceHandle;
   config: ServiceConfig;
@@ -26,16 +35,19 @@ export class Topology {
   /** Each service's handle (its runtime): what listeners route to. */
   readonly handles = new Map<string, ServiceHandle>();
   private readonly timer: NodeJS.Timeout;
+  private readonly stores: SessionStores;
+  private readonly runsMonitors: boolean;
+  private readonly share: (limit: number) => number;
 
   constructor(
     config: Config,
     private readonly env: BuildEnv,
     private readonly events: EventLog,
-    /** Where each service's sessions live (memory, or Redis shared with other instances). */
-    private readonly stores: SessionStores = memoryStores,
-    /** False in a worker: the primary runs the monitors once and sends their verdicts. */
-    private readonly runsMonitors = true,
+    options: TopologyOptions = {},
   ) {
+    this.stores = options.stores ?? memoryStores;
+    this.runsMonitors = options.runsMonitors ?? true;
+    this.share = options.connectionShare ?? ((limit) => limit);
     for (const service of config.services) this.add(service, config);
     for (const r of this.running.values()) r.scheduler?.start();
     // A server changing state may change what its data center is: failover decides at once.
@@ -96,7 +108,7 @@ export class Topology {
     if (!runtime.failover) runtime.failover = buildFailover(service, this.events, this.env, this.stores);
     else if (!service.datacenters.some((dc) => dc.standby)) runtime.failover = undefined;
     else runtime.failover.settings = failoverSettings(service);
-    swapIn(service, runtime, this.env);
+    swapIn(service, runtime, this.env, this.share);
     this.evaluateFailover(service.name);
     return notes;
   }
@@ -131,7 +143,7 @@ export class Topology {
     const before = r.runtime.current.server(id)?.weight;
     if (before === weight) return true;
     r.runtime.weights.set(id, weight);
-    swapIn(r.config, r.runtime, this.env);
+    swapIn(r.config, r.runtime, this.env, this.share);
     this.events.emit({ at: this.env.clock.now(), type: 'weight', service: serviceName, server: id, from: String(before), to: String(weight), reason: 'set through the admin API' });
     return true;
   }
@@ -143,7 +155,7 @@ export class Topology {
 
   private add(service: ServiceConfig, config: Config): Running {
     const runtime = buildRuntime(service, config, this.env, this.events, this.stores);
-    swapIn(service, runtime, this.env);
+    swapIn(service, runtime, this.env, this.share);
     const r: Running = { runtime, config: service, scheduler: this.scheduler(service, runtime) };
     this.running.set(service.name, r);
     this.handles.set(service.name, runtime);

@@ -223,12 +223,56 @@ timeouts: { shutdown: 5s }
     }
   });
 
-  it('refuses a limit counted per process with several workers, naming the field', async () => {
+  it('refuses a maxConnections below the number of workers (each holds a share), naming the field', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, config('{ method: client-ip }', ', maxConnections: 10'));
+    writeFileSync(file, config('{ method: client-ip }', ', maxConnections: 1'));
     const { code, stderr } = await runToEnd(['validate', '--config', file]);
     assert.equal(code, 1);
-    assert.match(stderr, /services\[0\]\.servers\[0\]\.maxConnections: maxConnections is counted per process/);
+    assert.match(stderr, /services\[0\]\.servers\[0\]\.maxConnections: expected at least 2 \(one per worker: each worker holds a share of the limit\), got 1/);
     assert.doesNotMatch(stderr, /persistence\.method/, 'table methods work with workers');
+  });
+
+  it('maxConnections holds for the group: each worker uses its share, so the server never has more at once', async () => {
+    let now = 0;
+    let most = 0;
+    const slow = await startBackend('slow', (req, res, name) => {
+      now++;
+      most = Math.max(most, now);
+      req.resume();
+      setTimeout(() => {
+        now--;
+        res.end(name);
+      }, 800);
+    });
+    const file = join(dir, 'connections.yaml');
+    writeFileSync(
+      file,
+      `listeners: [{ name: web, address: "127.0.0.1:0", service: app }]
+services:
+  - { name: app, persistence: { method: none, onOverload: reject }, servers: [{ id: slow, url: "${slow.url}", maxConnections: 2 }] }
+workers: 2
+timeouts: { shutdown: 5s }
+`,
+    );
+    const run = runCli(['start', '--config', file]);
+    try {
+      const [, port] = await run.waitFor(/"port":(\d+)/);
+      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
+      const statuses = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const res = await request(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' }, reset: true });
+          await res.body.text();
+          return res.statusCode;
+        }),
+      );
+      assert.ok(most <= 2, `at most 2 requests at once on the server, saw ${most}`);
+      assert.equal(statuses.filter((s) => s === 200).length, most);
+      assert.ok(statuses.filter((s) => s === 503).length >= 4, `the rest refused: ${statuses.join(' ')}`);
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await slow.close();
+    }
   });
 });
