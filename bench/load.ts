@@ -10,6 +10,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuMicros, family } from './proc.ts';
 import { CookieCodec } from '../src/persistence/cookie-codec.ts';
 import { newSessionId } from '../src/persistence/session-id.ts';
 import { BENCH_KEY, cookieScript, haproxyConf, mooringConf, mooringCookieConf, nginxBackendConf, nginxProxyConf, type Ports } from './peers.ts';
@@ -77,15 +78,6 @@ async function stopAll(): Promise<void> {
 }
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
-/** A process and its children (nginx workers). */
-function family(pid: number): number[] {
-  try {
-    return [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
-  } catch {
-    return [pid];
-  }
-}
-
 /** Peak resident memory (VmHWM) of a process and its children, in MiB, since start or the last reset. */
 function peakRss(pid: number | undefined): number {
   if (pid === undefined) return NaN;
@@ -104,29 +96,6 @@ function resetPeakRss(pid: number | undefined): boolean {
   }
 }
 
-/** Clock ticks per second, the unit of /proc/PID/stat's CPU times. */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system, every thread) of a process and its children so far, in µs; NaN when unreadable. */
-function cpuMicros(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    // Fields 14 and 15 (utime, stime) in clock ticks; the command name (field 2) may hold spaces.
-    const ticks = family(pid).reduce((sum, p) => {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + Number(fields[11]) + Number(fields[12]);
-    }, 0);
-    return (ticks * 1e6) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
-}
 
 interface Peer {
   name: string;
