@@ -1,5 +1,6 @@
 // `mooring demo`: three small backends that answer with their own name, and Mooring in front of them.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http } from './core/node-http.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ export const DEMO_SERVERS = ['a', 'b', 'c'] as const;
 
 function startDemoBackend(name: string): Promise<Server> {
   let visits = 0;
-  const server = createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     visits++;
     req.resume();
     res.setHeader('content-type', 'text/plain; charset=utf-8');

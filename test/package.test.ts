@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,5 +52,13 @@ describe('package', () => {
     const outside = /\.\.\/(?:\.\.\/)*(?:shared|\.library)\//;
     const offenders = files.filter((f) => outside.test(readFileSync(f, 'utf8')) && !f.endsWith('package.test.ts'));
     assert.deepEqual(offenders, []);
+  });
+
+  it('the published package holds the licence, the built CLI, the dashboard and deploy files, and no source map pointing at unshipped sources', () => {
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as [{ files: { path: string }[] }];
+    const files = packed.files.map((f) => f.path);
+    for (const needed of ['LICENSE', 'bin/mooring.js', 'dist/cli.js', 'src/admin/dashboard/index.html', 'deploy/Dockerfile', 'deploy/mooring.service']) assert.ok(files.includes(needed), `${needed} is in the package`);
+    assert.deepEqual(files.filter((f) => f.endsWith('.map')), []);
+    assert.deepEqual(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), [], 'no TypeScript source');
   });
 });

@@ -1,7 +1,8 @@
 // The admin listener: its own HTTP server (loopback by default) for the JSON API, the dashboard and
 // /metrics. Every request passes the guard (Host, then token, then origin for writes) before its
 // route; errors answer JSON with a stable code. The token is never logged.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from '../core/node-http.ts';
 import type { Logger } from '../log.ts';
 import { listen } from '../proxy/listener.ts';
 import type { AdminControl } from './control.ts';
@@ -65,7 +66,7 @@ export interface AdminListener {
 
 export async function startAdmin(control: AdminControl, log: Logger): Promise<AdminListener> {
   const { host, port } = control.settings().address;
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
     handle(req, res, control, host).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof AdminError) return sendError(res, err, err.status === 401 ? { 'www-authenticate': 'Bearer realm="mooring-admin"' } : {});

@@ -4,7 +4,8 @@
 // a fresh connection per probe costs ~2× the CPU (measured in bench/probe-cpu.ts). A dead server
 // closes that connection and the next probe connects anew; a reused connection that turns out
 // closed is retried once on a fresh one, so a keep-alive race never counts as a failure.
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
+import { http } from '../core/node-http.ts';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { MonitorKind, ProbeResult } from './monitor.ts';
 import type { MonitorConfig } from './schema.ts';
@@ -50,13 +51,13 @@ export const httpMonitor: MonitorKind = {
   build(config) {
     // One connection per (server, monitor): the monitor is built once per server.
     const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
-    let agent: HttpAgent | undefined;
+    let agent: Agent | undefined;
     return {
       label: `http ${config.method} ${config.path}`,
       probe(origin, signal) {
         const url = new URL(origin);
         const tls = url.protocol === 'https:';
-        agent ??= tls ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+        agent ??= tls ? new HttpsAgent(agentOptions) : new http.Agent(agentOptions);
         const headers = { 'user-agent': 'mooring-health', ...config.headers, host: config.host ?? url.host };
         const options = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, method: config.method, path: config.path, headers, agent };
         return new Promise<ProbeResult>((resolve) => {
@@ -77,7 +78,7 @@ export const httpMonitor: MonitorKind = {
           const stop = () => cut('stopped');
           signal.addEventListener('abort', stop, { once: true });
           const send = (retry: boolean) => {
-            const current = (req = (tls ? httpsRequest : httpRequest)(options));
+            const current = (req = (tls ? httpsRequest : http.request)(options));
             current.once('response', (res) => void judge(res, config).then(finish));
             current.once('error', (err: NodeJS.ErrnoException) => {
               if (retry && current.reusedSocket && err.code === 'ECONNRESET') return send(false);

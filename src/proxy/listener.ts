@@ -1,5 +1,6 @@
 // One client-facing HTTP or HTTPS server per configured listener, with the slowloris and size limits.
-import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
+import type { Server as HttpServer, ServerOptions } from 'node:http';
+import { http } from '../core/node-http.ts';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:https';
@@ -31,7 +32,7 @@ export function createListener(config: ListenerConfig, ctx: ListenerContext): Ht
   const onRequest = handleRequest.bind(null, ctx);
   const server = config.tls
     ? createHttpsServer({ ...options, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
-    : createHttpServer(options, onRequest);
+    : http.createServer(options, onRequest);
   // Idle sockets (no bytes either way) are closed after `idle`.
   server.setTimeout(timeouts.idle);
   server.on('upgrade', handleUpgrade.bind(null, ctx));

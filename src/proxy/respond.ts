@@ -1,6 +1,7 @@
 // Mooring's own answers (errors): a short text body and a Mooring-Error header naming the code,
 // the same whether written through node's ServerResponse or onto a raw (upgrade) socket.
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { http } from '../core/node-http.ts';
 import type { Duplex } from 'node:stream';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
 
@@ -53,11 +54,11 @@ export function refuseOnSocket(socket: Duplex, code: ErrorCode): void {
 export function ruleAnswer(result: { kind: 'deny'; status: number } | { kind: 'redirect'; status: number; location: string }): ErrorAnswer {
   if (result.kind === 'redirect') {
     const headers = ['location', result.location, 'content-length', '0', 'cache-control', 'no-store'];
-    return { status: result.status, text: STATUS_CODES[result.status] ?? 'Redirect', headers, body: '' };
+    return { status: result.status, text: http.STATUS_CODES[result.status] ?? 'Redirect', headers, body: '' };
   }
   const body = `${errorCatalog.MOORING_DENIED.text}\n`;
   const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'mooring-error', 'MOORING_DENIED', 'cache-control', 'no-store'];
-  return { status: result.status, text: STATUS_CODES[result.status] ?? 'Denied', headers, body };
+  return { status: result.status, text: http.STATUS_CODES[result.status] ?? 'Denied', headers, body };
 }
 
 export function sendAnswer(res: ServerResponse, answer: ErrorAnswer): void {

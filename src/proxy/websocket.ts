@@ -1,7 +1,8 @@
 // WebSocket (and any HTTP/1.1 Upgrade): route like any request (persistence included), replay the
 // handshake to the chosen server, relay its answer (the 101 carries Mooring's cookie when one is
 // set), then pipe both sockets until either side ends or the tunnel idles.
-import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
+import type { IncomingMessage, ClientRequest } from 'node:http';
+import { http } from '../core/node-http.ts';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
@@ -64,7 +65,7 @@ function attempt(u: Upgrade): void {
     released = true;
   };
   const origin = new URL(server.origin);
-  const upstream: ClientRequest = (origin.protocol === 'https:' ? httpsRequest : httpRequest)({
+  const upstream: ClientRequest = (origin.protocol === 'https:' ? httpsRequest : http.request)({
     host: origin.hostname,
     port: origin.port,
     method: u.req.method,

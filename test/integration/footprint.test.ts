@@ -17,7 +17,7 @@ describe('footprint', () => {
       const script = `
         const { App } = await import('./src/app.ts');
         const { parseConfigObject } = await import('./src/config/load.ts');
-        const http = await import('node:http');
+        const http = require('node:http'); // not import(): on Node 24+ that alone loads the bundled undici
         const app = await App.start(parseConfigObject({
           listeners: [{ name: 'l', address: '127.0.0.1:0', service: 's' }],
           services: [{ name: 's', servers: [{ id: 'a', url: ${JSON.stringify(backend.url)} }] }],
