@@ -16,7 +16,7 @@ import { ListenerRouter } from '../src/rules/router.ts';
 import { DeadlineList } from '../src/proxy/deadlines.ts';
 import type { ListenerContext } from '../src/proxy/context.ts';
 import { memoryStores, sessionStores, type SessionStores } from '../src/state/stores.ts';
-import type { StoreConfig } from '../src/config/store-schema.ts';
+import type { StoreConfig } from '../src/state/schema.ts';
 
 const KEY = 'bench-cookie-key-0123456789abcdef0123';
 const REDIS = 'redis://127.0.0.1:6379';

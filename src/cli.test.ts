@@ -47,7 +47,7 @@ describe('cli', () => {
   });
 
   it('usage mistakes exit 2 with the usage; config problems exit 1', async () => {
-    for (const args of [['launch'], ['start'], ['validate', 'extra'], ['validate', '--nope'], ['keygen', '--port', '1'], ['demo', '--port', 'x'], []]) {
+    for (const args of [['launch'], ['start'], ['validate', 'one.yaml', 'two.yaml'], ['validate', '--config', 'one.yaml', 'two.yaml'], ['validate', '--nope'], ['keygen', '--port', '1'], ['demo', '--port', 'x'], []]) {
       const { code, err, out } = await run(args);
       assert.equal(code, 2, `${args.join(' ')}`);
       assert.match(err + out, /Usage: mooring/);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { App } from './app.ts';
 import { ConfigError, configWarnings, loadConfigFile } from './config/load.ts';
+import { nearest } from './config/suggest.ts';
 import { formatFinding, lint } from './config/lint.ts';
 import { watchConfigFile } from './config/watch.ts';
 import { simulate, SimulationError } from './simulate/simulate.ts';
@@ -120,8 +121,13 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
     if (topic !== undefined && COMMANDS[topic]) return io.out(commandHelp(topic)), 0;
     return io.out(HELP), command === undefined && !values.help ? 2 : 0;
   }
-  if (!COMMANDS[command]) return usageError(`unknown command "${command}"`, io);
+  if (!COMMANDS[command]) {
+    const guess = nearest(command, Object.keys(COMMANDS));
+    return usageError(`unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ''}`, io);
+  }
   if (values.help) return io.out(commandHelp(command)), 0;
+  // `mooring validate FILE`: a lone file after a command that reads one is its --config.
+  if (positionals.length === 2 && values.config === undefined && TAKES_CONFIG.has(command)) values.config = positionals.pop();
   if (positionals.length > 1) return usageError(`unexpected argument "${positionals[1]}"`, io, command);
   if (values.port !== undefined && command !== 'demo') return usageError(`--port applies to demo only`, io, command);
   const simulateOnly = (['sessions', 'remove', 'add', 'drain', 'service', 'plot'] as const).find((k) => values[k] !== undefined);
@@ -146,6 +152,9 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
 }
 
 /** A usage mistake: what was wrong, then the usage it breaks; exit code 2. */
+/** The commands that read a config file (FILE may follow the command instead of --config FILE). */
+const TAKES_CONFIG = new Set(['validate', 'start', 'lint', 'simulate']);
+
 function usageError(message: string, io: Out, command?: string): number {
   io.err(`mooring: ${message}\n\n${command ? commandHelp(command) : HELP}`);
   return 2;

@@ -7,7 +7,7 @@ import { balancerFactory, balancerNames } from '../balancer/registry.ts';
 import type { BalancerFactory } from '../balancer/types.ts';
 import { knownKeys, unknownKeyMessage } from './suggest.ts';
 import { persistenceSchema } from '../persistence/schema.ts';
-import { storeSchema } from './store-schema.ts';
+import { storeSchema } from '../state/schema.ts';
 import { adminStates, instanceQuorumSchema, monitorListSchema, monitorSchema, monitorsRequiredSchema, passiveSchema, type MonitorConfig, type PassiveConfig } from '../health/schema.ts';
 import { variants } from './variants.ts';
 import { adminSchema } from './admin-schema.ts';

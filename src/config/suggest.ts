@@ -32,18 +32,24 @@ export function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): stri
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
 }
 
+/** Edits between two words, case aside: insert, delete, replace, or swap two neighbours ("strat" → "start" is one). */
 function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      diagonal = above;
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  // Three rows of the optimal-string-alignment table: two back, for a swap.
+  let before = new Array<number>(y.length + 1).fill(0);
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) {
+      let d = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      row.push(d);
     }
+    before = previous;
+    previous = row;
   }
-  return row[b.length]!;
+  return previous[y.length]!;
 }
 
 /** The candidate nearest to `key`, if it is near enough to be a typo of it. */

@@ -2,7 +2,7 @@
 // value, so the operator knows to restart for it.
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from './schema.ts';
-import { redactUrl } from './store-schema.ts';
+import { redactUrl } from '../state/schema.ts';
 
 function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);

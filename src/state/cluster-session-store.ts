@@ -4,9 +4,9 @@
 // pinned request sends nothing; a key not in this worker's replica (a change still on its way) is
 // asked of the primary, one IPC round trip. A worker that starts (or replaces one that died)
 // receives every session from the primary first.
-import { MemorySessionStore } from './memory-session-store.ts';
+import { CachedSessionStore } from './cached-store.ts';
 import type { SessionMessage, WireEntry } from './cluster-messages.ts';
-import type { Found, SessionEntry, SessionStore, SessionView, StoreLimits } from './session-store.ts';
+import type { SessionEntry, StoreLimits } from './session-store.ts';
 
 const REFRESH_PARTS = 8;
 
@@ -20,45 +20,24 @@ export interface HubChannel {
   unlisten(ns: string): void;
 }
 
-export class ClusterSessionStore implements SessionStore {
-  private readonly local: MemorySessionStore;
-  private readonly pending = new Map<string, Promise<void>>();
-
+export class ClusterSessionStore extends CachedSessionStore {
   constructor(
     private readonly hub: HubChannel,
     private readonly ns: string,
     limits: StoreLimits,
   ) {
-    this.local = new MemorySessionStore(limits);
+    super(limits);
     hub.listen(ns, (message) => this.heard(message));
     hub.send({ mooring: 'session-limits', ns, ...limits, hello: true });
   }
 
-  get size(): number {
-    return this.local.size;
+  protected canAsk(): boolean {
+    return true;
   }
 
-  get limits(): StoreLimits {
-    return this.local.limits;
-  }
-
-  find(key: string, now: number): Found {
-    return this.local.find(key, now);
-  }
-
-  fetch(key: string): Promise<void> | undefined {
-    if (this.local.find(key, Date.now()) !== undefined) return undefined;
-    let pending = this.pending.get(key);
-    if (!pending) {
-      pending = this.hub
-        .get(this.ns, key)
-        .then((entry) => {
-          if (entry && this.local.find(key, Date.now()) === undefined) this.apply(entry);
-        })
-        .finally(() => this.pending.delete(key));
-      this.pending.set(key, pending);
-    }
-    return pending;
+  protected async ask(key: string): Promise<void> {
+    const entry = await this.hub.get(this.ns, key);
+    if (entry && this.local.find(key, Date.now()) === undefined) this.apply(entry);
   }
 
   bind(key: string, server: string, now: number, expiresAt = 0, sessionId?: string): SessionEntry {
@@ -80,20 +59,8 @@ export class ClusterSessionStore implements SessionStore {
     return entry;
   }
 
-  countOn(server: string): number {
-    return this.local.countOn(server);
-  }
-
-  list(server: string | undefined, limit: number, now: number): SessionView[] {
-    return this.local.list(server, limit, now);
-  }
-
-  sweep(now: number): number {
-    return this.local.sweep(now);
-  }
-
-  configure(limits: StoreLimits): void {
-    this.local.configure(limits);
+  override configure(limits: StoreLimits): void {
+    super.configure(limits);
     this.hub.send({ mooring: 'session-limits', ns: this.ns, ...limits, hello: false });
   }
 

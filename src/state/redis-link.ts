@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import type { Logger } from '../log.ts';
-import { redactUrl, type RedisStoreConfig } from '../config/store-schema.ts';
+import { redactUrl, type RedisStoreConfig } from '../state/schema.ts';
 
 /** Between complaints about Redis in the process log. */
 const COMPLAIN_EVERY_MS = 10_000;

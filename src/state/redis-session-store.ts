@@ -11,20 +11,18 @@
 // Keys, all under the prefix and all with a TTL: s:NS:KEY → "server\nexpiresAt\nsessionId" (the
 // session's idle or absolute expiry, whichever is first), n:NS:SERVER → a sorted set of the
 // server's live keys scored by expiry. NS is service:method.
-import { MemorySessionStore } from './memory-session-store.ts';
+import { CachedSessionStore } from './cached-store.ts';
 import type { RedisLink } from './redis-link.ts';
-import type { Found, SessionEntry, SessionStore, SessionView, StoreLimits } from './session-store.ts';
+import type { SessionEntry, StoreLimits } from './session-store.ts';
 
 /** Refresh a session's TTL in Redis when its idle window is this far along since the last refresh. */
 const REFRESH_PARTS = 4;
 
-export class RedisSessionStore implements SessionStore {
-  private readonly local: MemorySessionStore;
+export class RedisSessionStore extends CachedSessionStore {
   /** Live sessions per server across the group, as of the last poll. */
   private readonly group = new Map<string, number>();
   /** Sessions bound (+) or ended (-) here since the last poll was sent, per server. */
   private readonly since = new Map<string, number>();
-  private readonly pending = new Map<string, Promise<void>>();
   private polling: Promise<void> | undefined;
 
   constructor(
@@ -35,35 +33,20 @@ export class RedisSessionStore implements SessionStore {
     /** The service's servers now: whose group counts to poll. */
     private readonly servers: () => readonly string[],
   ) {
-    this.local = new MemorySessionStore(limits);
+    super(limits);
     link.listen(ns, (key) => this.local.end(key));
     link.onReady(() => this.writeBack());
   }
 
-  get size(): number {
-    return this.local.size;
+  protected canAsk(): boolean {
+    return this.link.up;
   }
 
-  get limits(): StoreLimits {
-    return this.local.limits;
-  }
-
-  find(key: string, now: number): Found {
-    return this.local.find(key, now);
-  }
-
-  fetch(key: string): Promise<void> | undefined {
-    if (!this.link.up || this.local.find(key, Date.now()) !== undefined) return undefined;
-    let pending = this.pending.get(key);
-    if (!pending) {
-      pending = this.link.client
-        .get(this.sessionKey(key))
-        .then((value) => this.cache(key, value))
-        .catch((err: Error) => this.link.complain(err))
-        .finally(() => this.pending.delete(key));
-      this.pending.set(key, pending);
-    }
-    return pending;
+  protected ask(key: string): Promise<void> {
+    return this.link.client
+      .get(this.sessionKey(key))
+      .then((value) => this.cache(key, value))
+      .catch((err: Error) => this.link.complain(err));
   }
 
   bind(key: string, server: string, now: number, expiresAt = 0, sessionId?: string): SessionEntry {
@@ -98,23 +81,15 @@ export class RedisSessionStore implements SessionStore {
     return entry;
   }
 
-  countOn(server: string): number {
+  override countOn(server: string): number {
     if (!this.link.up) return this.local.countOn(server);
     return Math.max(0, (this.group.get(server) ?? 0) + (this.since.get(server) ?? 0));
   }
 
-  list(server: string | undefined, limit: number, now: number): SessionView[] {
-    return this.local.list(server, limit, now);
-  }
-
-  sweep(now: number): number {
-    const removed = this.local.sweep(now);
+  override sweep(now: number): number {
+    const removed = super.sweep(now);
     this.poll(now);
     return removed;
-  }
-
-  configure(limits: StoreLimits): void {
-    this.local.configure(limits);
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import { RedisLink } from './redis-link.ts';
 import { RedisSessionStore } from './redis-session-store.ts';
 import { keepSession, type SessionEntry, type SessionStore, type StoreLimits } from './session-store.ts';
 import { silentLogger } from '../log.ts';
-import { storeSchema, type RedisStoreConfig } from '../config/store-schema.ts';
+import { storeSchema, type RedisStoreConfig } from '../state/schema.ts';
 
 interface Kind {
   readonly name: string;

@@ -1,7 +1,7 @@
 // Where a process's session stores come from, as `store:` says: memory, or Redis through one
 // shared link with a memory cache per store.
 import type { Logger } from '../log.ts';
-import type { StoreConfig } from '../config/store-schema.ts';
+import type { StoreConfig } from '../state/schema.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
 import { ClusterSessionStore } from './cluster-session-store.ts';
 import { WorkerChannel } from './worker-channel.ts';

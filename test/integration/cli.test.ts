@@ -55,6 +55,19 @@ services:
     assert.equal(noConfig.code, 2, 'a usage error, not a config problem');
     assert.match(noConfig.stderr, /--config FILE is required/);
     assert.match(noConfig.stderr, /Usage: mooring start --config FILE/);
+    const typo = await runToEnd(['strat']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /unknown command "strat"; did you mean "start"\?/);
+    const two = await runToEnd(['validate', 'a.yaml', 'b.yaml']);
+    assert.match(two.stderr, /unexpected argument "a\.yaml"/, 'one file at most after the command');
+  });
+
+  it('validate FILE is taken as validate --config FILE', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mooring-cli-')), 'positional.yaml');
+    writeFileSync(file, 'listeners: [{ name: web, address: "127.0.0.1:0", service: app }]\nservices: [{ name: app, servers: [{ id: a, url: "http://127.0.0.1:9001" }] }]\n');
+    const result = await runToEnd(['validate', file]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /positional\.yaml: ok/);
   });
 
   it('start: a port already in use is a clear error, exit 1', async () => {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { createClient } from 'redis';
 import { CookieJar, startBackend, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
-import { runCli, runToEnd } from '../cli-process.ts';
+import { runCli, runToEnd, type Running } from '../cli-process.ts';
 
 function childrenOf(pid: number): number[] {
   try {
@@ -25,6 +25,19 @@ async function fresh(url: string, jar: CookieJar) {
   const res = await request(url, { headers: { ...jar.header(), connection: 'close' }, reset: true });
   jar.take(res.headers['set-cookie']);
   return res.body.text();
+}
+
+/** `mooring start` on `file` (workers: 2); resolves once both workers are ready, with the port. */
+async function startTwoWorkers(file: string): Promise<{ run: Running; port: string }> {
+  const run = runCli(['start', '--config', file]);
+  try {
+    const [, port] = await run.waitFor(/"port":(\d+)/);
+    await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
+    return { run, port: port! };
+  } catch (err) {
+    run.child.kill('SIGKILL');
+    throw err;
+  }
 }
 
 describe('workers', () => {
@@ -48,10 +61,8 @@ timeouts: { shutdown: 5s }
   it('two workers serve, cookie sessions stick across them, a dead worker is replaced, SIGTERM exits 0', async () => {
     const file = join(dir, 'workers.yaml');
     writeFileSync(file, config(`{ method: cookie, keys: ["${TEST_KEY}"], firstBurstWindow: 0s }`));
-    const run = runCli(['start', '--config', file]);
+    const { run, port } = await startTwoWorkers(file);
     try {
-      const [, port] = await run.waitFor(/"port":(\d+)/);
-      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
       const url = `http://127.0.0.1:${port}/`;
       const primary = run.child.pid!;
       const workers = childrenOf(primary);
@@ -90,9 +101,8 @@ workers: 2
 timeouts: { shutdown: 5s }
 `,
     );
-    const run = runCli(['start', '--config', file]);
+    const { run } = await startTwoWorkers(file);
     try {
-      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
       const ports = new Map([...run.stdout().matchAll(/"listener":"(\w+)","host":"[^"]+","port":(\d+)/g)].map((m) => [m[1]!, m[2]!]));
       const clients = (i: number): [string, Record<string, string>][] => [
         [`http://127.0.0.1:${ports.get('ip')}/`, { 'x-forwarded-for': `198.51.100.${i + 1}` }],
@@ -131,10 +141,8 @@ timeouts: { shutdown: 5s }
   it('maxSessions holds for the group of workers: sessions beyond it are refused whichever worker takes them', async () => {
     const file = join(dir, 'limits.yaml');
     writeFileSync(file, config('{ method: header, header: X-Session, onOverload: reject }', ', maxSessions: 2'));
-    const run = runCli(['start', '--config', file]);
+    const { run, port } = await startTwoWorkers(file);
     try {
-      const [, port] = await run.waitFor(/"port":(\d+)/);
-      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
       const placed = new Map<string, number>();
       let refused = 0;
       for (let i = 0; i < 9; i++) {
@@ -183,10 +191,8 @@ workers: 2
 timeouts: { shutdown: 5s }
 `,
     );
-    const run = runCli(['start', '--config', file]);
+    const { run, port } = await startTwoWorkers(file);
     try {
-      const [, port] = await run.waitFor(/"port":(\d+)/);
-      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
       const url = `http://127.0.0.1:${port}/`;
       const ask = async () => (await request(url, { headers: { connection: 'close' }, reset: true })).body.text();
       const before = probes;
@@ -254,10 +260,8 @@ workers: 2
 timeouts: { shutdown: 5s }
 `,
     );
-    const run = runCli(['start', '--config', file]);
+    const { run, port } = await startTwoWorkers(file);
     try {
-      const [, port] = await run.waitFor(/"port":(\d+)/);
-      await waitFor(() => (run.stdout().match(/worker ready/g) ?? []).length === 2, 15_000, 'two workers');
       const statuses = await Promise.all(
         Array.from({ length: 6 }, async () => {
           const res = await request(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' }, reset: true });
