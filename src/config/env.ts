@@ -1,4 +1,5 @@
 // ${NAME} in any string value reads environment variable NAME (for secrets kept out of files).
+import { nearest } from './suggest.ts';
 
 export interface EnvProblem {
   path: (string | number)[];
@@ -23,7 +24,8 @@ export function substituteEnv(
       }
       const found = env[name];
       if (found === undefined) {
-        problems.push({ path, message: `environment variable ${name} is not set` });
+        const guess = nearest(name, Object.keys(env));
+        problems.push({ path, message: `environment variable ${name} is not set${guess ? `; did you mean ${guess}?` : ''}` });
         return whole;
       }
       return found;

@@ -89,6 +89,7 @@ services:
     const config = parseConfigText(text, 'mooring.yaml', { BACKEND_HOST: '10.1.2.3' });
     assert.equal(config.services[0]!.servers[0]!.url, 'http://10.1.2.3:9001');
     assert.deepEqual(problems(text), ['mooring.yaml:6: services[0].servers[0].url: environment variable BACKEND_HOST is not set']);
+    assert.deepEqual(problems(text, { BACKEND_HOSTS: '10.1.2.3', PATH: '/bin' }), ['mooring.yaml:6: services[0].servers[0].url: environment variable BACKEND_HOST is not set; did you mean BACKEND_HOSTS?']);
   });
 
   it('reads durations and rejects bare numbers and unknown units', () => {
@@ -97,7 +98,7 @@ services:
     assert.equal(parseDuration('3 weeks'), undefined);
     assert.deepEqual(problems(`${base}timeouts: { connect: 3, idle: 2w }\n`), [
       'mooring.yaml:8: timeouts.connect: got the number 3; write a duration such as "3s" or "3ms"',
-      'mooring.yaml:8: timeouts.idle: expected a duration such as 250ms, 3s, 5m, 1h or 7d, got "2w"',
+      'mooring.yaml:8: timeouts.idle: expected a duration such as 250ms, 3s, 5m, 1h, 7d or 1m30s, got "2w"',
     ]);
   });
 

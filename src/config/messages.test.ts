@@ -22,7 +22,9 @@ describe('config messages', () => {
   const rows: [string, string, string, string[]][] = [
     ['an algorithm misspelled', '    balance: { algorithm: roundrobin }', '', ['m.yaml:7: services[0].balance.algorithm: expected one of round-robin, weighted-round-robin, least-connections, least-response-time, two-random-choices, maglev; got "roundrobin"; did you mean "round-robin"?']],
     ['a method misspelled', '    persistence: { method: cookies }', '', ['m.yaml:7: services[0].persistence.method: expected one of none, cookie, app-cookie, client-ip, header, query; got "cookies"; did you mean "cookie"?']],
-    ['a duration as a bare number', `    persistence: { method: cookie, ${KEY}, cookie: { maxAge: 300 } }`, '', ['m.yaml:7: services[0].persistence.cookie.maxAge: got the number 300; write a duration such as "300s" or "5m"']],
+    ['a duration as a bare number', `    persistence: { method: cookie, ${KEY}, cookie: { maxAge: 300 } }`, '', ['m.yaml:7: services[0].persistence.cookie.maxAge: got the number 300; write a duration such as "300s" or "5m" or "300ms"']],
+    ['a duration in words', '    slowStart: "5 sec"', '', ['m.yaml:7: services[0].slowStart: expected a duration such as 250ms, 3s, 5m, 1h, 7d or 1m30s, got "5 sec"; did you mean "5s"?']],
+    ['a duration in capitals', '    drainDeadline: 10S', '', ['m.yaml:7: services[0].drainDeadline: expected a duration such as 250ms, 3s, 5m, 1h, 7d or 1m30s, got "10S"; did you mean "10s"?']],
     ['a prefix out of range', '    persistence: { method: client-ip, clientIp: { ipv4Prefix: 33 } }', '', ['m.yaml:7: services[0].persistence.clientIp.ipv4Prefix: got 33; expected 0 to 32']],
     ['workers: 0', '', 'workers: 0', ['m.yaml:8: workers: got 0; expected 1 to 64']],
     ['workers: a word', '', 'workers: many', ['m.yaml:8: workers: expected a whole number from 1 to 64, or auto (one per core); got the text "many"']],
