@@ -1,5 +1,5 @@
-// The process logger (pino): JSON lines on stdout, or (log.format: pretty) one readable, coloured
-// line per event for a terminal, formatted in-process so nothing is lost on exit.
+// The process logger (pino): JSON lines on stdout, or (log.format: pretty) readable, coloured lines
+// (the message, then each field indented below it) for a terminal, formatted in-process so nothing is lost on exit.
 import { pino, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 

@@ -62,6 +62,15 @@ services:
     assert.match(two.stderr, /unexpected argument "a\.yaml"/, 'one file at most after the command');
   });
 
+  it('the shipped examples pass their own lint: no pitfall found', async () => {
+    const env = { ...process.env, MOORING_COOKIE_KEY: 'lint-test-key-0123456789abcdef0123', MOORING_ADMIN_TOKEN: 'lint-test-token-0123456789' };
+    for (const example of ['examples/demo.yaml', 'deploy/mooring.yaml']) {
+      const run = runCli(['lint', '--config', fileURLToPath(new URL(`../../${example}`, import.meta.url))], env);
+      assert.equal(await run.exit, 0, run.stderr());
+      assert.match(run.stdout() + run.stderr(), /no pitfall found/, `${example}: ${run.stdout()}${run.stderr()}`);
+    }
+  });
+
   it('validate FILE is taken as validate --config FILE', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mooring-cli-')), 'positional.yaml');
     writeFileSync(file, 'listeners: [{ name: web, address: "127.0.0.1:0", service: app }]\nservices: [{ name: app, servers: [{ id: a, url: "http://127.0.0.1:9001" }] }]\n');
