@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { App } from './app.ts';
-import { ConfigError, configWarnings, loadConfigFile } from './config/load.ts';
+import { ConfigError, configLines, configWarnings, loadConfigFile } from './config/load.ts';
 import { nearest } from './config/suggest.ts';
 import { formatFinding, lint } from './config/lint.ts';
 import { watchConfigFile } from './config/watch.ts';
@@ -183,7 +183,8 @@ function lintCommand(file: string, io: Out): number {
   const config = loadOrReport(file, io);
   if (!config) return 1;
   const findings = lint(config);
-  for (const finding of findings) io.out(formatFinding(file, finding));
+  const lineOf = configLines(file);
+  for (const finding of findings) io.out(formatFinding(file, finding, lineOf(finding.path)));
   if (findings.length === 0) io.out(`${file}: no pitfall found`);
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
@@ -203,6 +204,9 @@ function simulateCommand(file: string, o: SimulateOptions, io: Out): number {
   const sessions = o.sessions === undefined ? 10_000 : Number(o.sessions);
   if (!/^\d+$/.test(o.sessions ?? '1') || !Number.isInteger(sessions) || sessions < 1 || sessions > 10_000_000) {
     return usageError(`--sessions expects a whole number from 1 to 10000000, got "${o.sessions}"`, io, 'simulate');
+  }
+  if (o.plot !== undefined && !/\.svg$/i.test(o.plot)) {
+    return usageError(`--plot writes an SVG drawing: expected FILE.svg, got "${o.plot}" (convert it afterwards if you need another format, e.g. rsvg-convert -o moves.png moves.svg)`, io, 'simulate');
   }
   const config = loadOrReport(file, io);
   if (!config) return 1;

@@ -83,10 +83,11 @@ services:
     };
     const warned = await run(file('    retries: 2'));
     assert.equal(warned.code, 0);
-    assert.match(warned.out, /: warning: services\[0\]\.health: no active health check on a, b: .+\. Fix: add health: \{ path: \/health \}/);
+    assert.match(warned.out, /\.yaml:\d+: warning: services\[0\]\.health: no active health check on a, b: .+\. Fix: add health: \{ path: \/health \}/);
     const failed = await run(file('    passive: false'));
     assert.equal(failed.code, 1);
-    assert.match(failed.out, /: error: services\[0\]\.passive: /);
+    const passiveLine = file('    passive: false').split('\n').findIndex((l) => l.includes('passive: false')) + 1;
+    assert.match(failed.out, new RegExp(`\\.yaml:${passiveLine}: error: services\\[0\\]\\.passive: `), 'the finding names the line of the key');
     const clean = await run(file(HEALTH));
     assert.equal(clean.code, 0);
     assert.match(clean.out, /no pitfall found/);

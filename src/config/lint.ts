@@ -81,6 +81,7 @@ export function lint(config: Config): Finding[] {
   return rules.flatMap((rule) => rule(config));
 }
 
-export function formatFinding(file: string, f: Finding): string {
-  return `${file}: ${f.severity}: ${f.path}: ${f.why}. Fix: ${f.fix}.`;
+/** `line`: where in the file the finding points (0: unknown). */
+export function formatFinding(file: string, f: Finding, line = 0): string {
+  return `${file}${line > 0 ? `:${line}` : ''}: ${f.severity}: ${f.path}: ${f.why}. Fix: ${f.fix}.`;
 }

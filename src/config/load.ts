@@ -46,6 +46,23 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   return parseConfigText(readConfigText(file), file, env);
 }
 
+/**
+ * The line of `path` (as findings write it: `services[0].persistence.method`) in config file
+ * `file`, or of the nearest key above it the file has (a default it does not write); 0 when the
+ * file cannot be read again.
+ */
+export function configLines(file: string): (path: string) => number {
+  let text: string;
+  try {
+    text = readConfigText(file);
+  } catch {
+    return () => 0;
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  return (path) => lineAt(doc, lines, path.split(/\.|(?=\[)/).map((seg) => (/^\[\d+\]$/.test(seg) ? Number(seg.slice(1, -1)) : seg)));
+}
+
 /** The file's text: a regular file of at most MAX_CONFIG_BYTES, read through one descriptor so it cannot grow between check and read. */
 function readConfigText(file: string): string {
   const refuse = (message: string): never => {

@@ -2,7 +2,7 @@
 // sessions (cookies: only the removed server's sessions move; a drain or an addition moves none).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../config/load.ts';
@@ -101,6 +101,11 @@ describe('simulate', () => {
     assert.match((await run(['simulate', '--config', file, '--remove', 'a', '--drain', 'b'])).err, /exactly one of --remove ID, --add ID, --drain ID, got --remove and --drain/);
     assert.match((await run(['simulate', '--config', file, '--remove', 'a', '--sessions', 'many'])).err, /--sessions expects a whole number/);
     assert.match((await run(['start', '--config', file, '--remove', 'a'])).err, /--remove applies to simulate only/);
+    const png = join(dir, 'plot.png');
+    const wrongKind = await run(['simulate', '--config', file, '--remove', 'b', '--plot', png]);
+    assert.equal(wrongKind.code, 2);
+    assert.match(wrongKind.err, /--plot writes an SVG drawing: expected FILE\.svg, got ".*plot\.png"/);
+    assert.equal(existsSync(png), false, 'no SVG written under a .png name');
     const missing = await run(['simulate', '--config', file, '--remove', 'q']);
     assert.equal(missing.code, 1);
     assert.match(missing.err, /--remove q: in service shop, q is not a server of it/);
