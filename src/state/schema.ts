@@ -5,7 +5,8 @@ import { duration } from '../core/duration.ts';
 
 /** A Redis URL with its password hidden, for messages and logs. */
 export function redactUrl(text: string): string {
-  return text.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1****@');
+  // Whatever the scheme (a mistyped one too): the user name may stay, what follows it may not.
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_, scheme: string, info: string) => `${scheme}${info.includes(':') ? `${info.slice(0, info.indexOf(':'))}:****` : '****'}@`);
 }
 
 function isRedisUrl(text: string): boolean {
