@@ -131,15 +131,16 @@ function validate(raw: unknown, file: string, env: NodeJS.ProcessEnv, lineOf: (p
     message: p.message,
   }));
   const result = configSchema.safeParse(substituted, { reportInput: true });
+  // A value whose ${NAME} is unset was reported as such: one problem, one message.
+  const unset = new Set(envProblems.map((p) => formatPath(p.path)));
   if (!result.success) {
-    // A value whose ${NAME} is unset was reported as such: one problem, one message.
-    const unset = new Set(envProblems.map((p) => formatPath(p.path)));
     for (const issue of result.error.issues) {
       if (!unset.has(formatPath(issue.path))) problems.push(...problemsOf(issue, file, lineOf));
     }
-  } else {
-    problems.push(...fileProblems(result.data, file, lineOf));
   }
+  // Files are checked even when other fields are wrong: every problem in one pass.
+  const files = (result.success ? fileProblems(result.data, file, lineOf) : fileProblems(filesOf(substituted), file, lineOf)).filter((p) => !unset.has(p.path));
+  problems.push(...files);
   if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.path.localeCompare(b.path)));
   const config = result.data!;
   resolveFiles(config, file);
@@ -157,8 +158,26 @@ function problemsOf(issue: z.core.$ZodIssue, file: string, lineOf: (path: readon
   return [{ file, line: lineOf(issue.path), path: formatPath(issue.path), message }];
 }
 
+/** The files a config names: what fileProblems checks. */
+interface NamedFiles {
+  readonly listeners: readonly { readonly name: string; readonly tls?: { readonly cert: string; readonly key: string } | undefined }[];
+  readonly geoip?: { readonly database: string } | undefined;
+}
+
+/** The files named in a config the schema refused, where their fields are at least strings. */
+function filesOf(raw: unknown): NamedFiles {
+  const root = (raw ?? {}) as { listeners?: unknown; geoip?: { database?: unknown } };
+  const listeners = (Array.isArray(root.listeners) ? root.listeners : []).map((l: unknown, i) => {
+    const { name, tls } = (l ?? {}) as { name?: unknown; tls?: { cert?: unknown; key?: unknown } };
+    const named = typeof name === 'string' ? name : `#${i}`;
+    return tls && typeof tls.cert === 'string' && typeof tls.key === 'string' ? { name: named, tls: { cert: tls.cert, key: tls.key } } : { name: named };
+  });
+  const database = root.geoip?.database;
+  return { listeners, geoip: typeof database === 'string' ? { database } : undefined };
+}
+
 /** TLS files must be readable, PEM, and a matching pair now, not at first connection. */
-function fileProblems(config: Config, file: string, lineOf: (path: readonly PropertyKey[]) => number): ConfigProblem[] {
+function fileProblems(config: NamedFiles, file: string, lineOf: (path: readonly PropertyKey[]) => number): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   config.listeners.forEach((listener, i) => {
     if (!listener.tls) return;

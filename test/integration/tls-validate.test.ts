@@ -1,10 +1,10 @@
 // TLS mistakes caught by `mooring validate`, with listener, field and file named, instead of raw
 // OpenSSL text at start: a certificate given as the key, a key of another certificate, a file that
-// is not PEM; an expired certificate is a warning (exit 0).
+// is not PEM; an expired certificate is a warning (exit 0); checked even when other fields are wrong.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToEnd } from '../cli-process.ts';
@@ -39,6 +39,15 @@ describe('validate: TLS files', () => {
       assert.doesNotMatch(stderr, /error:[0-9A-F]{8}|routines/, 'no raw OpenSSL text');
     });
   }
+
+  it('TLS files are checked even when the schema found other problems: every problem in one pass', async () => {
+    const file = config('a-cert.pem', 'b-key.pem');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('id: a, url', 'id: a, weight: 0, url'));
+    const { code, stderr } = await runToEnd(['validate', '--config', file]);
+    assert.equal(code, 1);
+    assert.match(stderr, /listeners\[0\]\.tls\.key: listener secure: \S+b-key\.pem does not match the certificate/);
+    assert.match(stderr, /services\[0\]\.servers\[0\]\.weight: got 0/);
+  });
 
   it('an expired certificate: a warning, exit 0', async () => {
     const { code, stderr, stdout } = await runToEnd(['validate', '--config', config('old-cert.pem', 'old-key.pem')]);
