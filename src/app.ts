@@ -113,14 +113,11 @@ export class App {
     // A worker of several: the primary runs the monitors and, without Redis, shares its sessions,
     // grants claims and passes operator commands between workers.
     const inWorker = cluster.isWorker && config.workers > 1;
-    let primary: PrimaryLink | undefined;
+    const primary = inWorker ? new PrimaryLink(() => clock.now()) : undefined;
     const shared = sessionStores(config.store, log, inWorker);
-    const stores: SessionStores =
-      inWorker && config.store.type === 'memory'
-        ? { ...shared, claim: (name, ttlMs) => primary!.claim(name, ttlMs), commands: { send: (c) => primary!.commands.send(c), receive: (l) => primary!.commands.receive(l) } }
-        : shared;
+    const stores: SessionStores = primary && config.store.type === 'memory' ? { ...shared, claim: primary.claim, commands: primary.commands } : shared;
     const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, { stores, runsMonitors: !inWorker, connectionShare: inWorker ? workerShare(config.workers) : undefined });
-    if (inWorker) primary = new PrimaryLink(topology, () => clock.now());
+    primary?.attach(topology);
     const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile, stores);
     try {
       app.geo = config.geoip ? GeoDatabase.open(config.geoip.database) : undefined;

@@ -13,13 +13,18 @@ export class PrimaryLink {
   private readonly waiting = new Map<number, (granted: boolean) => void>();
   private readonly commandListeners: ((command: string) => void)[] = [];
 
-  constructor(
-    private readonly topology: Topology,
-    private readonly now: () => number,
-  ) {
+  /** Where verdicts apply; until it is attached, the primary has not been greeted and sends none that matter. */
+  private topology: Topology | undefined;
+
+  constructor(private readonly now: () => number) {
     process.on('message', (message: unknown) => {
       if (isControlMessage(message)) this.heard(message);
     });
+  }
+
+  /** The worker's services are built: greet the primary, which answers with the verdicts so far. */
+  attach(topology: Topology): void {
+    this.topology = topology;
     this.send({ mooring: 'control-hello' });
   }
 
@@ -46,7 +51,7 @@ export class PrimaryLink {
 
   private heard(message: ControlMessage): void {
     if (message.mooring === 'control-health') {
-      this.topology.handles.get(message.service)?.health.setMonitored(message.server, message.state, message.reason, this.now());
+      this.topology?.handles.get(message.service)?.health.setMonitored(message.server, message.state, message.reason, this.now());
     } else if (message.mooring === 'control-command') {
       for (const listener of this.commandListeners) listener(message.command);
     } else if (message.mooring === 'control-claimed') this.waiting.get(message.id)?.(message.granted);
