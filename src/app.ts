@@ -177,8 +177,8 @@ export class App {
         tunnels: this.activity.tunnels.size,
       }),
       events: this.events,
-      stats: observers.stats,
-      metrics: observers.metrics,
+      traffic: async () => observers.stats,
+      metrics: async () => ({ contentType: observers.metrics.contentType, text: await observers.metrics.text() }),
       now: () => this.clock.now(),
     };
   }

@@ -1,8 +1,7 @@
 // What the admin listener may see and do in the running process: handed in by the composition
 // root, so admin/ depends on no part of how the process is put together.
 import type { EventLog } from '../core/events.ts';
-import type { Metrics } from '../observe/metrics.ts';
-import type { ServerStats } from '../observe/server-stats.ts';
+import type { TrafficView } from '../observe/server-stats.ts';
 import type { ServiceHandle } from '../topology/service.ts';
 import type { AdminConfig } from '../config/admin-schema.ts';
 import type { CommandResult, OperatorCommand } from '../topology/operator.ts';
@@ -32,7 +31,9 @@ export interface AdminControl {
   reload(): ReloadOutcome;
   status(): ProcessStatus;
   readonly events: EventLog;
-  readonly stats: ServerStats;
-  readonly metrics: Metrics;
+  /** Each server's recent traffic (with workers, the group's, gathered from them now). */
+  traffic(): Promise<TrafficView>;
+  /** The Prometheus exposition (with workers, summed over the group). */
+  metrics(): Promise<{ readonly contentType: string; readonly text: string }>;
   now(): number;
 }

@@ -202,11 +202,23 @@ export class HealthTable {
     const inDc = [...this.entries.values()].filter((x) => x.datacenter === e.datacenter);
     if (!ejectionAllowed(inDc.filter((x) => x.ejectedUntil !== 0).length, inDc.length, passive.maxEjectedPercent)) return;
     const length = ejectionLength(e.ejections, passive);
-    e.ejectedUntil = now + length;
-    e.ejections++;
+    this.eject(id, now + length, `${passive.consecutiveFailures} ${outcome} failures in a row; ejected for ${length / 1000}s`, now);
+  }
+
+  /**
+   * Ejects `id` until `until`: passive health here, or in another worker of the group (which
+   * found the failures; the whole group then stops sending to the server). A later end wins.
+   */
+  eject(id: string, until: number, reason: string, now: number): void {
+    const e = this.entries.get(id);
+    if (!e || until <= now || e.ejectedUntil >= until) return;
+    const was = e.ejectedUntil;
+    e.ejectedUntil = until;
     e.failures = 0;
+    if (was !== 0) return;
+    e.ejections++;
     this.derive(e, now);
-    this.emit('ejected', e, 'up', 'down', `${passive.consecutiveFailures} ${outcome} failures in a row; ejected for ${length / 1000}s`, now);
+    this.emit('ejected', e, 'up', 'down', reason, now);
   }
 
   /**

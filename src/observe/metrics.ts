@@ -1,171 +1,30 @@
-// Prometheus metrics (prom-client), every name Mooring exports defined here and listed in
-// docs/metrics.md. Label values are bounded by the config: service, server id, data center,
-// status class, decision, state. Never a client address, path or cookie. Traffic is counted from
-// finished records into plain numbers (traffic-counts.ts) and read, like the states (in flight,
-// sessions, health), when scraped: prom-client's own per-request calls hash their labels each time.
-import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+// Every metric of one process (no workers, or the tests' App): its traffic and its control
+// plane's state in one exposition. docs/metrics.md lists every name.
+import { Registry } from 'prom-client';
 import type { MooringEvent } from '../core/events.ts';
 import type { ServiceHandle } from '../topology/service.ts';
-import { datacenterRows, serverRows } from '../topology/view.ts';
 import type { RequestRecord } from './record.ts';
-import { CLASSES, SECONDS, TrafficCounts } from './traffic-counts.ts';
+import { StateMetrics } from './state-metrics.ts';
+import { TrafficMetrics } from './traffic-metrics.ts';
 
 export class Metrics {
-  readonly registry = new Registry();
-  private readonly counts = new TrafficCounts();
-  /** Servers with an ejection series, by service: what a prune may have to remove. */
-  private readonly ejected = new Map<string, Set<string>>();
-  private readonly ejections: Counter<'service' | 'server'>;
-  private readonly reloads: Counter<'result'>;
-  private readonly failovers: Counter<'service' | 'kind'>;
-  private readonly kickstarts: Counter<'service' | 'datacenter' | 'result'>;
+  readonly traffic = new TrafficMetrics();
+  readonly state: StateMetrics;
+  private readonly registry: Registry;
 
-  constructor(
-    runtimes: () => Iterable<ServiceHandle>,
-    now: () => number = Date.now,
-    /** Whether the shared session store (Redis) answers; undefined: sessions are kept in memory. */
-    storeUp: () => boolean | undefined = () => undefined,
-  ) {
-    const registers = [this.registry];
-    const counts = this.counts;
-    new Counter({
-      name: 'mooring_requests_total',
-      help: 'Requests finished, by service, server and status class (server "none": answered by Mooring before any server; class "none": no answer, the client left)',
-      labelNames: ['service', 'server', 'class'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, server, s] of counts.series.entries()) CLASSES.forEach((c, i) => this.inc({ service, server, class: c }, s.byClass[i]!));
-      },
-    });
-    new Counter({
-      name: 'mooring_tunnels_total',
-      help: 'WebSocket upgrades finished (tunnels closed, upgrades refused or declined)',
-      labelNames: ['service', 'server'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, server, s] of counts.series.entries()) this.inc({ service, server }, s.tunnels);
-      },
-    });
-    this.registry.registerMetric(durationHistogram(counts));
-    new Counter({
-      name: 'mooring_persistence_decisions_total',
-      help: 'Why requests went where they went (new, honored, target-down, drained, …)',
-      labelNames: ['service', 'decision'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, decision, d] of counts.decisions.entries()) this.inc({ service, decision }, d.n);
-      },
-    });
-    new Counter({
-      name: 'mooring_retries_total',
-      help: 'Attempts on another server after a failed one',
-      labelNames: ['service'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, n] of counts.retries) this.inc({ service }, n);
-      },
-    });
-    this.ejections = new Counter({ name: 'mooring_ejections_total', help: 'Servers ejected by passive health checks', labelNames: ['service', 'server'], registers });
-    this.failovers = new Counter({ name: 'mooring_failovers_total', help: 'Failovers to standby data centers (kind failover) and failbacks to active ones (kind failback)', labelNames: ['service', 'kind'], registers });
-    this.kickstarts = new Counter({ name: 'mooring_kickstarts_total', help: "Calls to a standby data center's kickstart URL, by result (ok, failed: one per try that failed)", labelNames: ['service', 'datacenter', 'result'], registers });
-    this.reloads = new Counter({ name: 'mooring_reloads_total', help: 'Config reloads, applied or refused', labelNames: ['result'], registers });
-    const rows = () => [...runtimes()].map((runtime) => ({ runtime, rows: serverRows(runtime, now()) }));
-    new Gauge({
-      name: 'mooring_requests_in_flight',
-      help: 'Requests and tunnels under way, by server',
-      labelNames: ['service', 'server'],
-      registers,
-      collect() {
-        this.reset();
-        for (const { rows: list } of rows()) for (const r of list) this.set({ service: r.service, server: r.id }, r.inflight);
-      },
-    });
-    new Gauge({
-      name: 'mooring_sessions',
-      help: 'Live sessions bound to each server',
-      labelNames: ['service', 'server'],
-      registers,
-      collect() {
-        this.reset();
-        for (const { rows: list } of rows()) for (const r of list) this.set({ service: r.service, server: r.id }, r.sessions);
-      },
-    });
-    new Gauge({
-      name: 'mooring_server_health',
-      help: 'Each server\'s health: 1 for its current state (up, down, unknown), 0 for the others',
-      labelNames: ['service', 'server', 'state'],
-      registers,
-      collect() {
-        this.reset();
-        for (const { rows: list } of rows()) for (const r of list) for (const state of ['up', 'down', 'unknown']) this.set({ service: r.service, server: r.id, state }, r.health === state ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'mooring_server_admin_state',
-      help: 'Each server\'s admin state: 1 for its current state (enabled, draining, disabled), 0 for the others',
-      labelNames: ['service', 'server', 'state'],
-      registers,
-      collect() {
-        this.reset();
-        for (const { rows: list } of rows()) for (const r of list) for (const state of ['enabled', 'draining', 'disabled']) this.set({ service: r.service, server: r.id, state }, r.admin === state ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'mooring_datacenter_up',
-      help: 'Whether a data center of a service takes new sessions (a primary server of it is eligible)',
-      labelNames: ['service', 'datacenter'],
-      registers,
-      collect() {
-        this.reset();
-        for (const { runtime, rows: list } of rows()) for (const dc of datacenterRows(runtime, list)) this.set({ service: dc.service, datacenter: dc.name }, dc.up ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'mooring_session_store_up',
-      help: 'Whether the shared session store (Redis) answers: 1 yes, 0 no (sessions are then kept and counted in this process alone); absent with store type memory',
-      registers,
-      collect() {
-        this.reset();
-        const up = storeUp();
-        if (up !== undefined) this.set(up ? 1 : 0);
-      },
-    });
-    collectDefaultMetrics({ register: this.registry, prefix: 'mooring_' });
+  constructor(runtimes: () => Iterable<ServiceHandle>, now: () => number = Date.now, storeUp: () => boolean | undefined = () => undefined) {
+    this.state = new StateMetrics(runtimes, now, storeUp);
+    this.registry = Registry.merge([this.traffic.registry, this.state.registry]);
   }
 
-  readonly sink = (records: readonly RequestRecord[]): void => {
-    for (const r of records) this.counts.add(r);
-  };
+  readonly sink = (records: readonly RequestRecord[]): void => this.traffic.sink(records);
 
-  /** Control-plane events that are counted. */
-  readonly onEvent = (event: MooringEvent): void => {
-    if (event.type === 'ejected' && event.service !== undefined && event.server !== undefined) {
-      this.ejections.labels(event.service, event.server).inc();
-      if (!this.ejected.has(event.service)) this.ejected.set(event.service, new Set());
-      this.ejected.get(event.service)!.add(event.server);
-    }
-    else if (event.type === 'reload') this.reloads.labels('applied').inc();
-    else if (event.type === 'reload-refused') this.reloads.labels('refused').inc();
-    else if ((event.type === 'failover' || event.type === 'failback') && event.service !== undefined) this.failovers.labels(event.service, event.type).inc();
-    else if (((event.type === 'kickstart' && event.to === 'kicked') || event.type === 'kickstart-failed') && event.service !== undefined && event.datacenter !== undefined) {
-      this.kickstarts.labels(event.service, event.datacenter, event.type === 'kickstart' ? 'ok' : 'failed').inc();
-    }
-  };
+  readonly onEvent = (event: MooringEvent): void => this.state.onEvent(event);
 
   /** Drops the series of servers no longer configured (after a reload). */
   prune(keep: (service: string, server: string) => boolean): void {
-    this.counts.prune(keep);
-    for (const [service, servers] of this.ejected) {
-      for (const server of servers) {
-        if (keep(service, server)) continue;
-        this.ejections.remove(service, server);
-        servers.delete(server);
-      }
-    }
+    this.traffic.prune(keep);
+    this.state.prune(keep);
   }
 
   get contentType(): string {
@@ -175,31 +34,4 @@ export class Metrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
-}
-
-/** mooring_request_duration_seconds, built from the plain counts at scrape time. */
-function durationHistogram(counts: TrafficCounts): Metric {
-  const name = 'mooring_request_duration_seconds';
-  const help = 'Time from the request to the last byte of its answer';
-  return {
-    name,
-    help,
-    type: 'histogram',
-    aggregator: 'sum',
-    reset: () => {},
-    get: async () => {
-      const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
-      for (const [service, server, s] of counts.series.entries()) {
-        let cumulative = 0;
-        SECONDS.forEach((le, i) => {
-          cumulative += s.buckets[i]!;
-          values.push({ metricName: `${name}_bucket`, labels: { le, service, server }, value: cumulative });
-        });
-        values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', service, server }, value: s.requests });
-        values.push({ metricName: `${name}_sum`, labels: { service, server }, value: s.seconds });
-        values.push({ metricName: `${name}_count`, labels: { service, server }, value: s.requests });
-      }
-      return { name, help, type: 'histogram', aggregator: 'sum', values };
-    },
-  } as unknown as Metric;
 }

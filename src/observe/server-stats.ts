@@ -48,22 +48,31 @@ class Ring {
   }
 
   /** The last WINDOW_S seconds, the current (still filling) one included, so a request shows at once. */
-  read(nowMs: number): Traffic {
+  window(nowMs: number): Window {
     const second = Math.floor(nowMs / 1000);
-    let requests = 0;
-    let errors = 0;
-    const bins = new Uint32Array(BINS);
+    const w: Window = { requests: 0, errors: 0, bins: new Uint32Array(BINS) };
     for (const b of this.buckets) {
       if (b.second > second || b.second <= second - WINDOW_S) continue;
-      requests += b.requests;
-      errors += b.errors;
-      for (let i = 0; i < BINS; i++) bins[i]! += b.bins[i]!;
+      w.requests += b.requests;
+      w.errors += b.errors;
+      for (let i = 0; i < BINS; i++) w.bins[i]! += b.bins[i]!;
     }
-    if (requests === 0) return IDLE;
-    // The window spans WINDOW_S - 1 full seconds and the part of this one gone by.
-    const span = WINDOW_S - 1 + (nowMs % 1000) / 1000;
-    return { rps: requests / span, errorRate: errors / requests, p50: quantile(bins, requests, 0.5), p99: quantile(bins, requests, 0.99) };
+    return w;
   }
+}
+
+/** Requests, failures and the latency histogram over the window: what several processes add up. */
+interface Window {
+  requests: number;
+  errors: number;
+  readonly bins: Uint32Array;
+}
+
+function trafficOf(w: Window, nowMs: number): Traffic {
+  if (w.requests === 0) return IDLE;
+  // The window spans WINDOW_S - 1 full seconds and the part of this one gone by.
+  const span = WINDOW_S - 1 + (nowMs % 1000) / 1000;
+  return { rps: w.requests / span, errorRate: w.errors / w.requests, p50: quantile(w.bins, w.requests, 0.5), p99: quantile(w.bins, w.requests, 0.99) };
 }
 
 function quantile(bins: Uint32Array, total: number, q: number): number {
@@ -76,7 +85,36 @@ function quantile(bins: Uint32Array, total: number, q: number): number {
   return binTop(BINS - 1);
 }
 
-export class ServerStats {
+/** Each server's traffic as one process saw it, plain data a worker can send: [service, server
+ *  ('' before any server), requests, errors, [bin, count] pairs of the non-empty bins]. */
+export type TrafficWindow = [string, string, number, number, [number, number][]];
+
+/** Where the admin API reads a server's recent traffic. */
+export interface TrafficView {
+  /** Traffic of one server over the last WINDOW_S seconds (server undefined: answered by Mooring before any server). */
+  of(service: string, server: string | undefined): Traffic;
+}
+
+/** The traffic several processes saw, added up: histograms add, so the quantiles are the group's. */
+export function groupTraffic(parts: readonly (readonly TrafficWindow[])[], nowMs: number): TrafficView {
+  const sums = new Map<string, Window>();
+  for (const part of parts) {
+    for (const [service, server, requests, errors, bins] of part) {
+      const key = `${service}\0${server}`;
+      let w = sums.get(key);
+      if (!w) sums.set(key, (w = { requests: 0, errors: 0, bins: new Uint32Array(BINS) }));
+      w.requests += requests;
+      w.errors += errors;
+      for (const [i, n] of bins) if (i >= 0 && i < BINS) w.bins[i]! += n;
+    }
+  }
+  return { of: (service, server) => {
+    const w = sums.get(`${service}\0${server ?? ''}`);
+    return w ? trafficOf(w, nowMs) : IDLE;
+  } };
+}
+
+export class ServerStats implements TrafficView {
   /** service → server ('' for requests answered before any server) → its ring. */
   private readonly rings = new Map<string, Map<string, Ring>>();
 
@@ -99,7 +137,24 @@ export class ServerStats {
   /** Traffic of one server over the last WINDOW_S seconds (server undefined: answered by Mooring before any server). */
   of(service: string, server: string | undefined): Traffic {
     const ring = this.rings.get(service)?.get(server ?? '');
-    return ring ? ring.read(this.nowMs()) : IDLE;
+    const now = this.nowMs();
+    return ring ? trafficOf(ring.window(now), now) : IDLE;
+  }
+
+  /** Every server's window, to be added to other processes' (groupTraffic). */
+  windows(): TrafficWindow[] {
+    const now = this.nowMs();
+    const out: TrafficWindow[] = [];
+    for (const [service, servers] of this.rings) {
+      for (const [server, ring] of servers) {
+        const w = ring.window(now);
+        if (w.requests === 0) continue;
+        const bins: [number, number][] = [];
+        w.bins.forEach((n, i) => n > 0 && bins.push([i, n]));
+        out.push([service, server, w.requests, w.errors, bins]);
+      }
+    }
+    return out;
   }
 
   /** Forgets servers no longer configured (`keep(service, server)` says which stay). */

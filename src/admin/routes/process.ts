@@ -42,8 +42,8 @@ const metrics: Route = {
   path: /^\/metrics$/,
   access: 'metrics',
   async handle({ res, control }) {
-    const text = await control.metrics.text();
-    res.writeHead(200, { 'content-type': control.metrics.contentType, 'cache-control': 'no-store' });
+    const { contentType, text } = await control.metrics();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
     res.end(text);
   },
 };

@@ -2,14 +2,15 @@
 // server (admin state, weight).
 import type { AdminState } from '../../health/table.ts';
 import { adminStates } from '../../health/schema.ts';
+import type { TrafficView } from '../../observe/server-stats.ts';
 import { datacenterRows, serverRows, type ServerRow } from '../../topology/view.ts';
 import { AdminError, readJsonObject, sendJson } from '../http.ts';
 import { serviceWithServer, servicesOf, type Route, type RouteContext } from './route.ts';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
-function serverJson(ctx: RouteContext, row: ServerRow) {
-  const traffic = ctx.control.stats.of(row.service, row.id);
+function serverJson(view: TrafficView, row: ServerRow) {
+  const traffic = view.of(row.service, row.id);
   return {
     service: row.service,
     id: row.id,
@@ -40,17 +41,21 @@ const listServers: Route = {
   method: 'GET',
   path: /^\/api\/v1\/servers$/,
   access: 'token',
-  handle: (ctx) => sendJson(ctx.res, 200, { servers: rows(ctx).map((row) => serverJson(ctx, row)) }),
+  async handle(ctx) {
+    const traffic = await ctx.control.traffic();
+    sendJson(ctx.res, 200, { servers: rows(ctx).map((row) => serverJson(traffic, row)) });
+  },
 };
 
 const listServices: Route = {
   method: 'GET',
   path: /^\/api\/v1\/services$/,
   access: 'token',
-  handle(ctx) {
+  async handle(ctx) {
+    const view = await ctx.control.traffic();
     const services = servicesOf(ctx).map((runtime) => {
       const list = serverRows(runtime, ctx.control.now());
-      const traffic = list.map((row) => ctx.control.stats.of(row.service, row.id));
+      const traffic = list.map((row) => view.of(row.service, row.id));
       const described = ctx.control.describeService(runtime.name);
       return {
         name: runtime.name,
@@ -114,7 +119,7 @@ const patchServer: Route = {
     if (weight !== undefined) ctx.control.command({ type: 'server-weight', service: runtime.name, server: id, weight: weight as number });
     if (state !== undefined) ctx.control.command({ type: 'server-state', service: runtime.name, server: id, state: state as AdminState });
     const row = serverRows(runtime, ctx.control.now()).find((r) => r.id === id)!;
-    sendJson(ctx.res, 200, serverJson(ctx, row));
+    sendJson(ctx.res, 200, serverJson(await ctx.control.traffic(), row));
   },
 };
 

@@ -1,0 +1,96 @@
+// The metrics one process counts from its own traffic (prom-client): requests, tunnels, their
+// durations, persistence decisions, retries, and the process's own figures (CPU, memory, event
+// loop). Counted from finished records into plain numbers (traffic-counts.ts) and read when
+// scraped: prom-client's own per-request calls hash their labels each time. With several workers
+// each keeps its own and the primary sums them (group-metrics.ts).
+import { Counter, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import type { RequestRecord } from './record.ts';
+import { CLASSES, SECONDS, TrafficCounts } from './traffic-counts.ts';
+
+export class TrafficMetrics {
+  readonly registry = new Registry();
+  private readonly counts = new TrafficCounts();
+
+  constructor() {
+    const registers = [this.registry];
+    const counts = this.counts;
+    new Counter({
+      name: 'mooring_requests_total',
+      help: 'Requests finished, by service, server and status class (server "none": answered by Mooring before any server; class "none": no answer, the client left)',
+      labelNames: ['service', 'server', 'class'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, server, s] of counts.series.entries()) CLASSES.forEach((c, i) => this.inc({ service, server, class: c }, s.byClass[i]!));
+      },
+    });
+    new Counter({
+      name: 'mooring_tunnels_total',
+      help: 'WebSocket upgrades finished (tunnels closed, upgrades refused or declined)',
+      labelNames: ['service', 'server'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, server, s] of counts.series.entries()) this.inc({ service, server }, s.tunnels);
+      },
+    });
+    this.registry.registerMetric(durationHistogram(counts));
+    new Counter({
+      name: 'mooring_persistence_decisions_total',
+      help: 'Why requests went where they went (new, honored, target-down, drained, …)',
+      labelNames: ['service', 'decision'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, decision, d] of counts.decisions.entries()) this.inc({ service, decision }, d.n);
+      },
+    });
+    new Counter({
+      name: 'mooring_retries_total',
+      help: 'Attempts on another server after a failed one',
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, n] of counts.retries) this.inc({ service }, n);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'mooring_' });
+  }
+
+  readonly sink = (records: readonly RequestRecord[]): void => {
+    for (const r of records) this.counts.add(r);
+  };
+
+  /** Drops the series of servers no longer configured (after a reload). */
+  prune(keep: (service: string, server: string) => boolean): void {
+    this.counts.prune(keep);
+  }
+}
+
+/** mooring_request_duration_seconds, built from the plain counts at scrape time. */
+function durationHistogram(counts: TrafficCounts): Metric {
+  const name = 'mooring_request_duration_seconds';
+  const help = 'Time from the request to the last byte of its answer';
+  return {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    reset: () => {},
+    get: async () => {
+      const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
+      for (const [service, server, s] of counts.series.entries()) {
+        let cumulative = 0;
+        SECONDS.forEach((le, i) => {
+          cumulative += s.buckets[i]!;
+          values.push({ metricName: `${name}_bucket`, labels: { le, service, server }, value: cumulative });
+        });
+        values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', service, server }, value: s.requests });
+        values.push({ metricName: `${name}_sum`, labels: { service, server }, value: s.seconds });
+        values.push({ metricName: `${name}_count`, labels: { service, server }, value: s.requests });
+      }
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+  } as unknown as Metric;
+}
