@@ -14,7 +14,7 @@ import type { ServiceHandle } from './topology/service.ts';
 import { Operator } from './topology/operator.ts';
 import { sessionStores, type SessionStores } from './state/stores.ts';
 import cluster from 'node:cluster';
-import { PrimaryLink } from './cluster/primary-link.ts';
+import { PrimaryLink, type WorkerParts } from './cluster/primary-link.ts';
 import { workerShare } from './cluster/shares.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
@@ -73,6 +73,8 @@ export class App {
     private readonly clock: Clock,
     private readonly configFile: string | undefined,
     private readonly stores: SessionStores,
+    /** This worker's line to the primary, with `workers: N`. */
+    private readonly primary: PrimaryLink | undefined,
   ) {
     this.deadlines = new DeadlineList(deadlineAllowance(running));
     this.operator = new Operator(topology, () => clock.now());
@@ -117,8 +119,7 @@ export class App {
     const shared = sessionStores(config.store, log, inWorker);
     const stores: SessionStores = primary && config.store.type === 'memory' ? { ...shared, claim: primary.claim, commands: primary.commands } : shared;
     const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, { stores, runsMonitors: !inWorker, connectionShare: inWorker ? workerShare(config.workers) : undefined });
-    primary?.attach(topology);
-    const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile, stores);
+    const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile, stores, primary);
     try {
       app.geo = config.geoip ? GeoDatabase.open(config.geoip.database) : undefined;
       for (const listener of config.listeners) {
@@ -126,7 +127,8 @@ export class App {
         app.contexts.set(listener.name, ctx);
         app.listeners.push(await listen(createListener(listener, ctx), listener));
       }
-      if (app.observers) app.admin = await startAdmin(app.adminControl(app.observers), log);
+      // A worker's admin is the primary's: it asks this worker for its figures.
+      if (app.observers && !primary) app.admin = await startAdmin(app.adminControl(app.observers), log);
     } catch (err) {
       for (const b of app.listeners) b.server.close();
       topology.destroy();
@@ -136,6 +138,7 @@ export class App {
       throw err;
     }
     for (const b of app.listeners) log.info({ listener: b.name, host: b.host, port: b.port }, 'listening');
+    primary?.attach(app.workerParts());
     return app;
   }
 
@@ -156,6 +159,19 @@ export class App {
     };
   }
 
+  /** What the primary's control plane reads and asks of this worker. */
+  private workerParts(): WorkerParts {
+    const observers = this.observers;
+    return {
+      topology: this.topology,
+      events: this.events,
+      listeners: this.listeners.map((b) => ({ name: b.name, url: this.url(b.name) })),
+      activity: () => ({ requests: this.activity.requests, tunnels: this.activity.tunnels.size }),
+      report: async () => (observers ? { traffic: observers.stats.windows(), metrics: await observers.metrics.traffic.registry.getMetricsAsJSON() } : { traffic: [], metrics: [] }),
+      reload: () => this.reload(),
+    };
+  }
+
   /** What the admin listener may see and do. */
   private adminControl(observers: Observers): AdminControl {
     return {
@@ -166,7 +182,7 @@ export class App {
         return service && { algorithm: service.balance.algorithm, persistence: service.persistence.method };
       },
       command: (command) => this.operator.command(command),
-      reload: () => this.reload(),
+      reload: async () => this.reload(),
       status: () => ({
         version: version(),
         pid: process.pid,
@@ -319,6 +335,7 @@ export class App {
     for (const b of this.listeners) b.server.closeAllConnections();
     await Promise.all(closed);
     await this.admin?.close();
+    this.primary?.detach();
     this.topology.stop();
     this.deadlines.stop();
     this.records.flush();

@@ -269,16 +269,16 @@ async function start(file: string, watchFile: boolean, io: Out): Promise<number>
   for (const warning of configWarnings(config, file)) log.warn(warning);
   if (config.workers > 1 && cluster.isPrimary) {
     const primaryLog = log.child({ role: 'primary' });
-    const control = new ControlPlane(config, primaryLog, () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined));
-    // Each worker reads the file again and reloads itself; the control plane's monitors follow it.
-    const reloadAll = () => {
-      try {
-        control.reload(loadConfigFile(file));
-      } catch (err) {
-        primaryLog.error({ err: (err as Error).message }, 'reload refused by the control plane; its monitors keep the running config');
-      }
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
-    };
+    const control = new ControlPlane(config, primaryLog, file, () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined));
+    try {
+      await control.start();
+    } catch (err) {
+      io.err(`mooring: ${(err as Error).message}`);
+      await control.stop();
+      return 1;
+    }
+    // Every worker reads the file again and reloads itself, then the control plane follows.
+    const reloadAll = () => void control.reload();
     signals.onReload(reloadAll);
     if (watchFile) watchConfigFile(file, reloadAll);
     return runPrimary(config.workers, primaryLog, control);

@@ -18,6 +18,8 @@ export interface ProcessStatus {
   /** Requests and tunnels under way across all listeners. */
   readonly requests: number;
   readonly tunnels: number;
+  /** With `workers: N`: each worker's pid, and whether it reports its load. */
+  readonly workers?: readonly { readonly pid: number; readonly reporting: boolean }[];
 }
 
 export interface AdminControl {
@@ -28,7 +30,7 @@ export interface AdminControl {
   describeService(name: string): { readonly algorithm: string; readonly persistence: string } | undefined;
   /** An operator's change: a server's state or weight, ending a session, a manual failback. */
   command(command: OperatorCommand): CommandResult;
-  reload(): ReloadOutcome;
+  reload(): Promise<ReloadOutcome>;
   status(): ProcessStatus;
   readonly events: EventLog;
   /** Each server's recent traffic (with workers, the group's, gathered from them now). */

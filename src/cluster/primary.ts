@@ -1,10 +1,9 @@
 // `workers: N`: a primary process that forks N workers (node:cluster shares the listening sockets
 // and hands connections out round-robin), replaces a worker that dies, and on SIGTERM/SIGINT stops
-// them all gracefully. Each worker runs a whole Mooring (App) of its own; sessions kept in memory
-// are shared through the primary (../state/session-hub.ts).
+// them all gracefully. Each worker runs a whole Mooring (App) of its own; the control plane
+// (control-plane.ts) runs here beside them.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log.ts';
-import { SessionHub } from '../state/session-hub.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { WORKER_ENV } from './shares.ts';
 
@@ -45,9 +44,8 @@ export function runPrimary(workers: number, log: Logger, control: ControlPlane):
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    const hub = new SessionHub(() => started.keys());
     cluster.on('message', (worker, message) => {
-      if (hub.heard(worker, message) || control.heard(worker, message) || !isReady(message)) return;
+      if (control.heard(worker, message) || !isReady(message)) return;
       started.set(worker, true);
       log.info({ worker: worker.process.pid }, 'worker ready');
     });
@@ -56,6 +54,7 @@ export function runPrimary(workers: number, log: Logger, control: ControlPlane):
       const n = numbers.get(worker) ?? 0;
       started.delete(worker);
       numbers.delete(worker);
+      control.forget(worker);
       if (!stopping) {
         if (!wasReady) {
           // Failing at start (a bad port, a missing file): another try would fail the same way.
@@ -68,7 +67,6 @@ export function runPrimary(workers: number, log: Logger, control: ControlPlane):
         }
       }
       if (stopping && started.size === 0) {
-        hub.stop();
         void control.stop().then(() => resolve(failed ? 1 : 0));
       }
     });

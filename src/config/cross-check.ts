@@ -76,7 +76,7 @@ export function crossCheck(raw: unknown): CrossProblem[] {
   return problems;
 }
 
-/** The admin listener shares no address with a proxy listener, and sees one process's state. */
+/** The admin listener shares no address with a proxy listener. */
 function checkAdmin(root: Rec, listeners: Rec[], problems: CrossProblem[]): void {
   const admin = root['admin'];
   if (admin === null || typeof admin !== 'object') return;
@@ -84,10 +84,6 @@ function checkAdmin(root: Rec, listeners: Rec[], problems: CrossProblem[]): void
   // Port 0 asks the OS for a free port each time, so two of them never clash.
   const fixedPort = typeof address === 'string' && !address.endsWith(':0');
   if (fixedPort && listeners.some((l) => l['address'] === address)) problems.push({ path: ['admin', 'address'], message: `address ${String(address)} is already used by a listener` });
-  const workers = workersOf(root);
-  if (workers > 1) {
-    problems.push({ path: ['admin'], message: `the admin listener shows and changes one process's state; with workers: ${workers} each worker has its own. Use workers: 1 with admin` });
-  }
 }
 
 /** The workers the file asks for (`auto`: this machine's cores); 1 when the field is not valid. */

@@ -13,7 +13,7 @@
 // server's live keys scored by expiry. NS is service:method.
 import { CachedSessionStore } from './cached-store.ts';
 import type { RedisLink } from './redis-link.ts';
-import type { SessionEntry, StoreLimits } from './session-store.ts';
+import type { SessionEntry, SharedSessions, StoreLimits } from './session-store.ts';
 
 /** Refresh a session's TTL in Redis when its idle window is this far along since the last refresh. */
 const REFRESH_PARTS = 4;
@@ -94,6 +94,39 @@ export class RedisSessionStore extends CachedSessionStore {
 
   close(): void {
     this.link.unlisten(this.ns);
+  }
+
+  /**
+   * Every instance's sessions, from the count sets (scored by expiry) and the entries in Redis:
+   * what the admin API shows. A session's last sight is as of its last refresh written there
+   * (refreshes are at most a quarter of the idle window apart).
+   */
+  readShared(server: string | undefined, limit: number, now: number): Promise<SharedSessions> | undefined {
+    if (!this.link.up) return undefined;
+    const { client } = this.link;
+    const servers = server === undefined ? this.servers() : [server];
+    const read = async (): Promise<SharedSessions> => {
+      const perServer = await Promise.all(
+        servers.map(async (s) => {
+          const key = this.countKey(s);
+          const [count, members] = await Promise.all([client.zCount(key, now, '+inf'), client.zRangeWithScores(key, now, '+inf', { BY: 'SCORE', LIMIT: { offset: 0, count: limit } })]);
+          return { count, members: members.map((m) => ({ key: m.value, server: s, until: m.score })) };
+        }),
+      );
+      const members = perServer.flatMap((p) => p.members).sort((a, b) => a.until - b.until).slice(0, limit);
+      const values = members.length > 0 ? await client.mGet(members.map((m) => this.sessionKey(m.key))) : [];
+      const sample = members.flatMap((m, i) => {
+        const [bound, expiresAt] = (values[i] ?? '').split('\n');
+        // Gone, or bound elsewhere since (its old count entry expires on its own).
+        if (bound !== m.server) return [];
+        return [{ key: m.key, server: m.server, lastSeen: Math.min(now, m.until - this.local.limits.idleMs), expiresAt: Number(expiresAt) || undefined }];
+      });
+      return { count: perServer.reduce((n, p) => n + p.count, 0), sample };
+    };
+    return read().catch((err: Error) => {
+      this.link.complain(err);
+      return { count: servers.reduce((n, s) => n + this.countOn(s), 0), sample: this.list(server, limit, now) };
+    });
   }
 
   /** Settles once what was sent to Redis so far (writes, a poll of the counts) is answered. */

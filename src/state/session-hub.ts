@@ -1,9 +1,11 @@
 // The primary's side of sessions shared by workers: it keeps every worker's sessions (a memory store
 // per service and method), passes each change on to the other workers, answers a worker that asks
-// for a key, and gives a worker's new store every session it holds for it.
+// for a key, and gives a worker's new store every session it holds for it. The control plane reads
+// the same stores (the group's sessions, for the admin API).
 import type { Worker } from 'node:cluster';
 import { isSessionMessage, type SessionMessage, type WireEntry } from './cluster-messages.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
+import type { StoreLimits } from './session-store.ts';
 
 /** Sessions per message to a starting worker. */
 const CHUNK = 5000;
@@ -72,6 +74,13 @@ export class SessionHub {
     }
     for (const worker of this.workers()) if (worker !== from) this.post(worker, message);
     return true;
+  }
+
+  /** The sessions of namespace `ns` themselves: what the control plane shows and ends. */
+  storeFor(ns: string, limits: StoreLimits): MemorySessionStore {
+    const store = this.store(ns);
+    store.configure(limits);
+    return store;
   }
 
   private store(ns: string): MemorySessionStore {

@@ -30,6 +30,11 @@ export interface SessionView {
   readonly expiresAt: number | undefined;
 }
 
+export interface SharedSessions {
+  readonly count: number;
+  readonly sample: readonly SessionView[];
+}
+
 export interface StoreLimits {
   /** Entries kept at most; beyond, the least recently seen go first. */
   readonly maxEntries: number;
@@ -63,6 +68,12 @@ export interface SessionStore {
    * to ask (no shared store, or it is unreachable): the caller goes on at once.
    */
   fetch?(key: string): Promise<void> | undefined;
+  /**
+   * The live sessions every instance sharing the store holds (of one server, or all): how many,
+   * and up to `limit` of them, soonest to expire first; undefined when nothing is shared (or it is
+   * unreachable): countOn() and list() are the answer.
+   */
+  readShared?(server: string | undefined, limit: number, now: number): Promise<SharedSessions> | undefined;
   /** The store is no longer used (a reload changed the method): stop hearing about it. */
   close?(): void;
 }

@@ -31,8 +31,8 @@ const reload: Route = {
   method: 'POST',
   path: /^\/api\/v1\/reload$/,
   access: 'token',
-  handle({ res, control }) {
-    const outcome = control.reload();
+  async handle({ res, control }) {
+    const outcome = await control.reload();
     sendJson(res, outcome.applied ? 200 : 422, outcome);
   },
 };

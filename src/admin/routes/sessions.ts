@@ -1,6 +1,7 @@
 // Sessions: how many a server holds and a bounded sample of them, ending one, and what a Mooring
 // cookie value says (which server, since when, valid or why not).
 import { AdminError, sendJson } from '../http.ts';
+import type { ServiceHandle } from '../../topology/service.ts';
 import { serviceWithServer, servicesOf, type Route } from './route.ts';
 
 const DEFAULT_SAMPLE = 100;
@@ -19,17 +20,21 @@ const listSessions: Route = {
   method: 'GET',
   path: /^\/api\/v1\/sessions$/,
   access: 'token',
-  handle(ctx) {
+  async handle(ctx) {
     const server = ctx.query.get('server') ?? undefined;
     const limit = sampleSize(ctx.query.get('limit'));
     const now = ctx.control.now();
     const runtimes = server === undefined ? servicesOf(ctx) : [serviceWithServer(ctx, server)];
-    const services = runtimes.map((runtime) => {
+    const read = (runtime: ServiceHandle) => {
       const ids = server === undefined ? runtime.current.servers.map((s) => s.id) : [server];
-      const sample = runtime.store.list(server, limit, now);
+      return runtime.store.readShared?.(server, limit, now) ?? { count: ids.reduce((n, id) => n + runtime.sessionsOn(id), 0), sample: runtime.store.list(server, limit, now) };
+    };
+    const found = await Promise.all(runtimes.map(read));
+    const services = runtimes.map((runtime, i) => {
+      const { count, sample } = found[i]!;
       return {
         service: runtime.name,
-        count: ids.reduce((n, id) => n + runtime.sessionsOn(id), 0),
+        count,
         sample: sample.map((s) => ({ key: s.key, server: s.server, lastSeen: iso(s.lastSeen), expires: iso(s.expiresAt) })),
       };
     });
