@@ -23,6 +23,7 @@ const record = (over: Partial<RequestRecord>): RequestRecord => ({
   datacenter: undefined,
   server: 'a-1',
   decision: 'cookie',
+  degraded: false,
   attempts: 1,
   queueMs: 0,
   firstByteMs: 1.5,
@@ -48,6 +49,7 @@ const reference = (r: RequestRecord): string =>
     datacenter: r.datacenter ?? null,
     server: r.server ?? null,
     decision: r.decision,
+    ...(r.degraded ? { degraded: true } : {}),
     attempts: r.attempts,
     queueMs: Math.round(r.queueMs * 10) / 10,
     firstByteMs: Math.round(r.firstByteMs * 10) / 10,
@@ -56,6 +58,12 @@ const reference = (r: RequestRecord): string =>
   }) + '\n';
 
 describe('access line', () => {
+  it('marks a decision made while the shared session store was unreachable, and only such a one', () => {
+    assert.equal(accessLine(record({ degraded: true })), reference(record({ degraded: true })));
+    assert.match(accessLine(record({ degraded: true })), /"decision":"cookie","degraded":true,"attempts"/);
+    assert.doesNotMatch(accessLine(record({})), /degraded/);
+  });
+
   it('escapes what clients control and gives every value back', () => {
     for (const [host, path] of [
       ['a"b\\c', '/x"y\\z'],

@@ -43,6 +43,7 @@ const KEY = {
   datacenter: fragment(',"datacenter":'),
   server: fragment(',"server":'),
   decision: fragment(',"decision":'),
+  degraded: fragment(',"degraded":true'),
   attempts: fragment(',"attempts":'),
   queueMs: fragment(',"queueMs":'),
   firstByteMs: fragment(',"firstByteMs":'),
@@ -103,6 +104,7 @@ function writeAccessLine(w: JsonBytes, r: RequestRecord): void {
   w.string(r.server);
   w.raw(KEY.decision);
   w.string(r.decision);
+  if (r.degraded) w.raw(KEY.degraded);
   w.raw(KEY.attempts);
   w.integer(r.attempts);
   w.raw(KEY.queueMs);

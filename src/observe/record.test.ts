@@ -7,7 +7,7 @@ import { RecordHub, type RequestRecord } from './record.ts';
 
 const record = (path: string): RequestRecord => ({
   kind: 'request', time: 0, listener: 'web', clientIp: '127.0.0.1', method: 'GET', host: undefined, path, status: 200, bytesIn: 0, bytesOut: 0,
-  service: 'app', datacenter: undefined, server: 'a', decision: 'none', attempts: 1, queueMs: 0, firstByteMs: 0, totalMs: 0, ended: 'complete',
+  service: 'app', datacenter: undefined, server: 'a', decision: 'none', degraded: false, attempts: 1, queueMs: 0, firstByteMs: 0, totalMs: 0, ended: 'complete',
 });
 
 /** A sink that keeps each batch it is handed, as paths. */

@@ -25,6 +25,8 @@ export interface RequestRecord {
   /** The server of the last attempt, if any was made. */
   readonly server: string | undefined;
   readonly decision: string;
+  /** The decision was made while the shared session store (Redis) was unreachable. */
+  readonly degraded: boolean;
   /** Servers tried (0: none, answered by Mooring). */
   readonly attempts: number;
   /** Milliseconds: waiting for room, to the first byte of the answer, in all (-1: did not happen). */

@@ -45,6 +45,8 @@ export class TrafficCounts {
   readonly series = new TwoLevel<SeriesCounts>();
   readonly decisions = new TwoLevel<{ n: number }>();
   readonly retries = new Map<string, number>();
+  /** Requests per service decided while the shared session store was unreachable. */
+  readonly degraded = new Map<string, number>();
 
   add(r: RequestRecord): void {
     const s = this.series.get(r.service, r.server ?? 'none', newSeries);
@@ -62,6 +64,7 @@ export class TrafficCounts {
       }
     }
     if (r.decision !== 'none') this.decisions.get(r.service, r.decision, newCount).n++;
+    if (r.degraded) this.degraded.set(r.service, (this.degraded.get(r.service) ?? 0) + 1);
     if (r.attempts > 1) this.retries.set(r.service, (this.retries.get(r.service) ?? 0) + r.attempts - 1);
   }
 

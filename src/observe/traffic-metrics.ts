@@ -46,6 +46,16 @@ export class TrafficMetrics {
       },
     });
     new Counter({
+      name: 'mooring_persistence_degraded_total',
+      help: "Requests whose persistence decision was made while the shared session store (Redis) was unreachable: from this process's own sessions",
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, n] of counts.degraded) this.inc({ service }, n);
+      },
+    });
+    new Counter({
       name: 'mooring_retries_total',
       help: 'Attempts on another server after a failed one',
       labelNames: ['service'],

@@ -18,6 +18,8 @@ export type Choice = { server: Server } | { refuse: ErrorCode } | { wait: true }
 export class Routing implements PickContext {
   attempt = 0;
   decision: Decision = 'none';
+  /** The decision was made while the shared session store was unreachable (from this process's sessions). */
+  degraded = false;
   movedFrom: string | undefined;
   reason: MigrationReason | undefined;
   /** A routing rule's data center: new sessions go there while it is UP. */
@@ -149,7 +151,7 @@ export class Routing implements PickContext {
     if (status >= 500) service.health.report(server.id, '5xx', service.env.clock.now());
     else service.health.report(server.id, 'success', 0);
     if (this.persist && this.identity) service.persistence!.commit({ req: this.persist, identity: this.identity, server, response });
-    if (service.policy.debugHeader) response.push('mooring-decision', `${this.decision}; server=${server.id}`);
+    if (service.policy.debugHeader) response.push('mooring-decision', this.degraded ? `${this.decision}; server=${server.id}; degraded` : `${this.decision}; server=${server.id}`);
   }
 
   /** The attempt on `server` failed this way: passive health hears it. */
@@ -159,6 +161,7 @@ export class Routing implements PickContext {
 
   private adopt(p: Plan): Plan {
     this.decision = p.decision;
+    if (this.service.sessions.degraded === true) this.degraded = true;
     if (p.movedFrom !== undefined) {
       this.movedFrom = p.movedFrom;
       this.reason = p.reason;

@@ -81,6 +81,10 @@ export class RedisSessionStore extends CachedSessionStore {
     return entry;
   }
 
+  get degraded(): boolean {
+    return !this.link.up;
+  }
+
   override countOn(server: string): number {
     if (!this.link.up) return this.local.countOn(server);
     return Math.max(0, (this.group.get(server) ?? 0) + (this.since.get(server) ?? 0));

@@ -74,6 +74,8 @@ export interface SessionStore {
    * unreachable): countOn() and list() are the answer.
    */
   readShared?(server: string | undefined, limit: number, now: number): Promise<SharedSessions> | undefined;
+  /** Shared with other instances but unreachable now: decisions are made from this process's sessions alone. */
+  readonly degraded?: boolean;
   /** The store is no longer used (a reload changed the method): stop hearing about it. */
   close?(): void;
 }

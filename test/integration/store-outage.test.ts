@@ -24,7 +24,7 @@ describe('Redis outage', () => {
   it('killed mid-load: 0 failed requests; back: sessions made meanwhile visible to the other instance within 5 s', async () => {
     const store = { type: 'redis', url: redis.url, prefix: 'outage:', timeout: '250ms' };
     const { logger, lines } = capturingLogger();
-    const opts = { service: { persistence: { method: 'header', header: 'X-Session' } }, top: { store } };
+    const opts = { service: { persistence: { method: 'header', header: 'X-Session', debugHeader: true } }, top: { store } };
     const admin = { address: '127.0.0.1:0', token: 'outage-test-token-0123456789', metricsToken: false };
     const a: App = await startMooring(backends, { ...opts, top: { ...opts.top, admin }, logger });
     const storeUp = async () => /^mooring_session_store_up (\d)$/m.exec((await get(`http://127.0.0.1:${a.admin!.port}/metrics`)).body)?.[1];
@@ -42,11 +42,16 @@ describe('Redis outage', () => {
           done++;
         }
       };
+      const decision = async (key: string) => String((await get(a.url(), { 'x-session': key })).headers['mooring-decision']);
+      assert.match(await decision('before-0'), /^new; server=\w+$/, 'not degraded while Redis answers');
+      const degradedCount = async () => Number(/^mooring_persistence_degraded_total\{service="app"\} (\d+)$/m.exec((await get(`http://127.0.0.1:${a.admin!.port}/metrics`)).body)?.[1] ?? 0);
+      assert.equal(await degradedCount(), 0);
       const load = Promise.all([loop(a, 0), loop(a, 1), loop(b, 2), loop(b, 3)]);
       await new Promise((r) => setTimeout(r, 500));
       await redis.kill();
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(await storeUp(), '0', 'the metric says Redis is away');
+      assert.match(await decision('before-0'), /^honored; server=\w+; degraded$/, 'a decision made from local state says so');
       const meanwhile = new Map<string, string>();
       for (let i = 0; i < 6; i++) meanwhile.set(`during-${i}`, (await get(a.url(), { 'x-session': `during-${i}` })).body);
       assert.ok(new Set(meanwhile.values()).size >= 2, 'new sessions were spread while Redis was away');
@@ -63,10 +68,14 @@ describe('Redis outage', () => {
       }
       assert.equal(present, keys.length, 'every session made meanwhile reached Redis within 5 s of its return');
       assert.equal(await storeUp(), '1');
+      assert.ok((await degradedCount()) > 0, 'the degraded decisions were counted');
+      assert.match(await decision('before-0'), /^honored; server=\w+$/, 'not degraded once Redis is back');
       stop = true;
       await load;
       assert.ok(done > 100, `the load ran (${done} requests)`);
       assert.equal(failed, 0, `${failed} of ${done} requests failed`);
+      // B reconnects on its own backoff (up to 5 s); until then it routes from its own sessions.
+      await waitFor(() => b.services.get('app')!.store.fetch?.('probe') !== undefined, 6000, 'B to reach Redis again');
       for (const [key, server] of meanwhile) assert.equal((await get(b.url(), { 'x-session': key })).body, server, `B honours ${key}, made on A while Redis was away`);
       assert.ok(lines.some((l) => /Redis session store unreachable/.test(String(l['msg']))), 'the outage was logged');
       assert.ok(lines.some((l) => /reachable again/.test(String(l['msg']))), 'the return was logged');
