@@ -1,8 +1,12 @@
 // A redis-server of a test's own, on a free loopback port, that the test may kill and start again
-// (outage tests never touch the machine's shared Redis on 6379).
+// (outage tests never touch the machine's shared Redis on 6379); a replica of it; and a sentinel
+// that watches it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -16,10 +20,14 @@ async function freePort(): Promise<number> {
 export class OwnRedis {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extra: readonly string[],
+  ) {}
 
-  static async start(): Promise<OwnRedis> {
-    const redis = new OwnRedis(await freePort());
+  /** `extra`: more redis-server arguments (e.g. ['--replicaof', '127.0.0.1', '6390']). */
+  static async start(extra: readonly string[] = []): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort(), extra);
     await redis.restart();
     return redis;
   }
@@ -30,32 +38,66 @@ export class OwnRedis {
 
   /** Starts it (again, empty) on the same port; resolves once it accepts connections (at most 5 s). */
   async restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.child = child;
-    let out = '';
-    const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server on ${this.port} not ready in 5 s: ${out}`)), 5000);
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${code}: ${out}`));
-      });
-    });
-    await ready;
-    child.stdout!.resume();
+    this.child = await startUntilReady(['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extra], /Ready to accept connections/, `redis-server on ${this.port}`);
   }
 
   /** Kills it at once (a crash: no goodbye to clients). */
   async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    await killNow(this.child);
   }
+}
+
+/** A sentinel on a free port watching the master at `masterPort` as `name`: it declares it down after 500 ms and fails over at once (quorum 1). */
+export class OwnSentinel {
+  private child: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+
+  static async start(name: string, masterPort: number): Promise<OwnSentinel> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-sentinel-'));
+    const file = join(dir, 'sentinel.conf');
+    // The sentinel rewrites its file as it learns; it must be its own and writable.
+    writeFileSync(file, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`, `sentinel down-after-milliseconds ${name} 500`, `sentinel failover-timeout ${name} 2000`, ''].join('\n'));
+    const sentinel = new OwnSentinel(port, dir);
+    sentinel.child = await startUntilReady([file, '--sentinel'], /Sentinel ID is|\+monitor master/, `redis-sentinel on ${port}`);
+    return sentinel;
+  }
+
+  async kill(): Promise<void> {
+    await killNow(this.child);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function killNow(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+}
+
+/** Spawns redis-server with `args`; resolves once its output matches `ready` (at most 5 s). */
+async function startUntilReady(args: readonly string[], ready: RegExp, what: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} not ready in 5 s: ${out}`)), 5000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}: ${out}`));
+    });
+  });
+  await started;
+  child.stdout!.resume();
+  return child;
 }

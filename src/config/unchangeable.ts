@@ -2,7 +2,7 @@
 // value, so the operator knows to restart for it.
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from './schema.ts';
-import { redactUrl } from '../state/schema.ts';
+import { describeStore } from '../state/schema.ts';
 
 function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
@@ -26,8 +26,11 @@ export function unchangeable(running: Config, next: Config): string[] {
     differs(`listeners[${i}].tls (on or off)`, before.tls !== undefined, l.tls !== undefined);
     differs(`listeners[${i}].proxyProtocol`, before.proxyProtocol, l.proxyProtocol);
   }
-  const store = (c: Config) => (c.store.type === 'redis' ? { ...c.store, url: redactUrl(c.store.url) } : c.store);
-  differs('store', store(running), store(next));
+  // Compared whole (a password too), shown without passwords.
+  if (!isDeepStrictEqual(running.store, next.store)) {
+    const [a, b] = [describeStore(running.store), describeStore(next.store)];
+    problems.push(`store cannot change without a restart (running: ${a}, new: ${a === b ? `${b}, with another password` : b})`);
+  }
   differs('admin (on or off)', running.admin !== undefined, next.admin !== undefined);
   if (running.admin && next.admin) differs('admin.address', running.admin.address, next.admin.address);
   return problems;

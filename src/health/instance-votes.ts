@@ -68,7 +68,7 @@ export class InstanceVotes implements VerdictSink {
   }
 
   private async read(server: string): Promise<void> {
-    const votes = await this.link.client.hGetAll(this.key(server)).catch((err: Error) => {
+    const votes = await this.link.bounded(this.link.client.hGetAll(this.key(server))).catch((err: Error) => {
       this.link.complain(err);
       return undefined;
     });

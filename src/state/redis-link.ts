@@ -1,17 +1,39 @@
 // This process's connection to the Redis that instances share: one client for commands and one for
 // invalidations (pub/sub). Never in the way of traffic: a command waits at most `timeout`, nothing
 // queues while Redis is away (commands then fail at once and callers route from local state), the
-// client reconnects with capped, jittered backoff, and trouble is logged at most every 10 s.
+// client reconnects with capped, jittered backoff, and trouble is logged at most every 10 s. With
+// `sentinel:`, node-redis's Sentinel client finds the master through the sentinels and follows it
+// across a failover; everything else is the same.
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
+import { createClient, createSentinel } from 'redis';
 import type { Logger } from '../log.ts';
-import { redactUrl, type RedisStoreConfig } from '../state/schema.ts';
+import { describeStore, type RedisStoreConfig } from '../state/schema.ts';
 
 /** Between complaints about Redis in the process log. */
 const COMPLAIN_EVERY_MS = 10_000;
 const MAX_BACKOFF_MS = 5_000;
 
 type Client = ReturnType<typeof createClient>;
+
+/**
+ * A client for `config`: one Redis, or the master the sentinels name. node-redis gives both the
+ * same commands, events (ready, reconnecting, end, error) and isReady/isOpen, which is all the
+ * link uses, so a Sentinel client is used under the one client's type.
+ */
+function connectionFor(config: RedisStoreConfig, commands: boolean): Client {
+  const socket = { connectTimeout: Math.max(1000, config.timeout), reconnectStrategy: (retries: number) => Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(retries, 10)) * (0.5 + Math.random() / 2) };
+  const commandOptions = commands ? { timeout: config.timeout, rejectInFlight: true } : {};
+  const s = config.sentinel;
+  if (!s) return createClient({ url: config.url, disableOfflineQueue: true, commandOptions, socket });
+  return createSentinel({
+    name: s.name,
+    sentinelRootNodes: s.nodes,
+    nodeClientOptions: { password: s.password, disableOfflineQueue: true, socket },
+    sentinelClientOptions: { password: s.sentinelPassword, socket },
+    commandOptions,
+    masterPoolSize: 1,
+  }) as unknown as Client;
+}
 
 export class RedisLink {
   readonly client: Client;
@@ -32,14 +54,8 @@ export class RedisLink {
     readonly config: RedisStoreConfig,
     private readonly log: Logger,
   ) {
-    const options = {
-      url: config.url,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: config.timeout, rejectInFlight: true },
-      socket: { connectTimeout: Math.max(1000, config.timeout), reconnectStrategy: (retries: number) => Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(retries, 10)) * (0.5 + Math.random() / 2) },
-    };
-    this.client = createClient(options);
-    this.subscriber = createClient({ ...options, commandOptions: {} });
+    this.client = connectionFor(config, true);
+    this.subscriber = connectionFor(config, false);
     this.channel = `${config.prefix}invalidate`;
     this.commandChannel = `${config.prefix}commands`;
     for (const c of [this.client, this.subscriber]) c.on('error', (err: Error) => this.complain(err));
@@ -105,12 +121,24 @@ export class RedisLink {
     this.commandListeners.push(listener);
   }
 
+  /**
+   * `command`'s answer, or a timeout error once `timeout` has passed, whatever the client does
+   * meanwhile (a Sentinel client holds commands while it looks for a new master).
+   */
+  bounded<T>(command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis in ${this.config.timeout} ms`)), this.config.timeout);
+    });
+    return Promise.race([command, late]).finally(() => clearTimeout(timer));
+  }
+
   /** A command failed or the connection broke: say so, at most every 10 s. */
   complain(err: Error): void {
     const now = Date.now();
     if (this.closed || now - this.lastComplaint < COMPLAIN_EVERY_MS) return;
     this.lastComplaint = now;
-    this.log.warn({ store: redactUrl(this.config.url), err: err.message }, 'Redis session store unreachable or slow: routing from local state meanwhile');
+    this.log.warn({ store: describeStore(this.config), err: err.message }, 'Redis session store unreachable or slow: routing from local state meanwhile');
   }
 
   async close(): Promise<void> {
@@ -121,7 +149,7 @@ export class RedisLink {
   private ready(): void {
     if (this.wasUp) return;
     this.wasUp = true;
-    if (this.lastComplaint !== 0) this.log.info({ store: redactUrl(this.config.url) }, 'Redis session store reachable again');
+    if (this.lastComplaint !== 0) this.log.info({ store: describeStore(this.config) }, 'Redis session store reachable again');
     this.lastComplaint = 0;
     for (const listener of this.readyListeners) listener();
   }

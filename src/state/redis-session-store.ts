@@ -43,8 +43,8 @@ export class RedisSessionStore extends CachedSessionStore {
   }
 
   protected ask(key: string): Promise<void> {
-    return this.link.client
-      .get(this.sessionKey(key))
+    return this.link
+      .bounded(this.link.client.get(this.sessionKey(key)))
       .then((value) => this.cache(key, value))
       .catch((err: Error) => this.link.complain(err));
   }
@@ -127,7 +127,7 @@ export class RedisSessionStore extends CachedSessionStore {
       });
       return { count: perServer.reduce((n, p) => n + p.count, 0), sample };
     };
-    return read().catch((err: Error) => {
+    return this.link.bounded(read()).catch((err: Error) => {
       this.link.complain(err);
       return { count: servers.reduce((n, s) => n + this.countOn(s), 0), sample: this.list(server, limit, now) };
     });

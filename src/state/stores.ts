@@ -64,7 +64,7 @@ export function sessionStores(config: StoreConfig, log: Logger, inWorker = false
     },
     async claim(name, ttlMs) {
       if (!link.up) return true;
-      const taken = await link.client.set(link.key('claim', name), '1', { PX: ttlMs, NX: true }).catch((err: Error) => {
+      const taken = await link.bounded(link.client.set(link.key('claim', name), '1', { PX: ttlMs, NX: true })).catch((err: Error) => {
         link.complain(err);
         return 'OK';
       });
