@@ -112,13 +112,13 @@ export class App {
       log[level]({ event }, `${eventSubject(event)}: ${event.type} (${event.reason})`);
     });
     const clock = options.clock ?? systemClock;
-    // A worker of several: the primary runs the monitors and, without Redis, shares its sessions,
-    // grants claims and passes operator commands between workers.
+    // A worker of several: the primary runs the monitors, makes failover decisions and, without
+    // Redis, shares its sessions and passes operator commands between workers.
     const inWorker = cluster.isWorker && config.workers > 1;
     const primary = inWorker ? new PrimaryLink(() => clock.now()) : undefined;
     const shared = sessionStores(config.store, log, inWorker);
-    const stores: SessionStores = primary && config.store.type === 'memory' ? { ...shared, claim: primary.claim, commands: primary.commands } : shared;
-    const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, { stores, runsMonitors: !inWorker, connectionShare: inWorker ? workerShare(config.workers) : undefined });
+    const stores: SessionStores = primary && config.store.type === 'memory' ? { ...shared, commands: primary.commands } : shared;
+    const topology = new Topology(config, { clock, random: options.random ?? systemRandom }, events, { stores, leads: !inWorker, connectionShare: inWorker ? workerShare(config.workers) : undefined });
     const app = new App(config, topology, events, { requests: 0, tunnels: new Set() }, log, clock, options.configFile, stores, primary);
     try {
       app.geo = config.geoip ? GeoDatabase.open(config.geoip.database) : undefined;

@@ -1,7 +1,7 @@
 // The primary of `workers: N` as the control plane: it runs the services' health monitors once
 // (not once per worker) over a topology of its own that serves no traffic, sends each verdict to
-// every worker (and the current ones to a worker that starts), grants claims (one kickstart call
-// per failover), keeps the workers' shared sessions (the hub), and speaks for the whole group on
+// every worker (and the current ones to a worker that starts), makes the failover decisions (and
+// kickstart calls) once and sends them too, keeps the workers' shared sessions (the hub), and speaks for the whole group on
 // the admin listener: operator commands are applied here and sent to every worker, a reload is
 // made by every worker, and what the API shows is the group's (sessions here; requests in flight
 // as the workers last reported them, within a second; traffic and metrics asked of them at once).
@@ -38,7 +38,6 @@ export class ControlPlane {
   private running: Config;
   private readonly topology: Topology;
   private readonly events = new EventLog();
-  private readonly claims = new Map<string, number>();
   private readonly stores: SessionStores;
   private readonly hub: SessionHub;
   private readonly operator: Operator;
@@ -51,6 +50,9 @@ export class ControlPlane {
   private nextId = 1;
   private readonly metrics: GroupMetrics | undefined;
   private readonly startedAt = Date.now();
+  /** Each service's failover decisions as last sent to the workers (JSON). */
+  private readonly decided = new Map<string, string>();
+  private readonly decisionTimer: NodeJS.Timeout;
   admin: AdminListener | undefined;
 
   constructor(
@@ -65,13 +67,18 @@ export class ControlPlane {
       if ((event.type === 'up' || event.type === 'down') && event.service !== undefined && event.server !== undefined) {
         this.broadcast({ mooring: 'control-health', service: event.service, server: event.server, state: event.type, reason: event.reason });
       }
+      // Once the topology has weighed the event (it hears it after this), and after the verdict above.
+      queueMicrotask(() => this.sendDecisions());
     });
+    // Failback after failbackAfter is decided by time, not by an event.
+    this.decisionTimer = setInterval(() => this.sendDecisions(), 1000);
+    this.decisionTimer.unref();
     this.hub = new SessionHub(workers);
     // Sessions kept in memory are the hub's: this topology reads (and an operator ends) the very
     // sessions the workers share. With Redis it reads Redis, votes with other instances and claims
-    // kickstarts there; without, claims (one kickstart per failover) are granted here.
+    // kickstarts there (one call per failover across instances).
     const shared = sessionStores(config.store, log);
-    this.stores = config.store.type === 'memory' ? { ...shared, make: (ns, limits) => this.hub.storeFor(ns, limits), claim: async (name, ttlMs) => this.claim(name, ttlMs) } : shared;
+    this.stores = config.store.type === 'memory' ? { ...shared, make: (ns, limits) => this.hub.storeFor(ns, limits) } : shared;
     this.topology = new Topology(config, { clock: systemClock, random: systemRandom }, this.events, { stores: this.stores });
     this.operator = new Operator(this.topology, () => Date.now());
     // Commands made here reach every worker: through Redis (each worker hears it there), or sent to each.
@@ -89,6 +96,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.decisionTimer);
     await this.admin?.close();
     this.topology.stop();
     this.hub.stop();
@@ -107,9 +115,6 @@ export class ControlPlane {
       case 'control-command':
         for (const listener of this.commandListeners) listener(message.command);
         this.broadcast(message, from);
-        break;
-      case 'control-claim':
-        this.post(from, { mooring: 'control-claimed', id: message.id, granted: this.claim(message.name, message.ttlMs) });
         break;
       case 'control-load':
         this.loads.set(from, message);
@@ -238,15 +243,20 @@ export class ControlPlane {
         const state = handle.health.monitored(server.id);
         if (state !== 'unknown') this.post(worker, { mooring: 'control-health', service: handle.name, server: server.id, state, reason: 'the monitors\' verdict so far' });
       }
+      const decisions = handle.failover?.decisions();
+      if (decisions) this.post(worker, { mooring: 'control-failover', service: handle.name, decisions });
     }
   }
 
-  private claim(name: string, ttlMs: number): boolean {
-    const now = Date.now();
-    if ((this.claims.get(name) ?? 0) > now) return false;
-    this.claims.set(name, now + ttlMs);
-    for (const [n, until] of this.claims) if (until <= now) this.claims.delete(n);
-    return true;
+  /** Each service's failover decisions that changed since last sent, to every worker. */
+  private sendDecisions(): void {
+    for (const handle of this.topology.handles.values()) {
+      const decisions = handle.failover?.decisions();
+      const text = JSON.stringify(decisions ?? null);
+      if (this.decided.get(handle.name) === text) continue;
+      this.decided.set(handle.name, text);
+      if (decisions) this.broadcast({ mooring: 'control-failover', service: handle.name, decisions });
+    }
   }
 
   private broadcast(message: ControlMessage, except?: Worker): void {

@@ -1,6 +1,6 @@
 // What the primary (the control plane) and the workers (data planes) tell each other besides
 // sessions: health verdicts of the monitors that run once, in the primary; a worker's greeting
-// once it is built; operator commands; claims; passive ejections; each worker's load; and what
+// once it is built; operator commands; failover decisions; passive ejections; each worker's load; and what
 // the admin API asks of the workers (their traffic and metrics, a reload).
 import type { ReloadOutcome } from '../admin/control.ts';
 import type { HealthState } from '../health/table.ts';
@@ -23,9 +23,8 @@ export type ControlMessage =
   | { readonly mooring: 'control-health'; readonly service: string; readonly server: string; readonly state: HealthState; readonly reason: string }
   /** Either way: an operator command (JSON), made on one side, applied on the other. */
   | { readonly mooring: 'control-command'; readonly command: string }
-  /** Worker → primary: claim `name` for `ttlMs`; the primary answers once with `granted`. */
-  | { readonly mooring: 'control-claim'; readonly id: number; readonly name: string; readonly ttlMs: number }
-  | { readonly mooring: 'control-claimed'; readonly id: number; readonly granted: boolean }
+  /** Primary → worker: a service's failover decisions (whether each active data center takes new sessions). */
+  | { readonly mooring: 'control-failover'; readonly service: string; readonly decisions: readonly (readonly [string, boolean])[] }
   /** Either way: passive health ejected a server until `until` (ms since the epoch); the whole group follows. */
   | { readonly mooring: 'control-ejected'; readonly service: string; readonly server: string; readonly until: number; readonly reason: string }
   | LoadMessage

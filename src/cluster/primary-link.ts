@@ -1,6 +1,5 @@
-// A worker's line to the primary (the control plane): applies the monitors' verdicts the primary
-// sends, carries operator commands both ways, asks the primary for claims (one kickstart per
-// failover among workers), passes ejections both ways (passive health seen by one worker holds for
+// A worker's line to the primary (the control plane): applies the monitors' verdicts and the
+// failover decisions the primary sends, carries operator commands both ways, passes ejections both ways (passive health seen by one worker holds for
 // the group), reports its load about once a second, and answers what the admin API asks of it (its
 // traffic and metrics, a reload). Answers are bounded in time: a primary that does not answer never
 // holds a worker up.
@@ -12,7 +11,6 @@ import type { Topology } from '../topology/topology.ts';
 import type { CommandChannel } from '../state/stores.ts';
 import { isControlMessage, type ControlMessage, type LoadMessage } from './messages.ts';
 
-const CLAIM_TIMEOUT_MS = 1000;
 const LOAD_EVERY_MS = 1000;
 /** A load unchanged since the last report is sent again after this long, all the same. */
 const LOAD_AT_LEAST_EVERY_MS = 10_000;
@@ -29,8 +27,6 @@ export interface WorkerParts {
 }
 
 export class PrimaryLink {
-  private nextId = 1;
-  private readonly waiting = new Map<number, (granted: boolean) => void>();
   private readonly commandListeners: ((command: string) => void)[] = [];
   /** Where verdicts apply; until it is attached, the primary has not been greeted and sends none that matter. */
   private parts: WorkerParts | undefined;
@@ -69,22 +65,6 @@ export class PrimaryLink {
     receive: (listener) => this.commandListeners.push(listener),
   };
 
-  /** True for the first worker to claim `name` in `ttlMs` (and when the primary does not answer). */
-  claim = (name: string, ttlMs: number): Promise<boolean> => {
-    if (!process.connected) return Promise.resolve(true);
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(true), CLAIM_TIMEOUT_MS);
-      const done = (granted: boolean) => {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        resolve(granted);
-      };
-      this.waiting.set(id, done);
-      this.send({ mooring: 'control-claim', id, name, ttlMs });
-    });
-  };
-
   private heard(message: ControlMessage): void {
     const parts = this.parts;
     switch (message.mooring) {
@@ -94,8 +74,8 @@ export class PrimaryLink {
       case 'control-command':
         for (const listener of this.commandListeners) listener(message.command);
         return;
-      case 'control-claimed':
-        this.waiting.get(message.id)?.(message.granted);
+      case 'control-failover':
+        parts?.topology.handles.get(message.service)?.failover?.follow(message.decisions);
         return;
       case 'control-ejected':
         this.applying = true;

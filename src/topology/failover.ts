@@ -3,7 +3,8 @@
 // sessions, and each standby's kickstart URL is called once. An active data center that comes back
 // is admitted again only once it has been UP for failbackAfter without a break (auto), or when an
 // operator says so (manual); until then new sessions stay on the standby. State lives in the
-// runtime, so a reload keeps it; it is re-evaluated on every health change and every second.
+// runtime, so a reload keeps it; it is re-evaluated on every health change and every second. With
+// workers, the primary's controller leads (decides, kickstarts) and each worker's follows it.
 import type { EventLog } from '../core/events.ts';
 import type { KickstartConfig } from '../config/kickstart-schema.ts';
 
@@ -48,7 +49,21 @@ export class Failover {
     private readonly events: EventLog,
     /** Starts waking a standby (never awaited here). */
     private readonly kick: (datacenter: string, config: KickstartConfig) => void,
+    /** False: a worker's copy, which decides nothing and takes the leader's decisions (follow()). */
+    private readonly leads = true,
   ) {}
+
+  /** The decisions as they stand: whether each active data center takes new sessions. */
+  decisions(): [string, boolean][] {
+    return [...this.states].map(([name, s]) => [name, s.admitted]);
+  }
+
+  /** The leader's decisions (a follower only). */
+  follow(decisions: readonly (readonly [string, boolean])[]): void {
+    if (this.leads) return;
+    this.states.clear();
+    for (const [name, admitted] of decisions) this.states.set(name, { up: admitted, upSince: undefined, admitted });
+  }
 
   /** Whether new sessions may go to active data center `name` (UP and not waiting for failback). */
   admitted(name: string): boolean {
@@ -61,6 +76,7 @@ export class Failover {
   }
 
   evaluate(view: FailoverView, now: number): void {
+    if (!this.leads) return;
     for (const dc of view.active) {
       let s = this.states.get(dc.name);
       if (!s) this.states.set(dc.name, (s = { up: dc.up, upSince: dc.up ? now : undefined, admitted: dc.up }));
@@ -84,6 +100,8 @@ export class Failover {
 
   /** An operator's failback to `name`; false when it is not UP (nothing to fail back to). */
   failback(name: string, now: number): boolean {
+    // A follower hears the leader's decision instead (the command reached the leader too).
+    if (!this.leads) return true;
     const s = this.states.get(name);
     if (!s || !s.up) return false;
     if (!s.admitted) this.admit(name, s, 'manual failback by an operator', now);

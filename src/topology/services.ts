@@ -63,12 +63,12 @@ export function sessionStore(stores: SessionStores, service: ServiceConfig, hand
   return stores.make(`${service.name}:${service.persistence.method}`, storeLimits(service.persistence), servers);
 }
 
-export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog, stores: SessionStores): ServiceHandle {
+export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog, stores: SessionStores, leads = true): ServiceHandle {
   const health = new HealthTable(service.name, tableServers(service), healthSettings(service), events, env.clock.now());
   const pools = new UpstreamPools(poolSettings(service, config));
   const runtime: ServiceHandle = new ServiceHandle(service.name, pools, health, sessionStore(stores, service, () => runtime));
   runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
-  runtime.failover = buildFailover(service, events, env, stores);
+  runtime.failover = buildFailover(service, events, env, stores, leads);
   return runtime;
 }
 
@@ -80,14 +80,15 @@ export function failoverSettings(service: ServiceConfig): FailoverSettings {
 /** A failover's kickstart is claimed among instances this long: one call per failover. */
 const KICK_CLAIM_MS = 30_000;
 
-export function buildFailover(service: ServiceConfig, events: EventLog, env: BuildEnv, stores: SessionStores): Failover | undefined {
+/** `leads` false: a worker's controller, which follows the primary's decisions. */
+export function buildFailover(service: ServiceConfig, events: EventLog, env: BuildEnv, stores: SessionStores, leads = true): Failover | undefined {
   if (!service.datacenters.some((dc) => dc.standby)) return undefined;
   const now = () => env.clock.now();
   const kick = async (datacenter: string, config: KickstartConfig) => {
     if (await stores.claim(`kick:${service.name}:${datacenter}`, KICK_CLAIM_MS)) return void (await kickstart({ service: service.name, datacenter, config }, events, now));
     events.emit({ at: now(), type: 'kickstart', service: service.name, datacenter, from: 'asleep', to: 'kicked-elsewhere', reason: 'another instance is calling the kickstart URL for this failover' });
   };
-  return new Failover(service.name, failoverSettings(service), events, (datacenter, config) => void kick(datacenter, config));
+  return new Failover(service.name, failoverSettings(service), events, (datacenter, config) => void kick(datacenter, config), leads);
 }
 
 export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, env: BuildEnv, share?: (limit: number) => number): ServiceSnapshot {

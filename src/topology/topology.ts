@@ -18,8 +18,8 @@ const SWEEP_EVERY_MS = 1000;
 export interface TopologyOptions {
   /** Where each service's sessions live (memory, or Redis shared with other instances). */
   readonly stores?: SessionStores;
-  /** False in a worker: the primary runs the monitors once and sends their verdicts. */
-  readonly runsMonitors?: boolean;
+  /** False in a worker: the primary runs the monitors and makes failover decisions (kickstarts included) once, and sends them. */
+  readonly leads?: boolean;
   /** A server's maxConnections as this process may use it (a worker's share of the group's). */
   readonly connectionShare?: (limit: number) => number;
 }
@@ -36,7 +36,7 @@ export class Topology {
   readonly handles = new Map<string, ServiceHandle>();
   private readonly timer: NodeJS.Timeout;
   private readonly stores: SessionStores;
-  private readonly runsMonitors: boolean;
+  private readonly leads: boolean;
   private readonly share: (limit: number) => number;
 
   constructor(
@@ -46,7 +46,7 @@ export class Topology {
     options: TopologyOptions = {},
   ) {
     this.stores = options.stores ?? memoryStores;
-    this.runsMonitors = options.runsMonitors ?? true;
+    this.leads = options.leads ?? true;
     this.share = options.connectionShare ?? ((limit) => limit);
     for (const service of config.services) this.add(service, config);
     for (const r of this.running.values()) r.scheduler?.start();
@@ -105,7 +105,7 @@ export class Topology {
     r.scheduler?.start();
     r.config = service;
     // Failover state carries over while the service keeps a standby; its settings follow the file.
-    if (!runtime.failover) runtime.failover = buildFailover(service, this.events, this.env, this.stores);
+    if (!runtime.failover) runtime.failover = buildFailover(service, this.events, this.env, this.stores, this.leads);
     else if (!service.datacenters.some((dc) => dc.standby)) runtime.failover = undefined;
     else runtime.failover.settings = failoverSettings(service);
     swapIn(service, runtime, this.env, this.share);
@@ -154,7 +154,7 @@ export class Topology {
   }
 
   private add(service: ServiceConfig, config: Config): Running {
-    const runtime = buildRuntime(service, config, this.env, this.events, this.stores);
+    const runtime = buildRuntime(service, config, this.env, this.events, this.stores, this.leads);
     swapIn(service, runtime, this.env, this.share);
     const r: Running = { runtime, config: service, scheduler: this.scheduler(service, runtime) };
     this.running.set(service.name, r);
@@ -164,7 +164,7 @@ export class Topology {
   }
 
   private scheduler(service: ServiceConfig, runtime: ServiceHandle): HealthScheduler | undefined {
-    if (!this.runsMonitors) return undefined;
+    if (!this.leads) return undefined;
     const monitored = service.servers.map((s) => ({ id: s.id, origin: s.url, monitors: monitorsOf(service, s) })).filter((s) => s.monitors.length > 0);
     if (monitored.length === 0) return undefined;
     const now = () => this.env.clock.now();

@@ -265,4 +265,45 @@ timeouts: { shutdown: 5s }
       group.run.child.kill('SIGKILL');
     }
   });
+
+  it('a manual failback made through the API reaches every worker, which follow the primary\'s failover decisions', async () => {
+    let failing = false;
+    const main = await startBackend('main', (req, res, name) => {
+      req.resume();
+      if (req.url === '/health') return void res.writeHead(failing ? 503 : 200).end();
+      res.end(name);
+    });
+    const file = join(dir, 'failback.yaml');
+    writeFileSync(
+      file,
+      `listeners: [{ name: web, address: "127.0.0.1:0", service: app }]
+services:
+  - name: app
+    gslb: { mode: failover, failback: manual }
+    datacenters:
+      - { name: main, servers: [{ id: m1, url: "${main.url}", health: { path: /health, interval: 200ms, timeout: 200ms, rise: 1, fall: 2 } }] }
+      - { name: spare, standby: true, servers: [{ id: s1, url: "${backends[0]!.url}", health: false }] }
+admin: { address: "127.0.0.1:0", token: "${TEST_TOKEN}" }
+workers: 2
+timeouts: { shutdown: 5s }
+`,
+    );
+    const group = await startGroup(file);
+    const answers = async (n: number) => new Set(await Promise.all(Array.from({ length: n }, async () => (await ask(group.url)).body)));
+    try {
+      await until(async () => (await answers(4)).has('main'), 3000, 'main to serve');
+      failing = true;
+      await until(async () => [...(await answers(6))].join() === 'a', 3000, 'the standby to serve every new request');
+      failing = false;
+      await until(async () => (await group.api('/api/v1/datacenters')).json.datacenters.find((d: { name: string }) => d.name === 'main').waitingForFailbackSince !== null, 3000, 'main to wait for a failback');
+      assert.deepEqual([...(await answers(10))], ['a'], 'no worker fails back by itself');
+      const done = await group.api('/api/v1/datacenters/main/failback', { method: 'POST' });
+      assert.equal(done.status, 200, done.text);
+      await until(async () => [...(await answers(6))].join() === 'main', 2000, 'both workers to send new requests to main again');
+      await stop(group);
+    } finally {
+      group.run.child.kill('SIGKILL');
+      await main.close();
+    }
+  });
 });
