@@ -17,7 +17,7 @@ export interface Server {
   /** Stable config id: the identity used in cookies, store keys, metrics and admin URLs. */
   readonly id: string;
   readonly url: string;
-  /** scheme://host:port, as undici wants it. */
+  /** scheme://host:port, where the upstream client connects. */
   readonly origin: string;
   readonly weight: number;
   readonly datacenter: string;

@@ -1,4 +1,4 @@
-// Overall deadlines of upstream calls, for what undici's own timers do not cover (waiting in a
+// Overall deadlines of upstream calls, for what the upstream client's own timers do not cover (waiting in a
 // pool's queue for a connection). Every call gets the same allowance, so appending keeps the list in
 // deadline order and one coarse ticker serves them all: O(1) per call and no timer object per
 // request (a Timeout per request cost ~1.5% of a proxied request's CPU, measured).

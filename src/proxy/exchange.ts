@@ -1,15 +1,14 @@
-// One client request's trip upstream: ask its Routing for a server, dispatch through that server's
-// pool, stream the answer back, retry when allowed, commit the session, and account exactly once.
-// It is its own undici dispatch handler (the raw-header callbacks, which undici 7 calls without a
-// wrapper), so a request allocates no closures.
+// One client request's trip upstream: ask its Routing for a server, send it through the service's
+// upstream client, stream the answer back, retry when allowed, commit the session, and account
+// exactly once. It is its own upstream handler, so a request allocates no closures.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import { UpstreamError, type UpstreamHandler } from '../upstream/client.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { recordTtfb, type Server } from '../core/server.ts';
 import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
-import { classify, failureOutcome, mayRetry } from './retry.ts';
+import { failureOf, failureOutcome, mayRetry } from './retry.ts';
 import { sendError } from './respond.ts';
 import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
 import type { Routing } from './routing.ts';
@@ -33,9 +32,9 @@ class Cancelled extends Error {
   }
 }
 
-export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEntry {
+export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
   private server: Server | undefined;
-  private abortUpstream: ((err?: Error) => void) | undefined;
+  private abortUpstream: ((reason: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   private reachedServer = false;
   private responding = false;
@@ -110,12 +109,9 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     this.abortUpstream = undefined;
     this.sentAt = performance.now();
     if (this.dispatchedAt < 0) this.dispatchedAt = this.sentAt;
-    // Overall deadline: covers waiting in the pool's queue, which undici's own timers do not.
+    // Overall deadline: covers waiting in the pool's queue, which the client's own timers do not.
     this.deadlines.add(this, this.sentAt);
-    routing.service.runtime.pools.get(server).dispatch(
-      { path: this.req.url!, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.body },
-      this,
-    );
+    routing.service.runtime.upstream.dispatch(server, { path: this.req.url!, method: this.req.method!, headers: this.headers, body: this.body }, this);
   }
 
   // --- waiting for room (onOverload: queue) ---
@@ -148,16 +144,15 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     this.answer('MOORING_QUEUE_TIMEOUT');
   }
 
-  // --- undici callbacks ---
+  // --- the upstream client's callbacks ---
 
-  onConnect(abort: (err?: Error) => void): void {
+  onConnect(abort: (reason: Error) => void): void {
     this.abortUpstream = abort;
     this.reachedServer = true;
     if (this.cancelled) abort(this.cancelled);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // 1xx interim answers are not relayed
+  onHeaders(statusCode: number, rawHeaders: readonly (Buffer | string)[], resume: () => void): boolean {
     this.deadlines.remove(this);
     const server = this.server!;
     this.answeredAt = performance.now();
@@ -165,11 +160,11 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     this.resumeUpstream = resume;
     const response = responseHeaders(rawHeaders);
     if (response === undefined) {
-      this.abortUpstream?.(Object.assign(new Error('transfer coding other than chunked'), { code: 'MOORING_TRANSFER_CODING' }));
+      this.abortUpstream?.(new UpstreamError('bad-answer', 'transfer coding other than chunked'));
       return false;
     }
     this.routing.answered(server, statusCode, response);
-    // The server answered before the whole upload arrived (a 401 to an upload, say): undici drops
+    // The server answered before the whole upload arrived (a 401 to an upload, say): the client drops
     // the rest of the request stream, which would leave the client's next request on this
     // connection unread until timeouts.idle. Close the connection after this answer instead.
     if (this.hasBody && !this.req.complete) response.push('connection', 'close');
@@ -177,13 +172,13 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       this.res.writeHead(statusCode, response);
     } catch (err) {
       // Header bytes node refuses to send: the server answered garbage.
-      this.abortUpstream?.(err as Error);
+      this.abortUpstream?.(new UpstreamError('bad-answer', (err as Error).message, { cause: err }));
       return false;
     }
     this.responding = true;
     if (statusCode === 204 || statusCode === 304 || this.req.method === 'HEAD') {
       // No body may follow, whatever Content-Length says (RFC 9110 allows it on a 304 and a HEAD):
-      // the client's answer is whole now. undici may still call its Content-Length a mismatch.
+      // the client's answer is whole now. The upstream client may still call its Content-Length a mismatch.
       this.res.end();
       this.finish('complete');
     }
@@ -215,9 +210,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     this.finish('complete');
   }
 
-  /** undici 7 passes the chunk itself here (its typings say a size). */
-  onBodySent(chunk: Buffer | string | number): void {
-    this.bodyBytes += typeof chunk === 'number' ? chunk : chunk.length;
+  onBodySent(bytes: number): void {
+    this.bodyBytes += bytes;
     if (this.bodyBytes > this.ctx.limits.maxBodyBytes && !this.cancelled) return this.cancel(new Cancelled('body-too-large'));
     // The server's time to answer counts from the last byte sent: an upload still flowing is never
     // cut by the deadline (a stalled one is, by timeouts.idle on the client connection).
@@ -238,12 +232,10 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
       if (this.cancelled.reason === 'deadline') routing.reportFailure(server, 'timeout');
       return this.answerCancelled(this.cancelled);
     }
-    const code = (err as { code?: string }).code;
-    if (!this.reachedServer && (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED')) {
-      // undici refused the request itself before sending anything: the client's request is at fault.
-      return this.answer('MOORING_BAD_REQUEST', true);
-    }
-    const kind = classify(err);
+    const failure = err instanceof UpstreamError ? err.kind : 'reset-before-answer';
+    // The client refused the request itself before sending anything: the client's request is at fault.
+    if (failure === 'bad-request') return this.answer('MOORING_BAD_REQUEST', true);
+    const kind = failureOf(failure);
     routing.reportFailure(server, failureOutcome[kind]);
     this.ctx.log.warn({ server: server.id, kind, err: err.message, attempt: routing.attempt }, 'upstream attempt failed');
     const retryable = mayRetry(kind, this.reachedServer, this.req.method!, this.hasBody);
@@ -269,7 +261,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
   /** Counts this request among its server's slow holds, unless the share is full (false). */
   private holdAsSlow(server: Server): boolean {
     if (this.slowHeldOn) return true;
-    if (server.load.slowHolds >= this.routing.service.runtime.pools.slowHoldCap) return false;
+    if (server.load.slowHolds >= this.routing.service.runtime.upstream.slowHoldCap) return false;
     server.load.slowHolds++;
     this.slowHeldOn = server;
     return true;
@@ -308,7 +300,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiter, DeadlineEnt
     if (this.finished) return;
     this.cancelled = reason;
     if (this.abortUpstream) return this.abortUpstream(reason);
-    // Waiting for room, or still queued in the pool (undici gives no handle to abort it yet):
+    // Waiting for room, or still queued in the pool (the client gives no handle to abort it yet):
     // answer now; an upstream call that connects later is aborted in onConnect.
     this.release();
     this.answerCancelled(reason);

@@ -2,7 +2,7 @@
 // header named in Connection) are dropped, X-Forwarded-* and Via are set.
 
 /** RFC 9110 §7.6.1 hop-by-hop fields, plus the pre-standard ones clients still send. Expect is
- *  answered by Mooring itself (100-continue) and must not reach undici, which rejects it. */
+ *  answered by Mooring itself (100-continue) and must not reach the upstream client (undici rejects it). */
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -58,7 +58,7 @@ function nominated(connection: string | undefined): Set<string> | undefined {
   return names;
 }
 
-/** undici hands raw headers over as Buffers, node:http as strings. */
+/** The upstream client hands raw headers over as Buffers, node:http as strings. */
 function latin1(value: Buffer | string): string {
   return typeof value === 'string' ? value : value.toString('latin1');
 }
@@ -117,7 +117,7 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
     else if (lower === 'via') via = joined(via, value);
     else if (lower !== MIGRATED) out.push(name, value); // only Mooring may say a client was moved
   }
-  // HTTP/1.0 allows no Host; undici would then send the server's own address. Send the address the
+  // HTTP/1.0 allows no Host; the upstream client would then send the server's own address. Send the address the
   // client reached instead: what it would have named.
   if (host === undefined) out.push('host', fwd.localHost);
   const drop = nominated(connection);
@@ -138,8 +138,8 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
 }
 
 /**
- * Upstream response headers (raw, as undici or node:http give them) → a flat string array for writeHead, hop-by-hop
- * dropped; undefined when the answer uses a transfer coding other than chunked (undici removes
+ * Upstream response headers (raw, as the upstream client or node:http give them) → a flat string array for writeHead, hop-by-hop
+ * dropped; undefined when the answer uses a transfer coding other than chunked (the client removes
  * only the chunking, so the body would reach the client still encoded, passed off as plain).
  */
 export function responseHeaders(raw: readonly (Buffer | string)[]): string[] | undefined {

@@ -1,26 +1,27 @@
 // Upstream failures: what kind each is, which may be retried on another server, and the answer owed.
 import type { ErrorCode } from '../core/errors.ts';
 import type { Outcome } from '../health/ejection.ts';
+import type { UpstreamErrorKind } from '../upstream/client.ts';
 
 export type FailureKind = 'refused' | 'connect-timeout' | 'reset' | 'timeout' | 'bad-response';
 
-// UND_ERR_CLOSED: the pool of a server a reload removed, closing; the request never left Mooring.
-const UNREACHABLE = new Set(['UND_ERR_CLOSED', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** Codes of an answer that broke the protocol (duplicate or wrong Content-Length, a head too large, a transfer coding we cannot relay). */
-const BAD_ANSWER = new Set(['MOORING_TRANSFER_CODING', 'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'UND_ERR_INVALID_ARG', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW']);
-
-export function classify(err: unknown): FailureKind {
-  const code = (err as { code?: string } | null)?.code ?? '';
-  if ((err as Error | null)?.name === 'HTTPParserError') return 'bad-response';
-  if (UNREACHABLE.has(code)) return 'refused';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'connect-timeout';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
-  if (code.startsWith('HPE_') || BAD_ANSWER.has(code)) return 'bad-response';
-  // undici's words for an interim 100 nobody asked for and a 101 to a request that did not ask to
-  // upgrade: both are answers the server sent, so the request reached it (client-h1.js).
-  if (code === 'UND_ERR_SOCKET' && /^bad (response|upgrade)$/.test((err as Error).message)) return 'bad-response';
-  return 'reset';
+/** An upstream failure as the proxy weighs it: the answer owed, passive health, retries. */
+export function failureOf(kind: UpstreamErrorKind): FailureKind {
+  switch (kind) {
+    case 'connect-refused':
+      return 'refused';
+    case 'connect-timeout':
+      return 'connect-timeout';
+    case 'reset-before-answer':
+    case 'reset-mid-answer':
+      return 'reset';
+    case 'answer-timeout':
+    case 'idle-timeout':
+      return 'timeout';
+    case 'bad-answer':
+    case 'bad-request':
+      return 'bad-response';
+  }
 }
 
 export const failureCode: Record<FailureKind, ErrorCode> = {

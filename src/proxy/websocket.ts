@@ -13,7 +13,8 @@ import { answerOnSocket, rawHead, refuseOnSocket } from './respond.ts';
 import { recordRefusal, recordUpgrade } from './records.ts';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
 import { refusal, resolveRequest, routeThroughRules } from './handler.ts';
-import { classify, failureOutcome, mayRetry } from './retry.ts';
+import { failureOf, failureOutcome, mayRetry } from './retry.ts';
+import { socketFailure, UpstreamError } from '../upstream/client.ts';
 import { Routing } from './routing.ts';
 
 interface Upgrade {
@@ -77,11 +78,11 @@ function attempt(u: Upgrade): void {
   });
   let reached = false;
   upstream.on('socket', (s: Socket) => s.once('connect', () => (reached = true)));
-  upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upgrade timed out'), { code: 'UND_ERR_HEADERS_TIMEOUT' })));
+  upstream.on('timeout', () => upstream.destroy(new UpstreamError('answer-timeout', 'upgrade timed out')));
   upstream.on('error', (err) => {
     release();
     if (u.client.destroyed) return;
-    const kind = classify(err);
+    const kind = failureOf(socketFailure(err, false).kind);
     routing.reportFailure(server, failureOutcome[kind]);
     if (u.routing.failed(server, kind, reached, mayRetry(kind, reached, u.req.method ?? 'GET', false))) return attempt(u);
     refuse(u, u.routing.failure(), server);

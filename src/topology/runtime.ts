@@ -7,7 +7,7 @@ import type { HealthTable } from '../health/table.ts';
 import { EndedSessions } from '../persistence/ended-sessions.ts';
 import type { PersistenceMethod, SessionParts } from '../persistence/types.ts';
 import type { SessionStore } from '../state/session-store.ts';
-import type { UpstreamPools } from '../upstream/pools.ts';
+import type { UpstreamClient } from '../upstream/client.ts';
 import type { Failover } from './failover.ts';
 
 export class ServiceRuntime implements SessionParts {
@@ -22,7 +22,8 @@ export class ServiceRuntime implements SessionParts {
 
   constructor(
     readonly name: string,
-    readonly pools: UpstreamPools,
+    /** Connections to the servers, kept across reloads. */
+    readonly upstream: UpstreamClient,
     readonly health: HealthTable,
     /** The sessions of the service's persistence method. A reload keeps them unless it changes the method. */
     public store: SessionStore,

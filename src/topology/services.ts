@@ -8,7 +8,8 @@ import type { EventLog } from '../core/events.ts';
 import { HealthTable, type HealthSettings, type TableServer } from '../health/table.ts';
 import { quorum } from '../health/quorum.ts';
 import type { MonitorConfig } from '../health/schema.ts';
-import { UpstreamPools, type PoolSettings } from '../upstream/pools.ts';
+import type { ClientSettings } from '../upstream/client.ts';
+import { UndiciClient } from '../upstream/undici-client.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
 import type { SessionStores } from '../state/stores.ts';
 import type { SessionStore } from '../state/session-store.ts';
@@ -53,7 +54,7 @@ export function healthSettings(service: ServiceConfig): HealthSettings {
   return { slowStart, drainDeadline, drainRate, passive: passive === false ? undefined : passive };
 }
 
-export function poolSettings(service: ServiceConfig, config: Config): PoolSettings {
+export function poolSettings(service: ServiceConfig, config: Config): ClientSettings {
   return { ...service.pool, timeouts: config.timeouts };
 }
 
@@ -65,8 +66,8 @@ export function sessionStore(stores: SessionStores, service: ServiceConfig, hand
 
 export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog, stores: SessionStores, leads = true): ServiceHandle {
   const health = new HealthTable(service.name, tableServers(service), healthSettings(service), events, env.clock.now());
-  const pools = new UpstreamPools(poolSettings(service, config));
-  const runtime: ServiceHandle = new ServiceHandle(service.name, pools, health, sessionStore(stores, service, () => runtime));
+  const upstream = new UndiciClient(poolSettings(service, config));
+  const runtime: ServiceHandle = new ServiceHandle(service.name, upstream, health, sessionStore(stores, service, () => runtime));
   runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
   runtime.failover = buildFailover(service, events, env, stores, leads);
   return runtime;

@@ -70,7 +70,7 @@ export class Topology {
     for (const [name, r] of this.running) {
       if (wanted.has(name)) continue;
       r.scheduler?.stop();
-      void r.runtime.pools.close(graceMs);
+      void r.runtime.upstream.close(graceMs);
       this.running.delete(name);
       this.handles.delete(name);
     }
@@ -92,7 +92,7 @@ export class Topology {
     const before = new Map(r.config.servers.map((s) => [s.id, s.state]));
     const stateChanged = new Set(service.servers.filter((s) => before.has(s.id) && before.get(s.id) !== s.state).map((s) => s.id));
     runtime.health.reconcile(tableServers(service), healthSettings(service), stateChanged, now);
-    runtime.pools.reconcile(service.servers.map((s) => ({ id: s.id, origin: s.url })), poolSettings(service, config), graceMs);
+    runtime.upstream.reconcile(service.servers.map((s) => ({ id: s.id, origin: s.url })), poolSettings(service, config), graceMs);
     const ids = new Set(service.servers.map((s) => s.id));
     runtime.keepLoads(ids);
     // An operator's weight stays until the file changes that server's weight (or removes it).
@@ -195,10 +195,10 @@ export class Topology {
 
   /** Closes every service's pools, waiting up to `waitMs` for requests still on them. */
   async close(waitMs?: number): Promise<void> {
-    await Promise.all([...this.handles.values()].map((runtime) => runtime.pools.close(waitMs)));
+    await Promise.all([...this.handles.values()].map((runtime) => runtime.upstream.close(waitMs)));
   }
 
   destroy(): void {
-    for (const runtime of this.handles.values()) runtime.pools.destroy();
+    for (const runtime of this.handles.values()) runtime.upstream.destroy();
   }
 }

@@ -167,9 +167,9 @@ describe('faults: slow clients and the upstream pool', () => {
       assert.equal((await get(`${reloaded.url()}/fast`)).status, 200);
       const warm = new Set(backend.sockets);
       const runtime = () => reloaded.services.get('app')!.current.runtime;
-      assert.equal(runtime().pools.slowHoldCap, SHARE);
+      assert.equal(runtime().upstream.slowHoldCap, SHARE);
       assert.equal(reloaded.reload(parseConfigObject(raw(0.5))).applied, true);
-      assert.equal(runtime().pools.slowHoldCap, POOL / 2);
+      assert.equal(runtime().upstream.slowHoldCap, POOL / 2);
       assert.equal((await get(`${reloaded.url()}/fast`)).status, 200);
       assert.deepEqual(new Set(backend.sockets), warm, 'the same upstream connection served it');
     } finally {

@@ -1,0 +1,104 @@
+// The upstream seam: how the proxy sends one request to one server and hears the answer, in
+// Mooring's own terms. proxy/ sees no HTTP-client type and no client's error codes; an
+// implementation (undici-client.ts today) turns its own into these.
+import type { Readable } from 'node:stream';
+
+/**
+ * How an attempt failed. `reset-before-answer` and the connect kinds are the ones a request can be
+ * safely tried again after (see proxy/retry.ts); `bad-request`: the client refused the request
+ * itself before sending anything (the client's request is at fault, not the server).
+ */
+export type UpstreamErrorKind =
+  | 'connect-refused'
+  | 'connect-timeout'
+  | 'reset-before-answer'
+  | 'reset-mid-answer'
+  | 'bad-answer'
+  | 'answer-timeout'
+  | 'idle-timeout'
+  | 'bad-request';
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: UpstreamErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'UpstreamError';
+  }
+}
+
+/** Socket-level errors (node's codes), as any client over net/tls sees them. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** A socket error as an upstream failure; `answering`: the server had begun its answer. */
+export function socketFailure(err: unknown, answering: boolean): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  const e = err as (Error & { code?: string }) | null;
+  const code = e?.code ?? '';
+  const message = e?.message ?? String(err);
+  if (UNREACHABLE.has(code)) return new UpstreamError('connect-refused', message, { cause: err });
+  if (code === 'ETIMEDOUT') return new UpstreamError('connect-timeout', message, { cause: err });
+  if (code.startsWith('HPE_') || e?.name === 'HTTPParserError') return new UpstreamError('bad-answer', message, { cause: err });
+  return new UpstreamError(answering ? 'reset-mid-answer' : 'reset-before-answer', message, { cause: err });
+}
+
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Flat [name, value, name, value, …], as they go to the server. */
+  readonly headers: readonly string[];
+  /** The whole body, or a stream of it (read at the server's pace), or none. */
+  readonly body: Buffer | Readable | null;
+}
+
+/** The server as far as the client is concerned. */
+export interface UpstreamTarget {
+  readonly id: string;
+  /** scheme://host:port */
+  readonly origin: string;
+}
+
+/**
+ * What hears one request's progress (the proxy's exchange). onConnect comes first, once; then the
+ * answer (onHeaders, onData…, onComplete) or onError, once, which ends it.
+ */
+export interface UpstreamHandler {
+  /** A connection took the request; `abort(reason)` ends it (onError then hears `reason` itself). */
+  onConnect(abort: (reason: Error) => void): void;
+  /** The answer's head (1xx interim answers are not passed on); false pauses the answer until `resume()`. */
+  onHeaders(status: number, rawHeaders: readonly (Buffer | string)[], resume: () => void): boolean;
+  /** A piece of the answer's body; false pauses until `resume()`. */
+  onData(chunk: Buffer): boolean;
+  onComplete(): void;
+  /** `bytes` more of the request's body reached the socket. */
+  onBodySent(bytes: number): void;
+  /** The attempt failed: an UpstreamError, or the reason given to abort. */
+  onError(err: Error): void;
+}
+
+export interface ClientSettings {
+  readonly connections: number;
+  readonly keepAlive: number;
+  /** Share of the connections kept for requests whose clients keep up (0 to 0.9). */
+  readonly reserved: number;
+  /** Milliseconds: to connect, for the answer's head, and between body chunks. */
+  readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number };
+}
+
+/** One service's connections to its servers: a pool per server, kept across reloads. */
+export interface UpstreamClient {
+  /** Sends `request` to `target`, queued while all of its connections are busy. */
+  dispatch(target: UpstreamTarget, request: UpstreamRequest, handler: UpstreamHandler): void;
+  /** Most connections of one server's pool that slow clients may hold at once (at least one). */
+  readonly slowHoldCap: number;
+  /**
+   * A reload: pools of servers that remain at the same origin stay warm; the others finish what
+   * they have (at most `graceMs`) and close.
+   */
+  reconcile(targets: readonly UpstreamTarget[], settings: ClientSettings, graceMs: number): void;
+  /** Closes idle connections and waits up to `waitMs` for busy ones, then destroys the rest. */
+  close(waitMs?: number): Promise<void>;
+  destroy(): void;
+}
