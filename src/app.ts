@@ -205,7 +205,14 @@ export class App {
    * with; tunnels stay up; servers that remain keep their sessions, health and connections.
    */
   reload(next?: Config): ReloadResult {
-    const result = this.tryReload(next);
+    let result: ReloadResult;
+    try {
+      result = this.tryReload(next);
+    } catch (err) {
+      // Whatever goes wrong, a reload never takes the running config (or the process) down with it.
+      this.log.error({ err }, 'reload failed');
+      result = { applied: false, errors: [`the reload failed: ${(err as Error).message}`] };
+    }
     const at = Date.now();
     if (result.applied) {
       this.events.emit({ at, type: 'reload', from: 'running', to: 'reloaded', reason: result.notes.length ? result.notes.join('; ') : 'new config applied' });
@@ -222,8 +229,7 @@ export class App {
       try {
         next = loadConfigFile(this.configFile);
       } catch (err) {
-        if (err instanceof ConfigError) return { applied: false, errors: err.message.split('\n') };
-        throw err;
+        return { applied: false, errors: err instanceof ConfigError ? err.message.split('\n') : [`${this.configFile}: cannot be read as a config: ${(err as Error).message}`] };
       }
     }
     const errors = unchangeable(this.running, next);

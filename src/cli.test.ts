@@ -56,4 +56,13 @@ describe('cli', () => {
     writeFileSync(file, 'listeners: []\n');
     assert.equal((await run(['validate', '--config', file])).code, 1);
   });
+
+  it('validate names a YAML alias inside its own anchor in one line: no stack trace, exit 1', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mooring-cli-')), 'loop.yaml');
+    writeFileSync(file, 'listeners: [{ name: w, address: "127.0.0.1:0", service: s }]\nservices: [{ name: s, servers: [{ id: a, url: "http://127.0.0.1:9" }] }]\nx: &a [*a]\n');
+    const { code, err } = await run(['validate', '--config', file]);
+    assert.equal(code, 1);
+    assert.match(err, /loop\.yaml:3: x\[0\]: this value contains itself/);
+    assert.doesNotMatch(err, /\n\s+at /, 'no stack trace');
+  });
 });

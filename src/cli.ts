@@ -164,7 +164,11 @@ function loadOrReport(file: string, io: Out) {
   try {
     return loadConfigFile(file);
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!(err instanceof ConfigError)) {
+      // Never a stack trace for a file: whatever went wrong is said in a line.
+      io.err(`${file}: cannot be read as a config: ${(err as Error).message}`);
+      return undefined;
+    }
     io.err(err.message);
     io.err(`${file}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}`);
     return undefined;

@@ -147,7 +147,10 @@ export class ControlPlane {
    * changes here) when the file is invalid or a worker refused it; what a worker refused is said.
    */
   async reload(): Promise<ReloadOutcome> {
-    const outcome = await this.tryReload();
+    const outcome = await this.tryReload().catch((err: unknown): ReloadOutcome => {
+      this.log.error({ err }, 'reload failed');
+      return { applied: false, errors: [`the reload failed: ${(err as Error).message}`] };
+    });
     const at = Date.now();
     if (outcome.applied) this.events.emit({ at, type: 'reload', from: 'running', to: 'reloaded', reason: outcome.notes.length ? outcome.notes.join('; ') : 'new config applied' });
     else this.events.emit({ at, type: 'reload-refused', from: 'running', to: 'running', reason: outcome.errors.join('; ') });

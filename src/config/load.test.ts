@@ -119,6 +119,18 @@ services:
     assert.match(problems('listeners: [\n')[0]!, /^mooring\.yaml:\d+: not valid YAML or JSON: /);
   });
 
+  it('refuses a value that contains itself through a YAML alias, naming where, instead of recursing forever', () => {
+    const contains = /this value contains itself \(a YAML alias such as \*a inside its own anchor &a\)/;
+    const [list] = problems(`${base}x: &a [*a]\n`);
+    assert.match(list!, /^mooring\.yaml:8: x\[0\]: /);
+    assert.match(list!, contains);
+    const [map] = problems(base.replace('servers:', 'balance: &b { algorithm: round-robin, again: *b }\n    servers:'));
+    assert.match(map!, /^mooring\.yaml:5: services\[0\]\.balance\.again: /);
+    assert.match(map!, contains);
+    // One anchor used twice side by side is no loop.
+    assert.deepEqual(problems(base.replace('- { id: b, url: "http://127.0.0.1:9002", weight: 3 }', '- &s { id: b, url: "http://127.0.0.1:9002" }\n  - name: copy\n    servers: [*s]')), []);
+  });
+
   it('reports unreadable files and unreadable TLS files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mooring-config-'));
     assert.throws(() => loadConfigFile(join(dir, 'missing.yaml')), /missing\.yaml: cannot read the config file: no such file/);

@@ -121,7 +121,29 @@ export function parseConfigObject(raw: unknown, env: NodeJS.ProcessEnv = process
   return validate(raw, file, env, () => 0);
 }
 
+/**
+ * The path of the first value that contains itself (YAML `x: &a [*a]`, or an object built so), or
+ * undefined. Values shared by several aliases are fine: only a value inside itself never ends.
+ */
+function selfContaining(value: unknown, inside = new Set<object>(), path: (string | number)[] = []): (string | number)[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (inside.has(value)) return path;
+  inside.add(value);
+  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [key, item] of entries) {
+    const found = selfContaining(item, inside, [...path, key]);
+    if (found) return found;
+  }
+  inside.delete(value);
+  return undefined;
+}
+
 function validate(raw: unknown, file: string, env: NodeJS.ProcessEnv, lineOf: (path: readonly PropertyKey[]) => number): Config {
+  const loop = selfContaining(raw);
+  if (loop) {
+    const message = 'this value contains itself (a YAML alias such as *a inside its own anchor &a), so it would never end: write the value out, or point the alias at another anchor';
+    throw new ConfigError([{ file, line: lineOf(loop), path: formatPath(loop), message }]);
+  }
   const envProblems: EnvProblem[] = [];
   const substituted = substituteEnv(raw, env, envProblems);
   const problems: ConfigProblem[] = [...envProblems, ...crossCheck(substituted)].map((p) => ({

@@ -1,8 +1,16 @@
 // Seeded fuzzing of the parsers that read untrusted text: Mooring's cookie decoder (from any
-// client), the X-Forwarded-For walker (from any client through a trusted proxy), and the config
-// loader (from an operator's file). Each input is random or a mutation of a valid one; the only
-// failure allowed is the target's typed error. Run small in `npm test`, large with `npm run fuzz`.
-import { isIP } from 'node:net';
+// client), the X-Forwarded-For walker (from any client through a trusted proxy), the config
+// loader (from an operator's file), and the reload path (such files applied to a running
+// Mooring). Each input is random or a mutation of a valid one; the only failure allowed is the
+// target's typed error (a refused reload). Run small in `npm test`, large with `npm run fuzz`.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { isIP, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { App } from '../../src/app.ts';
+import { silentLogger } from '../../src/log.ts';
 import { seededRandom, type Random } from '../../src/core/clock.ts';
 import { CookieCodec } from '../../src/persistence/cookie-codec.ts';
 import { clientAddress } from '../../src/proxy/client-address.ts';
@@ -104,9 +112,12 @@ trustedProxies: ["10.0.0.0/8"]
 timeouts: { connect: 3s, idle: 60s }
 `;
 
+/** What mutations of a config insert: YAML's structure, anchors and aliases (one inside itself too), tags, odd numbers. */
+const CONFIG_PIECES = [': ', '\n  - ', '{', '}', '[', ']', '&x ', '*x', '&x [*x]', '&x { k: *x }', '!!str ', '"', "'", '#', '${KEY}', '${NOPE}', '0x1F', '1e999', '-', '~', 'null', '<<: *x'];
+
 export function fuzzConfigLoader(iterations: number, seed = 3): FuzzResult {
   const r = seededRandom(seed);
-  const pieces = [': ', '\n  - ', '{', '}', '[', ']', '&x ', '*x', '!!str ', '"', "'", '#', '${KEY}', '${NOPE}', '0x1F', '1e999', '-', '~', 'null', '<<: *x'];
+  const pieces = CONFIG_PIECES;
   let accepted = 0;
   for (let i = 0; i < iterations; i++) {
     const text = r.next() < 0.1 ? randomText(r, 300) : mutated(r, [CONFIG], pieces);
@@ -118,4 +129,64 @@ export function fuzzConfigLoader(iterations: number, seed = 3): FuzzResult {
     }
   }
   return { target: 'config loader', inputs: iterations, accepted };
+}
+
+/** A config a running Mooring can reload: loopback only, no monitors (mutations never reach the network). */
+const reloadable = (backend: string) => `listeners:
+  - { name: web, address: "127.0.0.1:0", service: shop }
+services:
+  - name: shop
+    balance: { algorithm: weighted-round-robin }
+    passive: { consecutiveFailures: 3, failOn: [connect, 5xx] }
+    servers:
+      - { id: a, url: "${backend}", weight: 2 }
+      - { id: b, url: "${backend}", backup: true, state: draining }
+    persistence: { method: header, header: X-User }
+trustedProxies: ["10.0.0.0/8"]
+timeouts: { connect: 3s, idle: 60s }
+`;
+
+/**
+ * Mutated files applied to a running Mooring (the file rewritten, then reload(), as SIGHUP does):
+ * every one is applied or refused, none throws, and Mooring still serves afterwards.
+ */
+export async function fuzzReload(iterations: number, seed = 4): Promise<FuzzResult> {
+  const r = seededRandom(seed);
+  const backend = createServer((req, res) => {
+    req.resume();
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  const dir = mkdtempSync(join(tmpdir(), 'mooring-fuzz-reload-'));
+  const file = join(dir, 'mooring.yaml');
+  const base = reloadable(`http://127.0.0.1:${(backend.address() as AddressInfo).port}`);
+  writeFileSync(file, base);
+  let app: App | undefined;
+  let accepted = 0;
+  try {
+    app = await App.start(parseConfigText(base, file), { logger: silentLogger, configFile: file });
+    for (let i = 0; i < iterations; i++) {
+      const text = r.next() < 0.1 ? randomText(r, 300) : mutated(r, [base], CONFIG_PIECES);
+      writeFileSync(file, text);
+      let result;
+      try {
+        result = app.reload();
+      } catch (err) {
+        throw new Error(`reload threw ${String(err)}:\n${text}`, { cause: err });
+      }
+      if (result.applied) accepted++;
+      else if (result.errors.length === 0) throw new Error(`a reload refused without a reason:\n${text}`);
+    }
+    writeFileSync(file, base);
+    const back = app.reload();
+    if (!back.applied) throw new Error(`the base config no longer applies: ${back.errors.join('; ')}`);
+    const res = await request(app.url(), { headers: { 'x-user': 'fuzz' } });
+    const body = await res.body.text();
+    if (res.statusCode !== 200 || body !== 'ok') throw new Error(`Mooring answered ${res.statusCode} ${body} after the reloads`);
+  } finally {
+    await app?.stop(0);
+    backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { target: 'reload path', inputs: iterations, accepted };
 }

@@ -69,4 +69,14 @@ describe('start --watch', () => {
     assert.deepEqual([...(await answering())].sort(), ['a', 'b', 'c']);
     assert.equal(run.child.exitCode, null, 'still running');
   });
+
+  it('refuses a file whose YAML alias contains itself, by --watch and by SIGHUP, and never dies of it', async () => {
+    writeFileSync(file, `${config(['a'])}x: &loop [*loop]\n`);
+    await waitFor(() => /reload-refused[^\n]*x\[0\]: this value contains itself/.test(run.stdout()), 5000, 'the refusal logged');
+    const refusals = (run.stdout().match(/reload-refused/g) ?? []).length;
+    run.child.kill('SIGHUP');
+    await waitFor(() => (run.stdout().match(/reload-refused/g) ?? []).length > refusals, 5000, 'the SIGHUP reload refused too');
+    assert.deepEqual([...(await answering())].sort(), ['a', 'b', 'c'], 'the running config still serves');
+    assert.equal(run.child.exitCode, null, 'still running');
+  });
 });
