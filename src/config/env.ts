@@ -7,6 +7,10 @@ export interface EnvProblem {
 }
 
 const REFERENCE = /\$\{([^}]*)\}/g;
+/** A `${` with no `}` after it: a reference cut short, never to be taken as literal text. */
+const UNTERMINATED = /\$\{(?![^}]*\})([A-Za-z0-9_]{0,40})/;
+/** Keys that would reach an object's prototype instead of being a key of it. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A copy of `value` with references replaced; problems collects unset or malformed references. */
@@ -17,6 +21,12 @@ export function substituteEnv(
   path: (string | number)[] = [],
 ): unknown {
   if (typeof value === 'string') {
+    const open = UNTERMINATED.exec(value);
+    if (open) {
+      // The value is not shown: it may be a secret that was meant to come from the environment.
+      problems.push({ path, message: `"\${${open[1]}" has no closing "}": expected \${NAME} (the value is not used as it is)` });
+      return value;
+    }
     return value.replace(REFERENCE, (whole, name: string) => {
       if (!VALID_NAME.test(name)) {
         problems.push({ path, message: `"${whole}" is not a valid environment variable reference (expected \${NAME})` });
@@ -34,7 +44,13 @@ export function substituteEnv(
   if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = substituteEnv(item, env, problems, [...path, key]);
+    for (const [key, item] of Object.entries(value)) {
+      if (PROTOTYPE_KEYS.has(key)) {
+        problems.push({ path: [...path, key], message: `unknown key "${key}": it is never a config key` });
+        continue;
+      }
+      out[key] = substituteEnv(item, env, problems, [...path, key]);
+    }
     return out;
   }
   return value;

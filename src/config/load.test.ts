@@ -92,6 +92,27 @@ services:
     assert.deepEqual(problems(text, { BACKEND_HOSTS: '10.1.2.3', PATH: '/bin' }), ['mooring.yaml:6: services[0].servers[0].url: environment variable BACKEND_HOST is not set; did you mean BACKEND_HOSTS?']);
   });
 
+  it('refuses a ${NAME without its closing brace instead of taking it as text, and never shows the value', () => {
+    const text = `${base}admin: { token: "s3cret-\${MOORING_ADMIN_TOKEN" }\n`;
+    assert.deepEqual(problems(text, { MOORING_ADMIN_TOKEN: 'x'.repeat(32) }), ['mooring.yaml:8: admin.token: "${MOORING_ADMIN_TOKEN" has no closing "}": expected ${NAME} (the value is not used as it is)']);
+  });
+
+  it('refuses __proto__, constructor and prototype as keys, wherever they are', () => {
+    assert.deepEqual(problems(`${base}__proto__: { workers: 2 }\ntimeouts: { constructor: 1s }\n`), [
+      'mooring.yaml:8: __proto__: unknown key "__proto__": it is never a config key',
+      'mooring.yaml:9: timeouts.constructor: unknown key "constructor": it is never a config key',
+    ]);
+    const admin = `${base}admin: { __proto__: { token: "${'t'.repeat(20)}" } }\n`;
+    assert.ok(problems(admin).some((p) => /admin\.__proto__: unknown key/.test(p)), 'no key is smuggled in through a prototype');
+  });
+
+  it('refuses a timer longer than a timer can wait (about 24.8 days); lifetimes may be longer', () => {
+    assert.deepEqual(problems(`${base}timeouts: { idle: 25d }\n`), ['mooring.yaml:8: timeouts.idle: expected at most 24d (about the longest a timer can wait: 2147483647ms), got "25d"']);
+    assert.deepEqual(problems(`${base}timeouts: { idle: 24d }\n`), []);
+    const cookie = base.replace('    servers:', `    persistence: { method: cookie, keys: ["${'k'.repeat(32)}"], cookie: { maxAge: 400d, idleTimeout: 90d } }\n    servers:`);
+    assert.deepEqual(problems(cookie), []);
+  });
+
   it('reads durations and rejects bare numbers and unknown units', () => {
     assert.deepEqual(['250ms', '3s', '5m', '1h', '7d', '1.5s'].map(parseDuration), [250, 3000, 300000, 3600000, 604800000, 1500]);
     assert.equal(parseDuration('3'), undefined);

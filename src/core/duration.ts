@@ -47,7 +47,14 @@ function wrongKind(input: unknown): string {
 }
 
 /** A zod type reading a duration string into milliseconds. */
-export function duration(opts: { min?: number; allowZero?: boolean } = {}) {
+/** The longest a Node timer can wait (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A duration field. `long`: a length that is only compared with the clock (a cookie's or a
+ * session's lifetime), never waited for by a timer, so it may exceed MAX_TIMER_MS.
+ */
+export function duration(opts: { min?: number; allowZero?: boolean; long?: boolean } = {}) {
   return z.string({ error: (issue) => wrongKind(issue.input) }).transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
@@ -58,6 +65,10 @@ export function duration(opts: { min?: number; allowZero?: boolean } = {}) {
     if (ms === 0 && opts.allowZero) return 0;
     if (ms < (opts.min ?? 1)) {
       ctx.addIssue({ code: 'custom', message: `expected at least ${opts.min ?? 1}ms, got "${text}"` });
+      return z.NEVER;
+    }
+    if (!opts.long && ms > MAX_TIMER_MS) {
+      ctx.addIssue({ code: 'custom', message: `expected at most 24d (about the longest a timer can wait: 2147483647ms), got "${text}"` });
       return z.NEVER;
     }
     return ms;

@@ -20,8 +20,8 @@ export const persistenceSchema = z
         httpOnly: z.boolean().default(true),
         // Browsers and HAProxy write it "Lax", "None": any case is accepted.
         sameSite: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['lax', 'strict', 'none'])).default('lax'),
-        maxAge: duration().optional(),
-        idleTimeout: duration({ min: 1000 }).optional(),
+        maxAge: duration({ long: true }).optional(),
+        idleTimeout: duration({ min: 1000, long: true }).optional(),
         passToServer: z.boolean().default(false),
         cacheControl: z.enum(['private', 'no-cache-set-cookie']).default('private'),
       })
@@ -32,7 +32,7 @@ export const persistenceSchema = z
       .strictObject({
         ipv4Prefix: z.number().int().min(0).max(32).default(32),
         ipv6Prefix: z.number().int().min(0).max(128).default(64),
-        idleTimeout: duration({ min: 1000 }).default(1_800_000),
+        idleTimeout: duration({ min: 1000, long: true }).default(1_800_000),
         maxEntries: z.number().int().min(1).max(100_000_000).default(1_000_000),
       })
       .prefault({}),
@@ -40,7 +40,7 @@ export const persistenceSchema = z
     query: z.string().regex(/^[^&=#\s]+$/, 'expected a query parameter name').optional(),
     table: z
       .strictObject({
-        idleTimeout: duration({ min: 1000 }).default(1_800_000),
+        idleTimeout: duration({ min: 1000, long: true }).default(1_800_000),
         maxEntries: z.number().int().min(1).max(100_000_000).default(1_000_000),
       })
       .prefault({}),
