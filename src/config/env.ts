@@ -6,6 +6,12 @@ export interface EnvProblem {
   message: string;
 }
 
+/** A string that read the environment: as the file wrote it, and as it became. */
+export interface EnvUse {
+  readonly template: string;
+  readonly value: string;
+}
+
 const REFERENCE = /\$\{([^}]*)\}/g;
 /** A `${` with no `}` after it: a reference cut short, never to be taken as literal text. */
 const UNTERMINATED = /\$\{(?![^}]*\})([A-Za-z0-9_]{0,40})/;
@@ -13,12 +19,16 @@ const UNTERMINATED = /\$\{(?![^}]*\})([A-Za-z0-9_]{0,40})/;
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** A copy of `value` with references replaced; problems collects unset or malformed references. */
+/**
+ * A copy of `value` with references replaced; problems collects unset or malformed references,
+ * `used` every string that read a variable.
+ */
 export function substituteEnv(
   value: unknown,
   env: NodeJS.ProcessEnv,
   problems: EnvProblem[],
   path: (string | number)[] = [],
+  used: EnvUse[] = [],
 ): unknown {
   if (typeof value === 'string') {
     const open = UNTERMINATED.exec(value);
@@ -27,7 +37,7 @@ export function substituteEnv(
       problems.push({ path, message: `"\${${open[1]}" has no closing "}": expected \${NAME} (the value is not used as it is)` });
       return value;
     }
-    return value.replace(REFERENCE, (whole, name: string) => {
+    const replaced = value.replace(REFERENCE, (whole, name: string) => {
       if (!VALID_NAME.test(name)) {
         problems.push({ path, message: `"${whole}" is not a valid environment variable reference (expected \${NAME})` });
         return whole;
@@ -40,8 +50,10 @@ export function substituteEnv(
       }
       return found;
     });
+    if (replaced !== value) used.push({ template: value, value: replaced });
+    return replaced;
   }
-  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i], used));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
@@ -49,7 +61,7 @@ export function substituteEnv(
         problems.push({ path: [...path, key], message: `unknown key "${key}": it is never a config key` });
         continue;
       }
-      out[key] = substituteEnv(item, env, problems, [...path, key]);
+      out[key] = substituteEnv(item, env, problems, [...path, key], used);
     }
     return out;
   }

@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument, LineCounter, isAlias, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
-import { substituteEnv, type EnvProblem } from './env.ts';
+import { substituteEnv, type EnvProblem, type EnvUse } from './env.ts';
+import { hide, secretsIn } from './secrets.ts';
 import { crossCheck } from './cross-check.ts';
 import { unknownKeyMessage } from './suggest.ts';
 import { issueMessage } from './messages.ts';
@@ -145,7 +146,8 @@ function validate(raw: unknown, file: string, env: NodeJS.ProcessEnv, lineOf: (p
     throw new ConfigError([{ file, line: lineOf(loop), path: formatPath(loop), message }]);
   }
   const envProblems: EnvProblem[] = [];
-  const substituted = substituteEnv(raw, env, envProblems);
+  const used: EnvUse[] = [];
+  const substituted = substituteEnv(raw, env, envProblems, [], used);
   const problems: ConfigProblem[] = [...envProblems, ...crossCheck(substituted)].map((p) => ({
     file,
     line: lineOf(p.path),
@@ -163,7 +165,12 @@ function validate(raw: unknown, file: string, env: NodeJS.ProcessEnv, lineOf: (p
   // Files are checked even when other fields are wrong: every problem in one pass.
   const files = (result.success ? fileProblems(result.data, file, lineOf) : fileProblems(filesOf(substituted), file, lineOf)).filter((p) => !unset.has(p.path));
   problems.push(...files);
-  if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.path.localeCompare(b.path)));
+  if (problems.length > 0) {
+    // Secrets and values from the environment are never quoted back (the log, events, the API).
+    const hidden = secretsIn(substituted, used);
+    const shown = problems.map((p) => ({ ...p, message: hide(p.message, hidden) }));
+    throw new ConfigError(shown.sort((a, b) => a.line - b.line || a.path.localeCompare(b.path)));
+  }
   const config = result.data!;
   resolveFiles(config, file);
   return deepFreeze(config);
