@@ -33,7 +33,7 @@ export class CookiePersistence implements PersistenceMethod {
   ) {
     this.issuer = new CookieIssuer(config, serverIds, parts.ended);
     this.ownCookie = config.cookie.passToServer ? undefined : config.cookie.name;
-    this.burst = new FirstBurst(config.firstBurstWindow);
+    this.burst = new FirstBurst(config.firstBurstWindow, parts.bursts);
     this.maxAgeS = config.cookie.maxAge === undefined ? undefined : Math.round(config.cookie.maxAge / 1000);
   }
 
@@ -54,6 +54,8 @@ export class CookiePersistence implements PersistenceMethod {
       expiresAt: this.maxAgeS === undefined ? 0 : issuedAt + this.maxAgeS,
       ...(read.status === 'none' ? { burstKey } : {}),
     };
+    // Another process may have begun this client's burst: worth one bounded look (Routing.lookup).
+    if (read.status === 'none' && this.burst.sharing) return { status: read.status, detail, missedBurst: FirstBurst.sharedKey(burstKey) };
     return { status: read.status, detail };
   }
 

@@ -9,6 +9,8 @@ export type { SessionView };
 /** What a method keeps its sessions in: owned by the service runtime, so a reload keeps them. */
 export interface SessionParts {
   readonly store: SessionStore;
+  /** Where first-burst groups are shared with other processes; undefined: this process alone. */
+  readonly bursts?: SessionStore | undefined;
   /** Sessions an operator ended whose signed cookies would otherwise keep pinning. */
   readonly ended: EndedSessions;
 }
@@ -60,6 +62,8 @@ export interface Identity {
   readonly detail?: unknown;
   /** The store key looked up and not found here: a store shared with other instances may know it. */
   readonly missed?: string;
+  /** The same for a first burst this client may have started through another process (SessionParts.bursts). */
+  readonly missedBurst?: string;
 }
 
 export interface Commit {

@@ -53,9 +53,9 @@ export class Routing implements PickContext {
    * them, one bounded round trip, then read the identity again. Undefined: nothing to ask.
    */
   lookup(): Promise<void> | undefined {
-    const missed = this.identity?.missed;
-    if (missed === undefined || !this.persist) return undefined;
-    const fetching = this.service.sessions.fetch?.(missed);
+    const identity = this.identity;
+    if (!identity || !this.persist) return undefined;
+    const fetching = identity.missed !== undefined ? this.service.sessions.fetch?.(identity.missed) : identity.missedBurst !== undefined ? this.service.runtime.bursts?.fetch?.(identity.missedBurst) : undefined;
     if (!fetching) return undefined;
     const persist = this.persist;
     return fetching.then(() => {

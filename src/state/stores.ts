@@ -14,6 +14,8 @@ export interface SessionStores {
   make(ns: string, limits: StoreLimits, servers: () => readonly string[]): SessionStore;
   /** Whether the shared store answers now (undefined: there is none). */
   readonly up: boolean | undefined;
+  /** Whether stores made here are shared with other processes (workers or instances). */
+  readonly shared: boolean;
   /**
    * Claims `name` for `ttlMs` among instances: true for the first to ask (always true without a
    * shared store, or while it is unreachable: better twice than never).
@@ -35,6 +37,7 @@ export interface CommandChannel {
 export const memoryStores: SessionStores = {
   make: (_ns, limits) => new MemorySessionStore(limits),
   up: undefined,
+  shared: false,
   claim: async () => true,
   link: undefined,
   commands: undefined,
@@ -50,7 +53,7 @@ const HUB_TIMEOUT_MS = 250;
 
 function workerStores(): SessionStores {
   const channel = new WorkerChannel(HUB_TIMEOUT_MS);
-  return { ...memoryStores, make: (ns, limits) => new ClusterSessionStore(channel, ns, limits) };
+  return { ...memoryStores, shared: true, make: (ns, limits) => new ClusterSessionStore(channel, ns, limits) };
 }
 
 export function sessionStores(config: StoreConfig, log: Logger, inWorker = false): SessionStores {
@@ -62,6 +65,7 @@ export function sessionStores(config: StoreConfig, log: Logger, inWorker = false
     get up() {
       return link.up;
     },
+    shared: true,
     async claim(name, ttlMs) {
       if (!link.up) return true;
       const taken = await link.bounded(link.client.set(link.key('claim', name), '1', { PX: ttlMs, NX: true })).catch((err: Error) => {

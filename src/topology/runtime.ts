@@ -19,6 +19,8 @@ export class ServiceRuntime implements SessionParts {
   readonly ended = new EndedSessions();
   /** Failover between data centers, for a service with a standby one. */
   failover: Failover | undefined;
+  /** First-burst groups shared with other processes (cookie persistence), when sessions are shared. */
+  bursts: SessionStore | undefined;
 
   constructor(
     readonly name: string,
@@ -40,6 +42,7 @@ export class ServiceRuntime implements SessionParts {
   /** Expired sessions and ended-session marks go; the method clears its own short-lived state. */
   sweep(now: number): void {
     this.store.sweep(now);
+    this.bursts?.sweep(now);
     this.ended.sweep(now);
     this.persistence?.sweep?.(now);
   }

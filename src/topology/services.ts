@@ -64,10 +64,19 @@ export function sessionStore(stores: SessionStores, service: ServiceConfig, hand
   return stores.make(`${service.name}:${service.persistence.method}`, storeLimits(service.persistence), servers);
 }
 
+/** Bursts last a few seconds at most; entries carry their own end. */
+const BURST_LIMITS = { maxEntries: 50_000, idleMs: 60_000 };
+
+/** Where `service`'s first-burst groups are shared, when its processes share sessions at all. */
+export function burstStore(stores: SessionStores, service: string): SessionStore | undefined {
+  return stores.shared ? stores.make(`${service}:burst`, BURST_LIMITS, () => []) : undefined;
+}
+
 export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog, stores: SessionStores, leads = true): ServiceHandle {
   const health = new HealthTable(service.name, tableServers(service), healthSettings(service), events, env.clock.now());
   const upstream = new UndiciClient(poolSettings(service, config));
   const runtime: ServiceHandle = new ServiceHandle(service.name, upstream, health, sessionStore(stores, service, () => runtime));
+  runtime.bursts = burstStore(stores, service.name);
   runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
   runtime.failover = buildFailover(service, events, env, stores, leads);
   return runtime;

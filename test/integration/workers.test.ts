@@ -11,6 +11,7 @@ import { request } from 'undici';
 import { createClient } from 'redis';
 import { CookieJar, startBackend, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
 import { runCli, runToEnd, type Running } from '../cli-process.ts';
+import { CookieCodec } from '../../src/persistence/cookie-codec.ts';
 
 function childrenOf(pid: number): number[] {
   try {
@@ -134,6 +135,61 @@ timeouts: { shutdown: 5s }
       for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
       if (keys.length > 0) await client.del(keys);
       await client.close();
+    }
+  });
+  }
+
+  for (const shared of ['memory', 'redis'] as const) {
+  it(`a browser's first parallel connections join one session whichever worker takes each (${shared} store)`, async () => {
+    const prefix = `mooring-test:${randomBytes(6).toString('hex')}:`;
+    // The first answers are slow, so every connection opens before any cookie comes back.
+    const slow = await Promise.all(['x', 'y', 'z'].map((n) => startBackend(n, (req, res, name) => {
+      req.resume();
+      setTimeout(() => res.end(name), 400);
+    })));
+    const file = join(dir, 'burst.yaml');
+    writeFileSync(
+      file,
+      `listeners: [{ name: web, address: "127.0.0.1:0", service: app }]
+services:
+  - name: app
+    persistence: { method: cookie, keys: ["${TEST_KEY}"], firstBurstWindow: 2s }
+    servers: [${slow.map((b) => `{ id: ${b.name}, url: "${b.url}" }`).join(', ')}]
+${shared === 'redis' ? `store: { type: redis, url: "redis://127.0.0.1:6379", prefix: "${prefix}" }` : ''}
+workers: 2
+timeouts: { shutdown: 5s }
+`,
+    );
+    const codec = new CookieCodec([TEST_KEY], slow.map((b) => b.name));
+    const { run, port } = await startTwoWorkers(file);
+    try {
+      // Redis is reached in the background at start: let both workers connect first.
+      if (shared === 'redis') await new Promise((r) => setTimeout(r, 500));
+      for (const round of [0, 1]) {
+        const agent = `Browser/${round}`;
+        // Six connections opened one after another, as a browser does, each on its own socket.
+        const answers = [];
+        for (let i = 0; i < 6; i++) {
+          answers.push(request(`http://127.0.0.1:${port}/asset-${i}`, { headers: { 'user-agent': agent, connection: 'close' }, reset: true }).then(async (res) => ({ body: await res.body.text(), session: codec.decode(/mooring=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!)?.sessionId })));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const got = await Promise.all(answers);
+        assert.equal(new Set(got.map((g) => g.body)).size, 1, `one server for the burst: ${got.map((g) => g.body).join(' ')}`);
+        assert.equal(new Set(got.map((g) => g.session)).size, 1, `one session for the burst: ${got.map((g) => g.session).join(' ')}`);
+      }
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await Promise.all(slow.map((b) => b.close()));
+      if (shared === 'redis') {
+        const client = createClient({ url: 'redis://127.0.0.1:6379' });
+        await client.connect();
+        const keys: string[] = [];
+        for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
+        if (keys.length > 0) await client.del(keys);
+        await client.close();
+      }
     }
   });
   }
