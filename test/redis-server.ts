@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from 'redis';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -100,4 +101,17 @@ async function startUntilReady(args: readonly string[], ready: RegExp, what: str
   await started;
   child.stdout!.resume();
   return child;
+}
+
+/** Removes every key a test wrote under `prefix` in the Redis at `url` (the machine's shared one by default). */
+export async function forgetPrefix(prefix: string, url = 'redis://127.0.0.1:6379'): Promise<void> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
+    if (keys.length > 0) await client.del(keys);
+  } finally {
+    await client.close();
+  }
 }

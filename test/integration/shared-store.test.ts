@@ -5,7 +5,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
@@ -13,6 +12,7 @@ import { App } from '../../src/app.ts';
 import { parseConfigObject } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
 import { CookieJar, get, jarGet, startBackend, startMooring, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
+import { forgetPrefix } from '../redis-server.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';
 
@@ -35,12 +35,7 @@ describe('sessions shared by two instances through Redis', () => {
   });
   after(async () => {
     await Promise.all((backends ?? []).map((b) => b.close()));
-    const client = createClient({ url: REDIS });
-    await client.connect();
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-    if (keys.length > 0) await client.del(keys);
-    await client.close();
+    await forgetPrefix(prefix);
   });
 
   /** Two instances of one config, each with the shared store (or none). */

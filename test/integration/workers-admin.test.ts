@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
-import { createClient } from 'redis';
 import { startBackend, waitFor, type Backend } from '../helpers.ts';
+import { forgetPrefix } from '../redis-server.ts';
 import { runCli, type Running } from '../cli-process.ts';
 import { parsePrometheusText } from '../prometheus-text.ts';
 
@@ -24,16 +24,6 @@ function sumOf(text: string, name: string, labels: Record<string, string> = {}):
     for (const x of f.samples) if (x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v)) sum += x.value;
   }
   return sum;
-}
-
-/** Removes what a test wrote under `prefix` in the shared Redis. */
-async function forgetPrefix(prefix: string): Promise<void> {
-  const client = createClient({ url: 'redis://127.0.0.1:6379' });
-  await client.connect();
-  const keys: string[] = [];
-  for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-  if (keys.length > 0) await client.del(keys);
-  await client.close();
 }
 
 /** Waits (bounded) for an asynchronous check to hold. */

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
-import { createClient } from 'redis';
 import { CookieJar, startBackend, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
+import { forgetPrefix } from '../redis-server.ts';
 import { runCli, runToEnd, type Running } from '../cli-process.ts';
 import { CookieCodec } from '../../src/persistence/cookie-codec.ts';
 
@@ -39,6 +39,33 @@ async function startTwoWorkers(file: string): Promise<{ run: Running; port: stri
     run.child.kill('SIGKILL');
     throw err;
   }
+}
+
+/** Two workers on `file` for `body`, then a clean SIGTERM stop (exit 0); `cleanup` runs whatever happens. */
+async function withTwoWorkers(file: string, body: (port: string) => Promise<void>, cleanup: () => Promise<void>): Promise<void> {
+  let started: { run: Running; port: string } | undefined;
+  try {
+    started = await startTwoWorkers(file);
+    await body(started.port);
+    started.run.child.kill('SIGTERM');
+    assert.equal(await started.run.exit, 0);
+  } finally {
+    started?.run.child.kill('SIGKILL');
+    await cleanup();
+  }
+}
+
+/** One service `app` over `servers` with `persistence`, two workers, and with `prefix` the machine's Redis as the store. */
+function groupConfig(persistence: string, servers: readonly Backend[], prefix?: string): string {
+  return `listeners: [{ name: web, address: "127.0.0.1:0", service: app }]
+services:
+  - name: app
+    persistence: ${persistence}
+    servers: [${servers.map((b) => `{ id: ${b.name}, url: "${b.url}" }`).join(', ')}]
+${prefix ? `store: { type: redis, url: "redis://127.0.0.1:6379", prefix: "${prefix}" }` : ''}
+workers: 2
+timeouts: { shutdown: 5s }
+`;
 }
 
 describe('workers', () => {
@@ -129,68 +156,73 @@ timeouts: { shutdown: 5s }
       assert.equal(await run.exit, 0);
     } finally {
       run.child.kill('SIGKILL');
-      const client = createClient({ url: 'redis://127.0.0.1:6379' });
-      await client.connect();
-      const keys: string[] = [];
-      for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-      if (keys.length > 0) await client.del(keys);
-      await client.close();
+      await forgetPrefix(prefix);
     }
   });
   }
 
   for (const shared of ['memory', 'redis'] as const) {
   it(`a browser's first parallel connections join one session whichever worker takes each (${shared} store)`, async () => {
-    const prefix = `mooring-test:${randomBytes(6).toString('hex')}:`;
+    const prefix = shared === 'redis' ? `mooring-test:${randomBytes(6).toString('hex')}:` : undefined;
     // The first answers are slow, so every connection opens before any cookie comes back.
     const slow = await Promise.all(['x', 'y', 'z'].map((n) => startBackend(n, (req, res, name) => {
       req.resume();
-      setTimeout(() => res.end(name), 400);
+      setTimeout(() => res.end(name), 1500);
     })));
     const file = join(dir, 'burst.yaml');
-    writeFileSync(
-      file,
-      `listeners: [{ name: web, address: "127.0.0.1:0", service: app }]
-services:
-  - name: app
-    persistence: { method: cookie, keys: ["${TEST_KEY}"], firstBurstWindow: 2s }
-    servers: [${slow.map((b) => `{ id: ${b.name}, url: "${b.url}" }`).join(', ')}]
-${shared === 'redis' ? `store: { type: redis, url: "redis://127.0.0.1:6379", prefix: "${prefix}" }` : ''}
-workers: 2
-timeouts: { shutdown: 5s }
-`,
-    );
+    writeFileSync(file, groupConfig(`{ method: cookie, keys: ["${TEST_KEY}"], firstBurstWindow: 2s }`, slow, prefix));
     const codec = new CookieCodec([TEST_KEY], slow.map((b) => b.name));
-    const { run, port } = await startTwoWorkers(file);
-    try {
+    const cleanup = async () => {
+      await Promise.all(slow.map((b) => b.close()));
+      if (prefix) await forgetPrefix(prefix);
+    };
+    await withTwoWorkers(file, async (port) => {
       // Redis is reached in the background at start: let both workers connect first.
-      if (shared === 'redis') await new Promise((r) => setTimeout(r, 500));
+      if (prefix) await new Promise((r) => setTimeout(r, 500));
       for (const round of [0, 1]) {
         const agent = `Browser/${round}`;
-        // Six connections opened one after another, as a browser does, each on its own socket.
+        // Six connections opened one after another, as a browser does, each on its own socket (spaced
+        // so that the first one's burst has reached the other worker even on a loaded machine).
         const answers = [];
         for (let i = 0; i < 6; i++) {
           answers.push(request(`http://127.0.0.1:${port}/asset-${i}`, { headers: { 'user-agent': agent, connection: 'close' }, reset: true }).then(async (res) => ({ body: await res.body.text(), session: codec.decode(/mooring=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!)?.sessionId })));
-          await new Promise((r) => setTimeout(r, 20));
+          await new Promise((r) => setTimeout(r, 150));
         }
         const got = await Promise.all(answers);
         assert.equal(new Set(got.map((g) => g.body)).size, 1, `one server for the burst: ${got.map((g) => g.body).join(' ')}`);
         assert.equal(new Set(got.map((g) => g.session)).size, 1, `one session for the burst: ${got.map((g) => g.session).join(' ')}`);
       }
-      run.child.kill('SIGTERM');
-      assert.equal(await run.exit, 0);
-    } finally {
-      run.child.kill('SIGKILL');
-      await Promise.all(slow.map((b) => b.close()));
-      if (shared === 'redis') {
-        const client = createClient({ url: 'redis://127.0.0.1:6379' });
-        await client.connect();
-        const keys: string[] = [];
-        for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-        if (keys.length > 0) await client.del(keys);
-        await client.close();
+    }, cleanup);
+  });
+
+  it(`app-cookie sessions stick across workers (${shared} store): 100 requests on fresh connections reach one server`, async () => {
+    const prefix = shared === 'redis' ? `mooring-test:${randomBytes(6).toString('hex')}:` : undefined;
+    // Servers that start the application's own session (JSESSIONID) on a client's first request.
+    const apps = await Promise.all(['p', 'q', 'r'].map((n) => startBackend(n, (req, res, name) => {
+      req.resume();
+      if (!/JSESSIONID=/.test(req.headers.cookie ?? '')) res.setHeader('set-cookie', `JSESSIONID=${name}-${randomBytes(6).toString('hex')}; Path=/`);
+      res.end(name);
+    })));
+    const file = join(dir, 'app-cookie.yaml');
+    writeFileSync(file, groupConfig(`{ method: app-cookie, appCookie: JSESSIONID, keys: ["${TEST_KEY}"] }`, apps, prefix));
+    const cleanup = async () => {
+      await Promise.all(apps.map((b) => b.close()));
+      if (prefix) await forgetPrefix(prefix);
+    };
+    await withTwoWorkers(file, async (port) => {
+      if (prefix) await new Promise((r) => setTimeout(r, 500));
+      const url = `http://127.0.0.1:${port}/`;
+      for (let client = 0; client < 3; client++) {
+        // The client keeps only the application's cookie, as one whose Mooring cookie was lost would.
+        const first = await request(url, { headers: { connection: 'close' }, reset: true });
+        const home = await first.body.text();
+        const appCookie = /JSESSIONID=[^;]+/.exec(String(first.headers['set-cookie']))![0];
+        for (let i = 0; i < 100; i++) {
+          const res = await request(url, { headers: { cookie: appCookie, connection: 'close' }, reset: true });
+          assert.equal(await res.body.text(), home, `request ${i} of client ${client}`);
+        }
       }
-    }
+    }, cleanup);
   });
   }
 
