@@ -111,15 +111,24 @@ export class Service implements PlanView {
   standing(server: Server): Standing {
     const { health } = this.runtime;
     const id = server.id;
-    if (!health.acceptsExisting(id)) return health.admin(id) === 'disabled' && health.health(id) !== 'down' ? 'disabled' : 'down';
+    if (!health.acceptsExisting(id)) {
+      if (health.admin(id) === 'disabled' && health.health(id) !== 'down') return 'disabled';
+      // Down with its whole data center (its servers died, or it fell below minServersUp): a failover.
+      return this.datacenterFailedOver(id) ? 'failover' : 'down';
+    }
     if (health.isBackup(id) && health.primaryAvailable(server.datacenter)) return 'failback';
-    // Its data center fell below minServersUp while another is UP: the session follows the failover.
+    if (this.datacenterFailedOver(id)) return 'failover';
     const dc = this.snapshot.datacenterOf(id);
-    if (dc && this.snapshot.datacenters.length > 1 && !this.datacenterUp(dc) && this.order().length > 0) return 'failover';
     // Failed back with failbackSessions: move: standby sessions return to an admitted active data center.
     if (dc?.standby && this.snapshot.policy.failbackSessions === 'move' && this.order()[0]?.standby === false) return 'failback';
     if (health.admin(id) === 'draining' && health.drainMove(id, this.snapshot.env.clock.now())) return 'drained';
     return 'ok';
+  }
+
+  /** Server `id`'s data center is down while another takes new sessions: its sessions follow the failover. */
+  private datacenterFailedOver(id: string): boolean {
+    const dc = this.snapshot.datacenterOf(id);
+    return dc !== undefined && this.snapshot.datacenters.length > 1 && !this.datacenterUp(dc) && this.order().length > 0;
   }
 
   /** May take a new session now: healthy, enabled, and below both of its limits. */

@@ -100,6 +100,31 @@ describe('data centers', () => {
     }
   });
 
+  it('a data center whose servers died: its sessions follow with reason=failover; a server that died in a data center still UP: reason=down', async () => {
+    const app = await start({ mode: 'failover' });
+    const health = app.services.get('app')!.current.health;
+    const setHealth = (ids: string[], state: 'up' | 'down') => ids.forEach((id) => health.setMonitored(id, state, 'test', Date.now()));
+    try {
+      const jar = new CookieJar();
+      const home = (await jarGet(app.url(), jar)).body;
+      assert.equal(DC_OF.get(home), 'east');
+      // One server of east dies: east is still UP, the client moves inside it, reason down.
+      setHealth([home], 'down');
+      const inside = await jarGet(app.url(), jar);
+      assert.equal(DC_OF.get(inside.body), 'east');
+      assert.equal(migrated.get(inside.body), `${home}; reason=down`);
+      // Then the other dies too: east is down, the client follows the failover to west.
+      setHealth([inside.body], 'down');
+      const away = await jarGet(app.url(), jar);
+      assert.equal(DC_OF.get(away.body), 'west');
+      assert.match(String(away.headers['mooring-decision']), /^failover; /);
+      assert.equal(migrated.get(away.body), `${inside.body}; reason=failover`);
+    } finally {
+      setHealth(IDS.east, 'up');
+      await app.stop(1000);
+    }
+  });
+
   it('no active data center UP: the standby takes new sessions; none UP: 503', async () => {
     const app = await start({ mode: 'failover' }, { east: { minServersUp: 2 }, west: { minServersUp: 2 } });
     try {
