@@ -213,10 +213,7 @@ export class ControlPlane {
     return {
       settings: () => this.running.admin!,
       services: () => this.topology.handles,
-      describeService: (name) => {
-        const service = this.topology.configOf(name);
-        return service && { algorithm: service.balance.algorithm, persistence: service.persistence.method };
-      },
+      describeService: (name) => this.topology.describe(name),
       command: (command) => this.operator.command(command),
       reload: () => this.reload(),
       status: () => {

@@ -148,9 +148,10 @@ export class Topology {
     return true;
   }
 
-  /** The running config of each service, by name. */
-  configOf(serviceName: string): ServiceConfig | undefined {
-    return this.running.get(serviceName)?.config;
+  /** A service's configured balancing algorithm and persistence method (undefined: no such service). */
+  describe(serviceName: string): { readonly algorithm: string; readonly persistence: string } | undefined {
+    const service = this.running.get(serviceName)?.config;
+    return service && { algorithm: service.balance.algorithm, persistence: service.persistence.method };
   }
 
   private add(service: ServiceConfig, config: Config): Running {
