@@ -9,7 +9,7 @@ import { EventLog } from '../core/events.ts';
 import { HealthTable } from '../health/table.ts';
 import type { PersistenceMethod } from '../persistence/types.ts';
 import { MemorySessionStore } from '../state/memory-session-store.ts';
-import { UndiciClient } from '../upstream/undici-client.ts';
+import { makeUpstreamClient } from '../upstream/make-client.ts';
 import { ServiceSnapshot } from './snapshot.ts';
 import { Service, ServiceHandle } from './service.ts';
 import { failover } from '../gslb/failover.ts';
@@ -23,7 +23,7 @@ function snapshot(sessionsA = 0, backup = false) {
   const method: PersistenceMethod = { ownCookie: undefined, identify: () => ({ status: 'none' }), commit: () => {}, endSession: () => false };
   const store = new MemorySessionStore({ maxEntries: 100, idleMs: 60_000 });
   for (let i = 0; i < sessionsA; i++) store.bind(`session-${i}`, 'a', 0);
-  const upstream = new UndiciClient({ connections: 1, reserved: 0.25, keepAlive: 1000, timeouts: { connect: 1, response: 1, idle: 1 } });
+  const upstream = makeUpstreamClient({ connections: 1, reserved: 0.25, keepAlive: 1000, maxHeaderBytes: 16_384, timeouts: { connect: 1, response: 1, idle: 1 } });
   const runtime = new ServiceHandle('svc', upstream, health, store);
   runtime.persistence = method;
   const env = { clock, random: seededRandom(1) };

@@ -9,7 +9,7 @@ import { HealthTable, type HealthSettings, type TableServer } from '../health/ta
 import { quorum } from '../health/quorum.ts';
 import type { MonitorConfig } from '../health/schema.ts';
 import type { ClientSettings } from '../upstream/client.ts';
-import { UndiciClient } from '../upstream/undici-client.ts';
+import { makeUpstreamClient } from '../upstream/make-client.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
 import type { SessionStores } from '../state/stores.ts';
 import type { SessionStore } from '../state/session-store.ts';
@@ -55,7 +55,7 @@ export function healthSettings(service: ServiceConfig): HealthSettings {
 }
 
 export function poolSettings(service: ServiceConfig, config: Config): ClientSettings {
-  return { ...service.pool, timeouts: config.timeouts };
+  return { ...service.pool, timeouts: config.timeouts, maxHeaderBytes: config.limits.maxHeaderBytes };
 }
 
 /** The store of `service`'s sessions under its persistence method. */
@@ -74,7 +74,7 @@ export function burstStore(stores: SessionStores, service: string): SessionStore
 
 export function buildRuntime(service: ServiceConfig, config: Config, env: BuildEnv, events: EventLog, stores: SessionStores, leads = true): ServiceHandle {
   const health = new HealthTable(service.name, tableServers(service), healthSettings(service), events, env.clock.now());
-  const upstream = new UndiciClient(poolSettings(service, config));
+  const upstream = makeUpstreamClient(poolSettings(service, config));
   const runtime: ServiceHandle = new ServiceHandle(service.name, upstream, health, sessionStore(stores, service, () => runtime));
   runtime.bursts = burstStore(stores, service.name);
   runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);

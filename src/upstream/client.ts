@@ -83,6 +83,8 @@ export interface ClientSettings {
   readonly keepAlive: number;
   /** Share of the connections kept for requests whose clients keep up (0 to 0.9). */
   readonly reserved: number;
+  /** Most bytes of an answer's head (limits.maxHeaderBytes, as for requests). */
+  readonly maxHeaderBytes: number;
   /** Milliseconds: to connect, for the answer's head, and between body chunks. */
   readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number };
 }

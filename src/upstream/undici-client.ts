@@ -102,6 +102,7 @@ export class UndiciClient implements UpstreamClient {
         keepAliveMaxTimeout: keepAlive,
         // Responses are streamed as they come: no size limit, no redirects, no decompression.
         maxResponseSize: -1,
+        maxHeaderSize: this.settings.maxHeaderBytes,
       });
       // Connection errors are reported to the request that needed the connection; the pool itself
       // must not crash the process with an unhandled 'error'.
