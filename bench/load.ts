@@ -57,8 +57,8 @@ async function waitForPort(port: number, what: string, ms = 15_000): Promise<voi
 }
 
 const children: ChildProcess[] = [];
-function start(cpus: string, cmd: string, args: string[], log: string): ChildProcess {
-  const child = spawn('taskset', ['-c', cpus, cmd, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+function start(cpus: string, cmd: string, args: string[], log: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn('taskset', ['-c', cpus, cmd, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c) => (err += c));
   child.on('exit', (code) => {
@@ -123,6 +123,8 @@ async function main(): Promise<void> {
     nginx: { rr: await p(), ip: await p() },
     httpProxy: await p(),
     minimal: await p(),
+    ownMinimal: await p(),
+    mooringUndici: { rr: await p(), cookie: await p(), ip: await p() },
   };
 
   // Backends on the load core.
@@ -141,6 +143,11 @@ async function main(): Promise<void> {
   const mooring = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring.yaml')], 'mooring');
   peers.push({ name: 'mooring', pid: mooring.pid, url: (k) => (k === 'ip' && WORKERS > 1 ? undefined : `http://127.0.0.1:${ports.mooring[k]}`) });
   await waitForPort(ports.mooring.rr, 'mooring');
+  // The same Mooring on undici's upstream client, as it ran before its own: what the client changed.
+  writeFileSync(join(dir, 'mooring-undici.yaml'), mooringConf({ ...ports, mooring: ports.mooringUndici }, WORKERS));
+  const onUndici = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring-undici.yaml')], 'mooring on undici', { ...process.env, MOORING_UPSTREAM: 'undici' });
+  peers.push({ name: 'mooring on undici', pid: onUndici.pid, url: (k) => (k === 'ip' ? undefined : `http://127.0.0.1:${ports.mooringUndici[k]}`) });
+  await waitForPort(ports.mooringUndici.rr, 'mooring on undici');
   writeFileSync(join(dir, 'mooring-logged.yaml'), mooringCookieConf(ports.mooringLogged, ports.backends, join(dir, 'access.log')));
   const logged = start(PROXY_CPUS, join(ROOT, 'bin/mooring.js'), ['start', '--config', join(dir, 'mooring-logged.yaml')], 'mooring with access log and metrics');
   peers.push({ name: 'mooring+observed', pid: logged.pid, url: (k) => (k === 'cookie' ? `http://127.0.0.1:${ports.mooringLogged}` : undefined) });
@@ -171,6 +178,9 @@ async function main(): Promise<void> {
   const mini = start(PROXY_CPUS, process.execPath, ['--import', 'tsx', 'bench/minimal-proxy-peer.ts', String(ports.minimal), ...ports.backends.map((b) => `http://127.0.0.1:${b}`)], 'minimal node proxy');
   peers.push({ name: 'node minimal', pid: mini.pid, url: (k) => (k === 'rr' ? `http://127.0.0.1:${ports.minimal}` : undefined) });
   await waitForPort(ports.minimal, 'minimal node proxy');
+  const ownMini = start(PROXY_CPUS, process.execPath, ['--import', 'tsx', 'bench/own-client-proxy-peer.ts', String(ports.ownMinimal), ...ports.backends.map((b) => `http://127.0.0.1:${b}`)], 'minimal proxy on Mooring\'s client');
+  peers.push({ name: 'own-client minimal', pid: ownMini.pid, url: (k) => (k === 'rr' ? `http://127.0.0.1:${ports.ownMinimal}` : undefined) });
+  await waitForPort(ports.ownMinimal, 'minimal proxy on Mooring\'s client');
 
   // Clients with valid cookies: one session per wrk connection's worth, spread over the servers.
   const codec = new CookieCodec([BENCH_KEY], ['a', 'b', 'c']);
@@ -189,8 +199,10 @@ async function main(): Promise<void> {
     { name: 'round-robin, 1 KB, new connection per request', kind: 'rr' as const, path: '/1k', close: true },
     { name: 'cookie persistence, 1 KB, new connection per request', kind: 'cookie' as const, path: '/1k', close: true },
   ];
-  // http-proxy is only compared on small keep-alive responses (the target): keeps the run under 6 minutes.
-  const skip = (s: (typeof scenarios)[number], peer: Peer) => peer.name === 'http-proxy' && (s.close || s.path !== '/1k');
+  // http-proxy is only compared on small keep-alive responses (the target), Mooring on undici on
+  // cookies and large answers (what its own client is measured against): keeps the run short.
+  const skip = (s: (typeof scenarios)[number], peer: Peer) =>
+    (peer.name === 'http-proxy' && (s.close || s.path !== '/1k')) || (peer.name === 'mooring on undici' && (s.close || s.kind === 'rr') && s.path !== '/100k');
   const plan = scenarios.flatMap((s) =>
     peers.flatMap((peer) => {
       const base = skip(s, peer) ? undefined : peer.url(s.kind);

@@ -12,6 +12,10 @@ export interface Ports {
   nginx: { rr: number; ip: number };
   httpProxy: number;
   minimal: number;
+  /** The smallest proxy over Mooring's own upstream client: its parts' ceiling. */
+  ownMinimal: number;
+  /** Mooring on undici's client (MOORING_UPSTREAM=undici): the data path before its own client. */
+  mooringUndici: { rr: number; cookie: number; ip: number };
 }
 
 /** nginx's temporary folders, inside the bench folder (one set per nginx instance). */
