@@ -1,96 +1,132 @@
 // type: http — one request per probe, no redirects followed; passes when the status is in
 // `expect.status` and, when set, the body (its first 64 KiB) contains `expect.body` or matches it
-// as /regex/. Probes of one (server, monitor) reuse one keep-alive connection, as Envoy's checks do:
-// a fresh connection per probe costs ~2× the CPU (measured in bench/probe-cpu.ts). A dead server
-// closes that connection and the next probe connects anew; a reused connection that turns out
-// closed is retried once on a fresh one, so a keep-alive race never counts as a failure.
-import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
-import { http } from '../core/node-http.ts';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+// as /regex/. Probes go through the same upstream client as requests: each (server, monitor) keeps
+// one keep-alive connection, as Envoy's checks do (a fresh connection per probe costs ~2× the CPU,
+// measured in bench/probe-cpu.ts), and a reused connection that turns out closed is sent again on
+// a fresh one by the client itself, so a keep-alive race never counts as a failure.
+import { UpstreamError, type UpstreamClient, type UpstreamHandler, type UpstreamRequest } from '../upstream/client.ts';
+import { makeUpstreamClient } from '../upstream/make-client.ts';
 import type { MonitorKind, ProbeResult } from './monitor.ts';
 import type { MonitorConfig } from './schema.ts';
 
 /** Most body bytes read for a body expectation. */
 const BODY_LIMIT = 65_536;
+/** An idle probe connection is kept this long (the server usually closes it sooner, and is then reconnected). */
+const PROBE_KEEP_ALIVE_MS = 120_000;
 
 function statusOk(status: number, ranges: readonly (readonly [number, number])[]): boolean {
   return ranges.some(([lo, hi]) => status >= lo && status <= hi);
 }
 
-/** The body's first BODY_LIMIT bytes, as text (the rest is dropped with the connection). */
-function readBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = () => resolve(Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString('utf8'));
-    res.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= BODY_LIMIT) {
-        res.destroy();
-        done();
-      }
-    });
-    res.on('end', done);
-    res.on('error', done);
-  });
-}
-
-async function judge(res: IncomingMessage, config: MonitorConfig): Promise<ProbeResult> {
-  const status = res.statusCode ?? 0;
+function judge(status: number, text: string | undefined, config: MonitorConfig): ProbeResult {
   const { body } = config.expect;
-  const text = body === undefined || config.method === 'HEAD' ? (res.resume(), undefined) : await readBody(res);
   if (!statusOk(status, config.expect.status)) return { ok: false, detail: `status ${status}` };
   if (text === undefined || body === undefined) return { ok: true, detail: `status ${status}` };
   const found = typeof body === 'string' ? text.includes(body) : body.test(text);
   return found ? { ok: true, detail: `status ${status}, body matched` } : { ok: false, detail: `status ${status}, body does not match ${String(body)}` };
 }
 
+/** One probe's hearing of the answer: its status and, when a body is expected, its first BODY_LIMIT bytes. */
+class Probe implements UpstreamHandler {
+  private status = 0;
+  private chunks: Buffer[] | undefined;
+  private size = 0;
+  private abort: ((reason: Error) => void) | undefined;
+  private settled = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: MonitorConfig,
+    private readonly signal: AbortSignal,
+    private readonly resolve: (result: ProbeResult) => void,
+  ) {
+    this.timer = setTimeout(() => this.cut(`no answer within ${config.timeout}ms`), config.timeout);
+    signal.addEventListener('abort', this.stop, { once: true });
+  }
+
+  private readonly stop = (): void => this.cut('stopped');
+
+  private cut(detail: string): void {
+    this.finish({ ok: false, detail });
+    this.abort?.(new UpstreamError('answer-timeout', detail));
+  }
+
+  private finish(result: ProbeResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal.removeEventListener('abort', this.stop);
+    this.resolve(result);
+  }
+
+  onConnect(abort: (reason: Error) => void): void {
+    if (this.settled) return abort(new UpstreamError('answer-timeout', 'the probe ended before it was sent'));
+    this.abort = abort;
+  }
+
+  onHeaders(status: number): boolean {
+    this.status = status;
+    if (this.config.expect.body !== undefined && this.config.method !== 'HEAD') this.chunks = [];
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.chunks) return true;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    // Enough read: judge now, and drop the rest with the connection.
+    if (this.size >= BODY_LIMIT) {
+      this.judge();
+      this.abort?.(new UpstreamError('answer-timeout', 'body read up to the limit'));
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.judge();
+  }
+
+  private judge(): void {
+    const text = this.chunks && Buffer.concat(this.chunks, this.size).subarray(0, BODY_LIMIT).toString('utf8');
+    this.finish(judge(this.status, text, this.config));
+  }
+
+  onBodySent(): void {}
+
+  onError(err: Error): void {
+    this.finish({ ok: false, detail: err.message });
+  }
+}
+
 export const httpMonitor: MonitorKind = {
   type: 'http',
   build(config) {
-    // One connection per (server, monitor): the monitor is built once per server.
-    const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
-    let agent: Agent | undefined;
+    // One keep-alive connection per (server, monitor): the monitor is built once per server.
+    let client: UpstreamClient | undefined;
+    const own = Object.entries(config.headers).filter(([name]) => name.toLowerCase() !== 'host');
+    const headers = [...(own.some(([name]) => name.toLowerCase() === 'user-agent') ? [] : ['user-agent', 'mooring-health']), ...own.flat()];
+    const request = { method: config.method, path: config.path, body: null };
+    // The request for the origin probed last (a monitor is built per server; its URL rarely changes).
+    let origin = '';
+    let requestFor: UpstreamRequest | undefined;
     return {
       label: `http ${config.method} ${config.path}`,
-      probe(origin, signal) {
-        const url = new URL(origin);
-        const tls = url.protocol === 'https:';
-        agent ??= tls ? new HttpsAgent(agentOptions) : new http.Agent(agentOptions);
-        const headers = { 'user-agent': 'mooring-health', ...config.headers, host: config.host ?? url.host };
-        const options = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, method: config.method, path: config.path, headers, agent };
-        return new Promise<ProbeResult>((resolve) => {
-          let req: ClientRequest | undefined;
-          let settled = false;
-          const finish = (result: ProbeResult) => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            signal.removeEventListener('abort', stop);
-            resolve(result);
-          };
-          const cut = (detail: string) => {
-            finish({ ok: false, detail });
-            req?.destroy();
-          };
-          const timer = setTimeout(cut, config.timeout, `no answer within ${config.timeout}ms`);
-          const stop = () => cut('stopped');
-          signal.addEventListener('abort', stop, { once: true });
-          const send = (retry: boolean) => {
-            const current = (req = (tls ? httpsRequest : http.request)(options));
-            current.once('response', (res) => void judge(res, config).then(finish));
-            current.once('error', (err: NodeJS.ErrnoException) => {
-              if (retry && current.reusedSocket && err.code === 'ECONNRESET') return send(false);
-              finish({ ok: false, detail: err.code ?? err.message });
-            });
-            current.end();
-          };
-          send(true);
+      probe(target, signal) {
+        client ??= makeUpstreamClient({
+          connections: 1,
+          keepAlive: PROBE_KEEP_ALIVE_MS,
+          reserved: 0,
+          maxHeaderBytes: BODY_LIMIT,
+          timeouts: { connect: config.timeout, response: config.timeout, idle: config.timeout },
         });
+        if (target !== origin) {
+          origin = target;
+          requestFor = { ...request, headers: [...headers, 'host', config.host ?? new URL(target).host] };
+        }
+        return new Promise<ProbeResult>((resolve) => client!.dispatch({ id: origin, origin }, requestFor!, new Probe(config, signal, resolve)));
       },
       close() {
-        agent?.destroy();
+        client?.destroy();
       },
     };
   },

@@ -8,7 +8,7 @@ import type { ErrorCode } from '../core/errors.ts';
 import { recordTtfb, type Server } from '../core/server.ts';
 import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
-import { failureOf, failureOutcome, mayRetry } from './retry.ts';
+import { failureOf } from './retry.ts';
 import { sendError } from './respond.ts';
 import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
 import type { Routing } from './routing.ts';
@@ -232,14 +232,11 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
       if (this.cancelled.reason === 'deadline') routing.reportFailure(server, 'timeout');
       return this.answerCancelled(this.cancelled);
     }
-    const failure = err instanceof UpstreamError ? err.kind : 'reset-before-answer';
+    const kind = err instanceof UpstreamError ? err.kind : 'reset-before-answer';
     // The client refused the request itself before sending anything: the client's request is at fault.
-    if (failure === 'bad-request') return this.answer('MOORING_BAD_REQUEST', true);
-    const kind = failureOf(failure);
-    routing.reportFailure(server, failureOutcome[kind]);
-    this.ctx.log.warn({ server: server.id, kind, err: err.message, attempt: routing.attempt }, 'upstream attempt failed');
-    const retryable = mayRetry(kind, this.reachedServer, this.req.method!, this.hasBody);
-    if (routing.failed(server, kind, this.reachedServer, retryable)) return this.start();
+    if (kind === 'bad-request') return this.answer('MOORING_BAD_REQUEST', true);
+    this.ctx.log.warn({ server: server.id, kind: failureOf(kind), err: err.message, attempt: routing.attempt }, 'upstream attempt failed');
+    if (routing.attemptFailed(server, kind, this.reachedServer, this.req.method!, this.hasBody)) return this.start();
     this.answer(routing.failure());
   }
 

@@ -11,7 +11,8 @@ import type { Decision, Identity, MigrationReason, PersistRequest } from '../per
 import type { Outcome } from '../health/ejection.ts';
 import type { Service } from '../topology/service.ts';
 import type { Place } from '../gslb/types.ts';
-import { failureCode, type FailureKind } from './retry.ts';
+import { failureCode, failureOf, failureOutcome, mayRetry, type FailureKind } from './retry.ts';
+import type { UpstreamErrorKind } from '../upstream/client.ts';
 
 export type Choice = { server: Server } | { refuse: ErrorCode } | { wait: true };
 
@@ -107,7 +108,18 @@ export class Routing implements PickContext {
   }
 
   /** Records a failed attempt on `server`; true when another attempt may follow. */
-  failed(server: Server, kind: FailureKind, reachedServer: boolean, retryable: boolean): boolean {
+  /**
+   * An attempt on `server` failed, for requests and tunnels alike: passive health hears it, and the
+   * answer is whether the request may go on to another server (then `choose()` again) or not
+   * (then answer `failure()`).
+   */
+  attemptFailed(server: Server, kind: UpstreamErrorKind, reachedServer: boolean, method: string, hasBody: boolean): boolean {
+    const failure = failureOf(kind);
+    this.reportFailure(server, failureOutcome[failure]);
+    return this.failed(server, failure, reachedServer, mayRetry(failure, reachedServer, method, hasBody));
+  }
+
+  private failed(server: Server, kind: FailureKind, reachedServer: boolean, retryable: boolean): boolean {
     (this.tried ??= []).push(server);
     this.lastFailure = kind;
     if (reachedServer) this.unreachedOnly = false;

@@ -1,9 +1,8 @@
 // WebSocket (and any HTTP/1.1 Upgrade): route like any request (persistence included), replay the
 // handshake to the chosen server, relay its answer (the 101 carries Mooring's cookie when one is
 // set), then pipe both sockets until either side ends or the tunnel idles.
-import type { IncomingMessage, ClientRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { http } from '../core/node-http.ts';
-import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Server } from '../core/server.ts';
@@ -13,8 +12,7 @@ import { answerOnSocket, rawHead, refuseOnSocket } from './respond.ts';
 import { recordRefusal, recordUpgrade } from './records.ts';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
 import { refusal, resolveRequest, routeThroughRules } from './handler.ts';
-import { failureOf, failureOutcome, mayRetry } from './retry.ts';
-import { socketFailure, UpstreamError } from '../upstream/client.ts';
+import { UpstreamError, type UpgradeHandler } from '../upstream/client.ts';
 import { Routing } from './routing.ts';
 
 interface Upgrade {
@@ -55,91 +53,136 @@ function attempt(u: Upgrade): void {
   const choice = u.routing.choose();
   // A tunnel does not wait in the queue: a full server answers 503 at once.
   if (!('server' in choice)) return refuse(u, 'refuse' in choice ? choice.refuse : 'MOORING_OVERLOADED');
-  const server = choice.server;
-  const { headers, routing } = u;
-  routing.sending(server, headers);
-  const service = routing.service;
-  service.acquire(server);
-  let released = false;
-  const release = () => {
-    if (!released) service.release(server);
-    released = true;
-  };
-  const origin = new URL(server.origin);
-  const upstream: ClientRequest = (origin.protocol === 'https:' ? httpsRequest : http.request)({
-    host: origin.hostname,
-    port: origin.port,
-    method: u.req.method,
-    path: u.req.url,
-    headers,
-    setHost: false,
-    agent: false,
-    timeout: u.ctx.timeouts.connect + u.ctx.timeouts.response,
-  });
-  let reached = false;
-  upstream.on('socket', (s: Socket) => s.once('connect', () => (reached = true)));
-  upstream.on('timeout', () => upstream.destroy(new UpstreamError('answer-timeout', 'upgrade timed out')));
-  upstream.on('error', (err) => {
-    release();
-    if (u.client.destroyed) return;
-    const kind = failureOf(socketFailure(err, false).kind);
-    routing.reportFailure(server, failureOutcome[kind]);
-    if (u.routing.failed(server, kind, reached, mayRetry(kind, reached, u.req.method ?? 'GET', false))) return attempt(u);
-    refuse(u, u.routing.failure(), server);
-  });
-  upstream.on('response', (res) => {
-    relayDeclined(u, server, res);
-    res.once('close', release);
-  });
-  upstream.on('upgrade', (res, socket: Socket, serverHead: Buffer) => {
-    const response = [...res.rawHeaders];
-    routing.answered(server, 101, response);
-    u.client.write(rawHead(101, res.statusMessage || 'Switching Protocols', response));
-    tunnel(u, server, socket, serverHead, release);
-  });
-  // A client that leaves ends the upstream call too (a tunnel's own sockets are closed in tunnel()).
-  u.client.once('close', () => upstream.destroy());
-  upstream.end();
+  new UpgradeAttempt(u, choice.server).send();
 }
 
 /**
- * The server declined the upgrade: relay its answer with its framing (a chunked body stays chunked,
- * so a cut-short answer cannot pass for whole), then close the client, which was promised
- * `Connection: close`. An answer cut short closes the client at once.
+ * One try of an upgrade on one server, through the service's upstream client: the switch becomes a
+ * tunnel; a declined upgrade's answer is relayed with its framing (a body without a length is sent
+ * chunked, so a cut-short answer cannot pass for whole) and the client, promised
+ * `Connection: close`, is closed after it; a failure goes through the same retry rules as requests.
  */
-function relayDeclined(u: Upgrade, server: Server, res: IncomingMessage): void {
-  const response = responseHeaders(res.rawHeaders);
-  if (response === undefined) {
-    u.routing.reportFailure(server, 'bad-response');
-    res.destroy();
-    return refuse(u, 'MOORING_UPSTREAM_BAD_RESPONSE', server);
+class UpgradeAttempt implements UpgradeHandler {
+  private reached = false;
+  private settled = false;
+  private released = false;
+  private answering = false;
+  private chunked = false;
+  private bytesOut = 0;
+  private answeredAt = -1;
+  private status = 0;
+  private clientLeft = false;
+  private abort: ((reason: Error) => void) | undefined;
+
+  constructor(
+    private readonly u: Upgrade,
+    private readonly server: Server,
+  ) {}
+
+  send(): void {
+    const { u, server } = this;
+    const { routing } = u;
+    routing.sending(server, u.headers);
+    routing.service.acquire(server);
+    u.client.once('close', this.onClientClose);
+    routing.service.runtime.upstream.upgrade(server, { method: u.req.method ?? 'GET', path: u.req.url ?? '/', headers: u.headers, body: null }, this);
   }
-  const chunked = /\bchunked\b/i.test(String(res.headers['transfer-encoding'] ?? ''));
-  u.routing.answered(server, res.statusCode ?? 502, response);
-  if (chunked) response.push('transfer-encoding', 'chunked');
-  response.push('connection', 'close');
-  const { client } = u;
-  // The client hung up before the whole answer: stop relaying (its close ends the upstream call).
-  client.once('end', () => client.destroy());
-  client.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? '', response));
-  res.on('data', (chunk: Buffer) => {
-    const room = chunked ? client.write(`${chunk.length.toString(16)}\r\n`) && client.write(chunk) && client.write('\r\n') : client.write(chunk);
-    if (!room) {
-      res.pause();
-      client.once('drain', () => res.resume());
+
+  readonly release = (): void => {
+    if (!this.released) this.u.routing.service.release(this.server);
+    this.released = true;
+  };
+
+  /** A client that leaves ends the upstream call too (a tunnel's own sockets are closed in tunnel()). */
+  private readonly onClientClose = (): void => {
+    this.clientLeft = true;
+    if (!this.settled) this.abort?.(new UpstreamError('reset-before-answer', 'the client left'));
+  };
+
+  onConnect(abort: (reason: Error) => void): void {
+    this.reached = true;
+    this.abort = abort;
+    if (this.clientLeft) abort(new UpstreamError('reset-before-answer', 'the client left'));
+  }
+
+  onHeaders(status: number, rawHeaders: readonly (Buffer | string)[], resume: () => void): boolean {
+    const { u, server } = this;
+    const response = responseHeaders(rawHeaders);
+    if (response === undefined) {
+      this.settle();
+      u.routing.reportFailure(server, 'bad-response');
+      this.abort?.(new UpstreamError('bad-answer', 'transfer coding other than chunked'));
+      refuse(u, 'MOORING_UPSTREAM_BAD_RESPONSE', server);
+      return false;
     }
-  });
-  let bytesOut = 0;
-  res.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
-  res.once('end', () => client.end(chunked ? '0\r\n\r\n' : undefined));
-  const answeredAt = performance.now();
-  let clientLeft = false;
-  client.once('close', () => (clientLeft = true));
-  res.once('close', () => {
-    const ended = res.complete ? 'complete' : clientLeft ? 'client-gone' : 'broken';
-    if (!res.complete) client.destroy();
-    recordUpgrade(u.ctx, u.req, u.routing, u.startedAt, { status: res.statusCode ?? 502, server, ended, bytesIn: 0, bytesOut, answeredAt });
-  });
+    this.answering = true;
+    this.status = status;
+    this.chunked = !response.some((value, i) => i % 2 === 0 && value.toLowerCase() === 'content-length');
+    u.routing.answered(server, status, response);
+    if (this.chunked) response.push('transfer-encoding', 'chunked');
+    response.push('connection', 'close');
+    const { client } = u;
+    // The client hung up before the whole answer: stop relaying (its close ends the upstream call).
+    client.once('end', () => client.destroy());
+    client.on('drain', resume);
+    client.write(rawHead(status, http.STATUS_CODES[status] ?? '', response));
+    this.answeredAt = performance.now();
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const { client } = this.u;
+    this.bytesOut += chunk.length;
+    if (!this.chunked) return client.write(chunk);
+    client.cork();
+    client.write(`${chunk.length.toString(16)}\r\n`);
+    client.write(chunk);
+    const room = client.write('\r\n');
+    client.uncork();
+    return room;
+  }
+
+  onComplete(): void {
+    this.settle();
+    this.u.client.end(this.chunked ? '0\r\n\r\n' : undefined);
+    this.record('complete');
+  }
+
+  onBodySent(): void {}
+
+  onError(err: Error): void {
+    if (this.settled) return;
+    this.settle();
+    const { u, server } = this;
+    if (this.answering) {
+      u.client.destroy();
+      return this.record(this.clientLeft ? 'client-gone' : 'broken');
+    }
+    if (this.clientLeft || u.client.destroyed) return;
+    const kind = err instanceof UpstreamError ? err.kind : 'reset-before-answer';
+    if (u.routing.attemptFailed(server, kind, this.reached, u.req.method ?? 'GET', false)) return attempt(u);
+    refuse(u, u.routing.failure(), server);
+  }
+
+  onUpgrade(status: number, rawHeaders: readonly (Buffer | string)[], socket: Duplex, head: Buffer): void {
+    this.settled = true;
+    this.u.client.off('close', this.onClientClose);
+    const response = rawHeaders.map(String);
+    this.u.routing.answered(this.server, status, response);
+    this.u.client.write(rawHead(status, http.STATUS_CODES[status] ?? 'Switching Protocols', response));
+    tunnel(this.u, this.server, socket as Socket, head, this.release);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.u.client.off('close', this.onClientClose);
+    this.release();
+  }
+
+  private record(ended: 'complete' | 'client-gone' | 'broken'): void {
+    const { u } = this;
+    recordUpgrade(u.ctx, u.req, u.routing, u.startedAt, { status: this.status, server: this.server, ended, bytesIn: 0, bytesOut: this.bytesOut, answeredAt: this.answeredAt });
+  }
 }
 
 function tunnel(u: Upgrade, upstream: Server, server: Socket, serverHead: Buffer, release: () => void): void {

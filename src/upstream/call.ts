@@ -1,6 +1,6 @@
 // One request's passage through a pool: queued, then run on a connection. Its `abort` is what the
 // handler holds; it reaches whichever connection runs the call at that moment.
-import type { UpstreamHandler, UpstreamRequest } from './client.ts';
+import type { UpgradeHandler, UpstreamHandler, UpstreamRequest } from './client.ts';
 
 /** Methods a request may be sent again for, when it has no body (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -21,6 +21,8 @@ export class Call {
   constructor(
     readonly request: UpstreamRequest,
     readonly handler: UpstreamHandler,
+    /** Set for an upgrade request: who hears the switch. */
+    readonly upgrade?: UpgradeHandler,
   ) {
     // A streamed body that breaks while the call waits, or after its connection let go of it, must
     // not crash the process: the connection running it hears the error through its own listener.
@@ -30,6 +32,6 @@ export class Call {
 
   /** May go again on a fresh connection when a reused one closed before any answer. */
   get replayable(): boolean {
-    return !this.replayed && this.request.body === null && IDEMPOTENT.has(this.request.method);
+    return !this.replayed && !this.upgrade && this.request.body === null && IDEMPOTENT.has(this.request.method);
   }
 }

@@ -1,7 +1,7 @@
 // The upstream seam: how the proxy sends one request to one server and hears the answer, in
 // Mooring's own terms. proxy/ sees no HTTP-client type and no client's error codes; an
 // implementation (undici-client.ts today) turns its own into these.
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 /**
  * How an attempt failed. `reset-before-answer` and the connect kinds are the ones a request can be
@@ -78,6 +78,15 @@ export interface UpstreamHandler {
   onError(err: Error): void;
 }
 
+/** What hears an upgrade: an ordinary answer when the server declines, or the switch. */
+export interface UpgradeHandler extends UpstreamHandler {
+  /**
+   * The server switched protocols (101): `socket` belongs to the caller from now on (the client
+   * forgets it), `head` holds what the server sent after its answer's head.
+   */
+  onUpgrade(status: number, rawHeaders: readonly (Buffer | string)[], socket: Duplex, head: Buffer): void;
+}
+
 export interface ClientSettings {
   readonly connections: number;
   readonly keepAlive: number;
@@ -93,6 +102,11 @@ export interface ClientSettings {
 export interface UpstreamClient {
   /** Sends `request` to `target`, queued while all of its connections are busy. */
   dispatch(target: UpstreamTarget, request: UpstreamRequest, handler: UpstreamHandler): void;
+  /**
+   * Sends an upgrade request (WebSocket) on a connection of its own, never taken from the pool nor
+   * returned to it, nor counted among its connections.
+   */
+  upgrade(target: UpstreamTarget, request: UpstreamRequest, handler: UpgradeHandler): void;
   /** Most connections of one server's pool that slow clients may hold at once (at least one). */
   readonly slowHoldCap: number;
   /**

@@ -64,6 +64,8 @@ export class Connection implements ParserEvents, CallRunner {
   private body: Readable | undefined;
   private chunked = false;
   private failure: Error | undefined;
+  /** The 101 to an upgrade request, while its head is being parsed. */
+  private switched: { status: number; headers: string[] } | undefined;
 
   constructor(
     private readonly pool: ConnectionPool,
@@ -97,7 +99,7 @@ export class Connection implements ParserEvents, CallRunner {
     this.skipBody = request.method === 'HEAD';
     call.handler.onConnect(call.abort);
     if (this.call !== call) return false;
-    const head = wireHead(request);
+    const head = wireHead(request, call.upgrade !== undefined);
     const { body } = request;
     const { socket } = this;
     this.written = true;
@@ -227,9 +229,15 @@ export class Connection implements ParserEvents, CallRunner {
       return 0;
     }
     if (status === 101 || upgrade) {
+      if (status === 101 && call.upgrade) {
+        this.switched = { status, headers };
+        return 2; // no body: what follows is the tunnel's
+      }
       this.fail(new UpstreamError('bad-answer', `a ${status} (upgrade) to a request that did not ask to upgrade`));
       return -1;
     }
+    // A declined upgrade: the server may still expect the other protocol, so the connection ends here.
+    if (call.upgrade) this.reusable = false;
     this.answered = true;
     this.activeAt = performance.now();
     if (!keepAlive) this.reusable = false;
@@ -250,10 +258,17 @@ export class Connection implements ParserEvents, CallRunner {
       this.interim = false;
       return;
     }
+    // The 101's head ends its message: the tunnel takes over once the parse returns.
+    if (this.switched) return;
     const call = this.call;
     if (!call) return;
     this.completed = true;
     this.served++;
+    // Paused for a slow reader of this answer: the next answer must be read whatever happened to this one.
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
     // The server answered before the whole body was sent: the rest can never go on this connection.
     if (this.body) this.reusable = false;
     this.detach(call);
@@ -306,8 +321,27 @@ export class Connection implements ParserEvents, CallRunner {
     const parsed = this.parser.execute(data);
     this.parsing = false;
     if (typeof parsed !== 'number') this.failParse(parsed);
+    else if (this.switched) this.handOver(data.subarray(parsed));
     if (this.completed) this.afterAnswer();
   };
+
+  /** The server switched protocols: the socket is the tunnel's from here on. */
+  private handOver(head: Buffer): void {
+    const call = this.call!;
+    const { status, headers } = this.switched!;
+    this.switched = undefined;
+    const { socket } = this;
+    socket.off('data', this.onSocketData);
+    socket.off('end', this.onSocketEnd);
+    socket.off('error', this.onSocketError);
+    socket.off('close', this.onSocketClose);
+    socket.off('drain', this.onSocketDrain);
+    this.detach(call);
+    this.phase = 'closed';
+    this.parser.close();
+    this.pool.closed(this);
+    call.upgrade!.onUpgrade(status, headers, socket, head);
+  }
 
   private failParse(err: ParseError): void {
     this.reusable = false;

@@ -8,7 +8,8 @@ import { readdirSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { Http1Client } from './http1-client.ts';
 import { nativeParser } from './llhttp.ts';
-import { UpstreamError, type ClientSettings, type UpstreamHandler, type UpstreamRequest } from './client.ts';
+import { UpstreamError, type ClientSettings, type UpgradeHandler, type UpstreamHandler, type UpstreamRequest } from './client.ts';
+import type { Duplex } from 'node:stream';
 
 const SETTINGS: ClientSettings = { connections: 4, keepAlive: 5_000, reserved: 0.25, maxHeaderBytes: 16_384, timeouts: { connect: 1_000, response: 2_000, idle: 2_000 } };
 
@@ -398,5 +399,93 @@ describe('own upstream client: connections', () => {
     while ((sockets.size > 0 || fds() > before) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(sockets.size, 0, 'server-side sockets left open');
     assert.ok(fds() <= before, `file descriptors: ${fds()} now, ${before} before`);
+  });
+});
+
+describe('own upstream client: upgrades', () => {
+  /** Sends an upgrade; resolves with the switched socket and its first bytes, or the ordinary answer. */
+  function upgrade(client: Http1Client, port: number): Promise<{ socket?: Duplex; head?: Buffer; headers?: string[]; out?: Outcome }> {
+    return new Promise((resolve) => {
+      const out: Outcome = { body: '', completed: false, connects: 0 };
+      const handler: UpgradeHandler = {
+        onConnect: () => out.connects++,
+        onHeaders: (status) => ((out.status = status), true),
+        onData: (chunk) => ((out.body += chunk.toString('latin1')), true),
+        onComplete: () => ((out.completed = true), resolve({ out })),
+        onBodySent() {},
+        onError: (err) => ((out.error = err), resolve({ out })),
+        onUpgrade: (_status, headers, socket, head) => resolve({ socket, head, headers: headers.map(String) }),
+      };
+      client.upgrade({ id: `s${port}`, origin: `http://127.0.0.1:${port}` }, { method: 'GET', path: '/ws', headers: ['host', 'x', 'connection', 'upgrade', 'upgrade', 'websocket'], body: null }, handler);
+    });
+  }
+
+  it('hands the socket over on a 101, with the bytes that came after the head, on a connection of its own', async () => {
+    const heads: string[] = [];
+    const { port } = await raw((socket, head) => {
+      heads.push(head);
+      if (head.startsWith('GET /ws')) {
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nfirst');
+        socket.removeAllListeners('data');
+        socket.on('data', (d) => socket.write(`echo:${d}`));
+      }
+    });
+    // One pool connection, held by a request that is not answered: the upgrade does not wait for it.
+    const client = newClient({ connections: 1 });
+    void send(client, port, { path: '/held' });
+    const { socket, head, headers } = await upgrade(client, port);
+    assert.ok(socket, 'switched');
+    assert.equal(head!.toString(), 'first');
+    assert.deepEqual(headers, ['Upgrade', 'websocket', 'Connection', 'Upgrade']);
+    assert.match(heads.find((h) => h.startsWith('GET /ws'))!, /\r\nconnection: upgrade\r\nupgrade: websocket$/);
+    assert.doesNotMatch(heads.find((h) => h.startsWith('GET /ws'))!, /keep-alive/);
+    const echoed = new Promise<string>((resolve) => socket!.once('data', (d: Buffer) => resolve(d.toString())));
+    socket!.write('ping');
+    assert.equal(await echoed, 'echo:ping');
+    socket!.destroy();
+  });
+
+  it('passes a declined upgrade on as an ordinary answer and closes that connection', async () => {
+    const { port, sockets } = await raw((socket) => socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno'));
+    const { out } = await upgrade(newClient(), port);
+    assert.equal(out!.status, 403);
+    assert.equal(out!.body, 'no');
+    assert.ok(out!.completed);
+    const deadline = Date.now() + 2000;
+    while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(sockets.size, 0);
+  });
+});
+
+describe('own upstream client: backpressure toward the caller', () => {
+  it('reads the next answer on a connection whose previous answer was paused by a slow reader', async () => {
+    const body = 'z'.repeat(256 * 1024);
+    const { port, sockets } = await raw((socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`));
+    const client = newClient({ connections: 1 });
+    // A reader that says "wait" on every chunk and catches up a moment later.
+    const slow = () =>
+      new Promise<Outcome>((resolve) => {
+        const out: Outcome = { body: '', completed: false, connects: 0 };
+        let resume = () => {};
+        client.dispatch({ id: `s${port}`, origin: `http://127.0.0.1:${port}` }, { method: 'GET', path: '/', headers: ['host', 'x'], body: null }, {
+          onConnect: () => out.connects++,
+          onHeaders: (status, _h, r) => ((out.status = status), (resume = r), true),
+          onData: (chunk) => {
+            out.body += chunk.toString('latin1');
+            setTimeout(resume, 1);
+            return false;
+          },
+          onComplete: () => ((out.completed = true), resolve(out)),
+          onBodySent() {},
+          onError: (err) => ((out.error = err), resolve(out)),
+        });
+      });
+    const first = await slow();
+    assert.ok(first.completed);
+    assert.equal(first.body.length, body.length);
+    const second = await send(client, port);
+    assert.ok(second.completed, second.error?.message);
+    assert.equal(second.body.length, body.length);
+    assert.equal(sockets.size, 1, 'both on one connection');
   });
 });

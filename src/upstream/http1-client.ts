@@ -1,10 +1,11 @@
 // Mooring's own HTTP/1.1 upstream client: a pool of keep-alive connections per server (keyed by
 // server id), each running one request at a time, answers parsed by node's native llhttp. One
-// coarse ticker per client checks every connection's timeouts, so a request allocates no timer.
+// coarse ticker for the process checks every connection's timeouts, so a request allocates no timer.
 import { Call } from './call.ts';
-import type { ClientSettings, UpstreamClient, UpstreamHandler, UpstreamRequest, UpstreamTarget } from './client.ts';
+import type { ClientSettings, UpgradeHandler, UpstreamClient, UpstreamHandler, UpstreamRequest, UpstreamTarget } from './client.ts';
 import type { NativeParserClass } from './llhttp.ts';
 import { endpointOf, Pool, type PoolSettings } from './pool.ts';
+import { unwatch, watch, type Sweepable } from './sweeper.ts';
 
 /** How often timeouts are checked: a small share of the shortest, within [10 ms, 250 ms]. */
 function tickOf(settings: PoolSettings): number {
@@ -12,17 +13,20 @@ function tickOf(settings: PoolSettings): number {
   return Math.max(10, Math.min(250, Math.floor(Math.min(connect, response, idle, settings.keepAlive) / 20)));
 }
 
-export class Http1Client implements UpstreamClient {
+export class Http1Client implements UpstreamClient, Sweepable {
   private readonly pools = new Map<string, Pool>();
   private readonly origins = new Map<string, string>();
   /** Pools of servers a reload removed or moved, finishing their calls before they close. */
   private readonly retiring = new Set<Pool>();
-  private ticker: NodeJS.Timeout | undefined;
 
   constructor(
     private settings: ClientSettings,
     private readonly parserClass: NativeParserClass,
   ) {}
+
+  get tickMs(): number {
+    return tickOf(this.settings);
+  }
 
   get slowHoldCap(): number {
     return Math.max(1, Math.floor(this.settings.connections * (1 - this.settings.reserved)));
@@ -32,27 +36,26 @@ export class Http1Client implements UpstreamClient {
     this.pool(target).dispatch(new Call(request, handler));
   }
 
+  upgrade(target: UpstreamTarget, request: UpstreamRequest, handler: UpgradeHandler): void {
+    this.pool(target).upgrade(new Call(request, handler, handler));
+  }
+
   private pool(target: UpstreamTarget): Pool {
     let pool = this.pools.get(target.id);
     if (!pool) {
       pool = new Pool(endpointOf(target.origin), this.settings, this.parserClass);
       this.pools.set(target.id, pool);
       this.origins.set(target.id, target.origin);
-      // Unref'd: open connections must not keep a stopping process alive.
-      this.ticker ??= setInterval(sweepAll, tickOf(this.settings), this).unref();
+      watch(this);
     }
     return pool;
   }
 
-  /** Checks every connection's timeouts; the ticker stops once no pool is left. */
-  sweep(): void {
-    const now = performance.now();
+  /** Checks every connection's timeouts; unwatched once no pool is left. */
+  sweep(now: number): void {
     for (const pool of this.pools.values()) pool.sweep(now);
     for (const pool of this.retiring) pool.sweep(now);
-    if (this.pools.size === 0 && this.retiring.size === 0) {
-      clearInterval(this.ticker);
-      this.ticker = undefined;
-    }
+    if (this.pools.size === 0 && this.retiring.size === 0) unwatch(this);
   }
 
   /**
@@ -62,11 +65,9 @@ export class Http1Client implements UpstreamClient {
   reconcile(targets: readonly UpstreamTarget[], settings: ClientSettings, graceMs: number): void {
     // The reserve is Mooring's own bookkeeping: a change to it alone keeps the pools.
     const same = JSON.stringify({ ...settings, reserved: 0 }) === JSON.stringify({ ...this.settings, reserved: 0 });
+    // Watched again under the new settings' tick.
+    unwatch(this);
     this.settings = settings;
-    if (!same && this.ticker) {
-      clearInterval(this.ticker);
-      this.ticker = undefined;
-    }
     const wanted = new Map(targets.map((t) => [t.id, t.origin]));
     for (const [id, pool] of this.pools) {
       if (same && wanted.get(id) === this.origins.get(id)) continue;
@@ -75,7 +76,7 @@ export class Http1Client implements UpstreamClient {
       this.retiring.add(pool);
       void pool.close(graceMs).then(() => this.retiring.delete(pool));
     }
-    if (this.retiring.size > 0) this.ticker ??= setInterval(sweepAll, tickOf(this.settings), this).unref();
+    if (this.pools.size > 0 || this.retiring.size > 0) watch(this);
   }
 
   async close(waitMs = 1000): Promise<void> {
@@ -84,8 +85,7 @@ export class Http1Client implements UpstreamClient {
     this.origins.clear();
     this.retiring.clear();
     await Promise.all(pools.map((pool) => pool.close(waitMs)));
-    clearInterval(this.ticker);
-    this.ticker = undefined;
+    unwatch(this);
   }
 
   destroy(): void {
@@ -93,11 +93,6 @@ export class Http1Client implements UpstreamClient {
     this.pools.clear();
     this.origins.clear();
     this.retiring.clear();
-    clearInterval(this.ticker);
-    this.ticker = undefined;
+    unwatch(this);
   }
-}
-
-function sweepAll(client: Http1Client): void {
-  client.sweep();
 }

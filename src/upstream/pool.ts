@@ -25,6 +25,8 @@ export function endpointOf(origin: string): Endpoint {
 
 export class Pool implements ConnectionPool {
   readonly connections = new Set<Connection>();
+  /** Upgrade requests' connections: never reused, never counted against `connections`. */
+  private readonly dedicated = new Set<Connection>();
   private readonly idle: Connection[] = [];
   private readonly queue: Call[] = [];
   private queueHead = 0;
@@ -59,6 +61,10 @@ export class Pool implements ConnectionPool {
     this.connections.add(new Connection(this, call));
   }
 
+  upgrade(call: Call): void {
+    this.dedicated.add(new Connection(this, call));
+  }
+
   private nextQueued(): Call | undefined {
     if (this.queueHead >= this.queue.length) return undefined;
     const call = this.queue[this.queueHead]!;
@@ -79,7 +85,7 @@ export class Pool implements ConnectionPool {
   }
 
   answered(connection: Connection, reusable: boolean): void {
-    if (!reusable) return connection.close();
+    if (!reusable || this.dedicated.has(connection)) return connection.close();
     for (let call = this.nextQueued(); call; call = this.nextQueued()) {
       if (connection.run(call)) return;
     }
@@ -95,12 +101,17 @@ export class Pool implements ConnectionPool {
   }
 
   closed(connection: Connection): void {
+    if (this.dedicated.delete(connection)) return this.emptied();
     this.connections.delete(connection);
     const at = this.idle.indexOf(connection);
     if (at >= 0) this.idle.splice(at, 1);
     // A connection lost while calls wait: open one for the first of them.
     if (this.queued > 0 && this.connections.size < this.settings.connections) this.open(this.nextQueued()!);
-    else if (this.connections.size === 0 && this.queued === 0) this.whenEmpty?.();
+    else this.emptied();
+  }
+
+  private emptied(): void {
+    if (this.connections.size === 0 && this.dedicated.size === 0 && this.queued === 0) this.whenEmpty?.();
   }
 
   replay(call: Call): void {
@@ -109,6 +120,7 @@ export class Pool implements ConnectionPool {
 
   sweep(now: number): void {
     for (const connection of this.connections) connection.sweep(now, this.settings.timeouts);
+    for (const connection of this.dedicated) connection.sweep(now, this.settings.timeouts);
   }
 
   /**
@@ -118,7 +130,7 @@ export class Pool implements ConnectionPool {
   close(graceMs: number): Promise<void> {
     this.closing = true;
     for (const connection of this.idle.splice(0)) connection.close();
-    if (this.connections.size === 0 && this.queued === 0) return Promise.resolve();
+    if (this.connections.size === 0 && this.dedicated.size === 0 && this.queued === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.destroy(), graceMs);
       this.whenEmpty = () => {
@@ -133,7 +145,7 @@ export class Pool implements ConnectionPool {
     this.closing = true;
     const reason = new UpstreamError('connect-refused', 'the pool to this server was closed');
     for (let call = this.nextQueued(); call; call = this.nextQueued()) call.handler.onError(reason);
-    for (const connection of this.connections) connection.close(new UpstreamError('reset-before-answer', 'the pool to this server was closed'));
-    if (this.connections.size === 0) this.whenEmpty?.();
+    for (const connection of [...this.connections, ...this.dedicated]) connection.close(new UpstreamError('reset-before-answer', 'the pool to this server was closed'));
+    this.emptied();
   }
 }

@@ -17,7 +17,8 @@ function isContentLength(name: string): boolean {
   return name.length === 14 && name.toLowerCase() === 'content-length';
 }
 
-export function wireHead(request: UpstreamRequest): WireHead {
+/** `upgrade`: the headers carry their own Connection: upgrade, and the connection is not kept. */
+export function wireHead(request: UpstreamRequest, upgrade = false): WireHead {
   const { headers, body } = request;
   let text = `${request.method} ${request.path} HTTP/1.1\r\n`;
   let hasLength = false;
@@ -37,5 +38,5 @@ export function wireHead(request: UpstreamRequest): WireHead {
     }
   }
   // HTTP/1.1 keeps connections by default; said anyway for servers that only keep them when asked.
-  return { text: `${text}connection: keep-alive\r\n\r\n`, chunked };
+  return { text: upgrade ? `${text}\r\n` : `${text}connection: keep-alive\r\n\r\n`, chunked };
 }

@@ -3,7 +3,8 @@
 // request's Relay passes the answer on and turns undici's errors into Mooring's (client.ts).
 import { createRequire } from 'node:module';
 import type { Dispatcher, Pool as PoolType } from 'undici';
-import { socketFailure, UpstreamError, type ClientSettings, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
+import { socketFailure, UpstreamError, type ClientSettings, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
+import { upgradeOverNodeHttp } from './node-upgrade.ts';
 
 // undici's index loads all of undici (fetch, WebSocket, caches, mocks) and through them node's own
 // bundled copy: ~8 MiB of resident memory that Mooring never uses (measured: 59.5 vs 51.3 MiB idle).
@@ -85,6 +86,10 @@ export class UndiciClient implements UpstreamClient {
 
   dispatch(target: UpstreamTarget, request: UpstreamRequest, handler: UpstreamHandler): void {
     this.pool(target).dispatch({ path: request.path, method: request.method as Dispatcher.HttpMethod, headers: request.headers as string[], body: request.body }, new Relay(handler));
+  }
+
+  upgrade(target: UpstreamTarget, request: UpstreamRequest, handler: UpgradeHandler): void {
+    upgradeOverNodeHttp(target, request, handler, this.settings);
   }
 
   private pool(server: UpstreamTarget): Pool {
