@@ -13,6 +13,7 @@ import type { PersistRequest } from '../src/persistence/types.ts';
 import { measure, ROUNDS } from './measure.ts';
 import { requestPathCases } from './request-path.ts';
 import { ruleCases } from './rules-case.ts';
+import { parserCases } from './parser-case.ts';
 import { RequestView } from '../src/proxy/request-view.ts';
 import { HealthTable } from '../src/health/table.ts';
 import { EventLog } from '../src/core/events.ts';
@@ -90,7 +91,7 @@ function balancerCases() {
   return out;
 }
 
-const results = [...cookieCases(), ...requestPathCases(), ...tableCases(), ...healthCases(), ...ruleCases(), ...balancerCases()];
+const results = [...cookieCases(), ...requestPathCases(), ...parserCases(), ...tableCases(), ...healthCases(), ...ruleCases(), ...balancerCases()];
 const width = Math.max(...results.map((r) => r.name.length));
 console.log(`${'operation'.padEnd(width)}  ns/op (median of ${ROUNDS} rounds)`);
 for (const r of results) console.log(`${r.name.padEnd(width)}  ${r.ns.toFixed(0).padStart(8)}`);
