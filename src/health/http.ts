@@ -37,16 +37,12 @@ class Probe implements UpstreamHandler {
 
   constructor(
     private readonly config: MonitorConfig,
-    private readonly signal: AbortSignal,
     private readonly resolve: (result: ProbeResult) => void,
   ) {
-    this.timer = setTimeout(() => this.cut(`no answer within ${config.timeout}ms`), config.timeout);
-    signal.addEventListener('abort', this.stop, { once: true });
+    this.timer = setTimeout(onProbeTimeout, config.timeout, this);
   }
 
-  private readonly stop = (): void => this.cut('stopped');
-
-  private cut(detail: string): void {
+  cut(detail: string): void {
     this.finish({ ok: false, detail });
     this.abort?.(new UpstreamError('answer-timeout', detail));
   }
@@ -55,7 +51,6 @@ class Probe implements UpstreamHandler {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
-    this.signal.removeEventListener('abort', this.stop);
     this.resolve(result);
   }
 
@@ -96,6 +91,14 @@ class Probe implements UpstreamHandler {
   onError(err: Error): void {
     this.finish({ ok: false, detail: err.message });
   }
+
+  get timeoutMs(): number {
+    return this.config.timeout;
+  }
+}
+
+function onProbeTimeout(probe: Probe): void {
+  probe.cut(`no answer within ${probe.timeoutMs}ms`);
 }
 
 export const httpMonitor: MonitorKind = {
@@ -109,6 +112,10 @@ export const httpMonitor: MonitorKind = {
     // The request for the origin probed last (a monitor is built per server; its URL rarely changes).
     let origin = '';
     let requestFor: UpstreamRequest | undefined;
+    // One probe runs at a time per (server, monitor); the stop is heard once per monitor, not per
+    // probe (a signal shared by 1,000 monitors makes each listener added or removed a long walk).
+    let running: Probe | undefined;
+    let stopHeard: AbortSignal | undefined;
     return {
       label: `http ${config.method} ${config.path}`,
       probe(target, signal) {
@@ -123,7 +130,18 @@ export const httpMonitor: MonitorKind = {
           origin = target;
           requestFor = { ...request, headers: [...headers, 'host', config.host ?? new URL(target).host] };
         }
-        return new Promise<ProbeResult>((resolve) => client!.dispatch({ id: origin, origin }, requestFor!, new Probe(config, signal, resolve)));
+        if (stopHeard !== signal) {
+          stopHeard = signal;
+          signal.addEventListener('abort', () => running?.cut('stopped'), { once: true });
+        }
+        if (signal.aborted) return Promise.resolve({ ok: false, detail: 'stopped' });
+        return new Promise<ProbeResult>((resolve) => {
+          running = new Probe(config, (result) => {
+            running = undefined;
+            resolve(result);
+          });
+          client!.dispatch({ id: origin, origin }, requestFor!, running);
+        });
       },
       close() {
         client?.destroy();
