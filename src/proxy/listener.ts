@@ -1,5 +1,5 @@
 // One client-facing HTTP or HTTPS server per configured listener, with the slowloris and size limits.
-import type { Server as HttpServer, ServerOptions } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerOptions, ServerResponse } from 'node:http';
 import { http } from '../core/node-http.ts';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ export function createListener(config: ListenerConfig, ctx: ListenerContext): Ht
     keepAliveTimeout: timeouts.idle,
     requireHostHeader: true,
   };
-  const onRequest = handleRequest.bind(null, ctx);
+  const onRequest = inTurn.bind(null, ctx);
   const server = config.tls
     ? createHttpsServer({ ...options, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
     : http.createServer(options, onRequest);
@@ -38,6 +38,18 @@ export function createListener(config: ListenerConfig, ctx: ListenerContext): Ht
   server.on('upgrade', handleUpgrade.bind(null, ctx));
   if (config.proxyProtocol) acceptProxyProtocol(server, proxySettings(ctx));
   return server;
+}
+
+/**
+ * A connection's requests are handled one at a time, in order, as HAProxy does (RFC 9112 §9.3.2
+ * allows parallel handling of pipelined requests only when all are safe): node parses pipelined
+ * requests ahead, but gives a response its socket only once every earlier response on the
+ * connection is done, so a request goes anywhere only then. A request pipelined behind an answer
+ * that closed the connection (a refusal) never gets its socket, and never goes anywhere.
+ */
+function inTurn(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
+  if (res.socket) return handleRequest(ctx, req, res);
+  res.once('socket', () => handleRequest(ctx, req, res));
 }
 
 /** Between log lines about refused PROXY connections (a misconfigured balancer refuses them all). */
