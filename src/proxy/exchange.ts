@@ -48,6 +48,8 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
   nextDeadline: DeadlineEntry | undefined = undefined;
   hasDeadline = false;
   private sentAt = 0;
+  /** When a connection to the server took this attempt (after any wait in the pool's line). */
+  private connectedAt = 0;
   private bodyBytes = 0;
   private body: Body | null = null;
   // For the record: when it began, was first dispatched and first answered; bytes sent back.
@@ -149,6 +151,7 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
   onConnect(abort: (reason: Error) => void): void {
     this.abortUpstream = abort;
     this.reachedServer = true;
+    this.connectedAt = performance.now();
     if (this.cancelled) abort(this.cancelled);
   }
 
@@ -229,7 +232,9 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
     }
     const { routing } = this;
     if (this.cancelled) {
-      if (this.cancelled.reason === 'deadline') routing.reportFailure(server, 'timeout');
+      // The allowance ran out: the server's fault only if it had the request for as long as a server
+      // may take to answer; otherwise the time went waiting in line for a connection (a flash crowd).
+      if (this.cancelled.reason === 'deadline' && performance.now() - this.connectedAt >= this.ctx.timeouts.response) routing.reportFailure(server, 'timeout');
       return this.answerCancelled(this.cancelled);
     }
     const kind = err instanceof UpstreamError ? err.kind : 'reset-before-answer';
