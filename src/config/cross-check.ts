@@ -58,6 +58,11 @@ export function crossCheck(raw: unknown): CrossProblem[] {
     const servers = serversOf(service, si);
     duplicates(servers.map((x) => x.server), 'id', (i) => servers[i]!.path, 'server id', problems, ` in service ${String(service['name'])}`);
     for (const { key, message } of foreignOptions(service['persistence'])) problems.push({ path: ['services', si, 'persistence', ...key], message });
+    const timeouts = root['timeouts'];
+    const perTry = timeouts !== null && typeof timeouts === 'object' ? (timeouts as Rec)['perTry'] : undefined;
+    if (Array.isArray(service['retryOn']) && service['retryOn'].includes('timeout') && perTry === undefined) {
+      problems.push({ path: ['services', si, 'retryOn'], message: 'retryOn: [timeout] needs timeouts.perTry: how long one try waits for an answer before the request moves to another server (e.g. perTry: 2s)' });
+    }
   });
   duplicates(listeners, 'name', (i) => ['listeners', i], 'listener name', problems);
   // Port 0 takes a free port each time: several such listeners never clash.

@@ -137,6 +137,8 @@ const serviceFields = z.strictObject({
   datacenters: z.array(datacenterSchema).min(1, 'expected at least one data center').optional(),
   gslb: gslbSchema.prefault({}),
   retries: z.number().int().min(0).max(10, 'expected a whole number from 0 to 10').default(2),
+  /** Failures retried beyond those always retried: `timeout` moves an idempotent request without a body after timeouts.perTry. */
+  retryOn: z.array(z.enum(['timeout'], { error: 'expected timeout (connection failures and resets before an answer are always retried)' })).default([]),
   persistence: persistenceSchema.prefault({}),
   health: monitorsSchema.optional(),
   monitorsRequired: monitorsRequiredSchema.default('most'),
@@ -189,15 +191,23 @@ const serviceSchema = serviceFields
     };
   });
 
-const timeoutsSchema = z.strictObject({
+const timeoutsSchema = z
+  .strictObject({
   connect: duration().default(3_000),
   header: duration({ min: 100 }).default(10_000),
   response: duration().default(30_000),
+  /** One try's wait for an answer, for services with retryOn: [timeout] (idempotent requests without a body). */
+  perTry: duration().optional(),
   idle: duration({ min: 100 }).default(60_000),
   tunnel: duration().default(3_600_000),
   shutdown: duration({ allowZero: true }).default(30_000),
   queue: duration().default(5_000),
-});
+})
+  .superRefine((t, ctx) => {
+    if (t.perTry !== undefined && t.perTry >= t.response) {
+      ctx.addIssue({ code: 'custom', path: ['perTry'], message: `expected less than timeouts.response (${t.response} ms): a try may not wait longer than the whole request` });
+    }
+  });
 
 const limitsSchema = z.strictObject({
   maxHeaderBytes: z.number().int().min(1024).max(1_048_576).default(16_384),

@@ -8,7 +8,7 @@ import type { ErrorCode } from '../core/errors.ts';
 import { recordTtfb, type Server } from '../core/server.ts';
 import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
-import { failureOf } from './retry.ts';
+import { failureOf, perTryEligible } from './retry.ts';
 import { sendError } from './respond.ts';
 import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
 import type { Routing } from './routing.ts';
@@ -113,7 +113,14 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
     if (this.dispatchedAt < 0) this.dispatchedAt = this.sentAt;
     // Overall deadline: covers waiting in the pool's queue, which the client's own timers do not.
     this.deadlines.add(this, this.sentAt);
-    routing.service.runtime.upstream.dispatch(server, { path: this.req.url!, method: this.req.method!, headers: this.headers, body: this.body }, this);
+    const answerTimeout = this.perTry(routing);
+    routing.service.runtime.upstream.dispatch(server, { path: this.req.url!, method: this.req.method!, headers: this.headers, body: this.body, answerTimeout }, this);
+  }
+
+  /** The per-try answer timeout (retryOn: [timeout]), for an idempotent request without a body. */
+  private perTry(routing: Routing): number | undefined {
+    const ms = this.ctx.timeouts.perTry;
+    return ms !== undefined && routing.service.retryOnTimeout && perTryEligible(this.req.method!, this.hasBody) ? ms : undefined;
   }
 
   // --- waiting for room (onOverload: queue) ---

@@ -116,7 +116,7 @@ export class Routing implements PickContext {
   attemptFailed(server: Server, kind: UpstreamErrorKind, reachedServer: boolean, method: string, hasBody: boolean): boolean {
     const failure = failureOf(kind);
     this.reportFailure(server, failureOutcome[failure]);
-    return this.failed(server, failure, reachedServer, mayRetry(failure, reachedServer, method, hasBody));
+    return this.failed(server, failure, reachedServer, mayRetry(failure, reachedServer, method, hasBody, this.service.retryOnTimeout));
   }
 
   private failed(server: Server, kind: FailureKind, reachedServer: boolean, retryable: boolean): boolean {

@@ -28,7 +28,7 @@ function snapshot(sessionsA = 0, backup = false) {
   runtime.persistence = method;
   const env = { clock, random: seededRandom(1) };
   const dc = { name: 'dc', standby: false, minServersUp: 1, weight: 1, kickstart: undefined, servers, balancer: roundRobin.build(servers, {}, env) };
-  const value = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env, NO_GEO), false, 2, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay' }, env);
+  const value = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env, NO_GEO), false, 2, false, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay' }, env);
   const snap = (runtime.current = new Service(value, runtime));
   return { snap, health, clock, a: servers[0]!, b: servers[1]! };
 }

@@ -32,6 +32,7 @@ export class Service implements PlanView {
   get servers() { return this.snapshot.servers; }
   get datacenters() { return this.snapshot.datacenters; }
   get retries() { return this.snapshot.retries; }
+  get retryOnTimeout() { return this.snapshot.retryOnTimeout; }
   get policy() { return this.snapshot.policy; }
   get env() { return this.snapshot.env; }
   get keySource() { return this.snapshot.keySource; }

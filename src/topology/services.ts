@@ -117,7 +117,7 @@ export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, e
   const geo = { countries, continents, fallback: fallbackMode.build(datacenters, env, NO_GEO) };
   const { onOverload, strict, debugHeader } = service.persistence;
   const policy = { onOverload, strict, debugHeader, datacenterPersistence: service.gslb.persistence, failbackSessions: service.gslb.failbackSessions };
-  return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env, geo), geoModeNames.includes(mode.name), service.retries, policy, env);
+  return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env, geo), geoModeNames.includes(mode.name), service.retries, service.retryOn.includes('timeout'), policy, env);
 }
 
 /** Swaps in what requests use from now on: a new snapshot of `service` over the handle's runtime. */

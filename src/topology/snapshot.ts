@@ -35,6 +35,8 @@ export class ServiceSnapshot {
     /** Whether the GSLB mode reads the client's place (a geo mode). */
     readonly readsPlace: boolean,
     readonly retries: number,
+    /** retryOn: [timeout]: an idempotent request without a body moves on after timeouts.perTry without an answer. */
+    readonly retryOnTimeout: boolean,
     readonly policy: SessionPolicy,
     readonly env: BuildEnv,
   ) {

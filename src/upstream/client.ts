@@ -51,6 +51,8 @@ export interface UpstreamRequest {
   readonly headers: readonly string[];
   /** The whole body, or a stream of it (read at the server's pace), or none. */
   readonly body: Buffer | Readable | null;
+  /** A shorter wait for the answer's head than the client's `timeouts.response` (a per-try timeout), in ms. */
+  readonly answerTimeout?: number | undefined;
 }
 
 /** The server as far as the client is concerned. */
@@ -94,8 +96,8 @@ export interface ClientSettings {
   readonly reserved: number;
   /** Most bytes of an answer's head (limits.maxHeaderBytes, as for requests). */
   readonly maxHeaderBytes: number;
-  /** Milliseconds: to connect, for the answer's head, and between body chunks. */
-  readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number };
+  /** Milliseconds: to connect, for the answer's head, and between body chunks; `perTry`, when set, the shortest answer timeout a request may ask for. */
+  readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number; readonly perTry?: number | undefined };
 }
 
 /** One service's connections to its servers: a pool per server, kept across reloads. */

@@ -395,7 +395,8 @@ export class Connection implements ParserEvents, CallRunner {
       if (quiet > this.keepAliveMs) this.close();
     } else if (this.phase === 'busy' && this.call && !this.paused) {
       if (!this.answered) {
-        if (quiet > timeouts.response) this.close(new UpstreamError('answer-timeout', `no answer within ${timeouts.response} ms`));
+        const limit = this.call.request.answerTimeout ?? timeouts.response;
+        if (quiet > limit) this.close(new UpstreamError('answer-timeout', `no answer within ${limit} ms`));
       } else if (quiet > timeouts.idle) this.close(new UpstreamError('idle-timeout', `the answer stalled for ${timeouts.idle} ms`));
     }
   }

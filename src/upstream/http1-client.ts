@@ -9,8 +9,8 @@ import { unwatch, watch, type Sweepable } from './sweeper.ts';
 
 /** How often timeouts are checked: a small share of the shortest, within [10 ms, 250 ms]. */
 function tickOf(settings: PoolSettings): number {
-  const { connect, response, idle } = settings.timeouts;
-  return Math.max(10, Math.min(250, Math.floor(Math.min(connect, response, idle, settings.keepAlive) / 20)));
+  const { connect, response, idle, perTry = response } = settings.timeouts;
+  return Math.max(10, Math.min(250, Math.floor(Math.min(connect, response, idle, perTry, settings.keepAlive) / 20)));
 }
 
 export class Http1Client implements UpstreamClient, Sweepable {

@@ -11,7 +11,7 @@ export interface PoolSettings {
   readonly connections: number;
   readonly keepAlive: number;
   readonly maxHeaderBytes: number;
-  readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number };
+  readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number; readonly perTry?: number | undefined };
 }
 
 /** The connection settings of `origin` (scheme://host:port). */

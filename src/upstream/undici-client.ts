@@ -85,7 +85,9 @@ export class UndiciClient implements UpstreamClient {
   }
 
   dispatch(target: UpstreamTarget, request: UpstreamRequest, handler: UpstreamHandler): void {
-    this.pool(target).dispatch({ path: request.path, method: request.method as Dispatcher.HttpMethod, headers: request.headers as string[], body: request.body }, new Relay(handler));
+    const { answerTimeout } = request;
+    const options = { path: request.path, method: request.method as Dispatcher.HttpMethod, headers: request.headers as string[], body: request.body };
+    this.pool(target).dispatch(answerTimeout === undefined ? options : { ...options, headersTimeout: answerTimeout }, new Relay(handler));
   }
 
   upgrade(target: UpstreamTarget, request: UpstreamRequest, handler: UpgradeHandler): void {
