@@ -4,6 +4,7 @@ export const errorCatalog = {
   MOORING_BAD_REQUEST: { status: 400, text: 'Bad request' },
   MOORING_BODY_TOO_LARGE: { status: 413, text: 'Request body too large' },
   MOORING_URL_TOO_LONG: { status: 414, text: 'Request URL too long' },
+  MOORING_TOO_MANY_HEADERS: { status: 431, text: 'Too many header fields' },
   MOORING_TRANSFER_CODING: { status: 501, text: 'Transfer-Encoding other than chunked is not supported' },
   MOORING_HTTP_VERSION: { status: 505, text: 'HTTP version not supported' },
   MOORING_NO_SERVER: { status: 503, text: 'No server is available' },

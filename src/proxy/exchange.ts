@@ -173,6 +173,8 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
       this.abortUpstream?.(new UpstreamError('bad-answer', 'transfer coding other than chunked'));
       return false;
     }
+    // A 204 has no body and must not say it has a length (RFC 9110 §8.6).
+    if (statusCode === 204) stripContentLength(response);
     this.routing.answered(server, statusCode, response);
     // The server answered before the whole upload arrived (a 401 to an upload, say): the client drops
     // the rest of the request stream, which would leave the client's next request on this
@@ -354,6 +356,10 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
   deadlinePassed(): void {
     if (!this.responding) this.cancel(new Cancelled('deadline'));
   }
+}
+
+function stripContentLength(headers: string[]): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) if (headers[i]!.toLowerCase() === 'content-length') headers.splice(i, 2);
 }
 
 // Shared listeners: `this` is the emitter, the exchange hangs off it (no per-request closures).

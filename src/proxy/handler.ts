@@ -18,8 +18,12 @@ import { bufferBody } from './body-buffer.ts';
 import { Routing } from './routing.ts';
 import { RequestView } from './request-view.ts';
 
+/** Most header fields a request may have (node's own count limit: beyond it, fields would be dropped unseen). */
+export const MAX_HEADER_FIELDS = 2000;
+
 /** Why a request is refused before it goes anywhere, or undefined when it may proceed. */
 export function refusal(ctx: ListenerContext, req: IncomingMessage, head: RequestHead): ErrorCode | undefined {
+  if (req.rawHeaders.length > MAX_HEADER_FIELDS * 2) return 'MOORING_TOO_MANY_HEADERS';
   // HTTP/0.9 has no headers to route by; HTTP/2 and later are not spoken on an HTTP/1 connection.
   if (req.httpVersionMajor !== 1) return req.httpVersionMajor === 0 ? 'MOORING_BAD_REQUEST' : 'MOORING_HTTP_VERSION';
   const url = req.url ?? '/';
@@ -150,13 +154,15 @@ export function routeThroughRules(ctx: ListenerContext, req: IncomingMessage, re
   return routing;
 }
 
-export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
+/** `expectsContinue`: the client waits for 100 Continue before its body, sent once the checks pass. */
+export function handleRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse, expectsContinue = false): void {
   const resolved = resolveRequest(ctx, req, false);
   const refused = refusal(ctx, req, resolved.head);
   if (refused) {
     recordRefusal(ctx, req, resolved.clientIp, refused, 'request');
     return sendError(res, refused, undefined, true);
   }
+  if (expectsContinue) res.writeContinue();
   const { head } = resolved;
   const routed = routeThroughRules(ctx, req, resolved, 'request');
   if (!(routed instanceof Routing)) {

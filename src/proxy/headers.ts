@@ -115,6 +115,10 @@ export function requestHead(raw: readonly string[], fwd: ForwardContext, keepUpg
     else if (lower === 'x-forwarded-proto') forwardedProto ??= value;
     else if (lower === 'x-forwarded-host') forwardedHost ??= value;
     else if (lower === 'via') via = joined(via, value);
+    // Other ways of naming the client: believed (and passed on) only from a trusted proxy.
+    else if (lower === 'forwarded' || lower === 'x-real-ip') {
+      if (fwd.peerTrusted) out.push(name, value);
+    }
     else if (lower !== MIGRATED) out.push(name, value); // only Mooring may say a client was moved
   }
   // HTTP/1.0 allows no Host; the upstream client would then send the server's own address. Send the address the

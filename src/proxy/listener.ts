@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:https';
 import type { ListenerConfig, Timeouts } from '../config/schema.ts';
 import type { ListenerContext } from './context.ts';
-import { handleRequest } from './handler.ts';
+import { handleRequest, MAX_HEADER_FIELDS } from './handler.ts';
 import { handleUpgrade } from './websocket.ts';
 import { acceptProxyProtocol, type ProxyProtocolSettings } from './proxy-protocol.ts';
 
@@ -33,6 +33,12 @@ export function createListener(config: ListenerConfig, ctx: ListenerContext): Ht
   const server = config.tls
     ? createHttpsServer({ ...options, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
     : http.createServer(options, onRequest);
+  // node keeps this many header fields and silently drops the rest (Content-Length among them):
+  // one more is kept, so that a request with more than MAX_HEADER_FIELDS is seen and refused.
+  server.maxHeadersCount = MAX_HEADER_FIELDS + 1;
+  // Expect: 100-continue is answered here, after the checks (node would send 100 at once, even
+  // before a 413): a refused upload is refused without asking for its body first.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => inTurn(ctx, req, res, true));
   // Idle sockets (no bytes either way) are closed after `idle`.
   server.setTimeout(timeouts.idle);
   server.on('upgrade', handleUpgrade.bind(null, ctx));
@@ -47,9 +53,9 @@ export function createListener(config: ListenerConfig, ctx: ListenerContext): Ht
  * connection is done, so a request goes anywhere only then. A request pipelined behind an answer
  * that closed the connection (a refusal) never gets its socket, and never goes anywhere.
  */
-function inTurn(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
-  if (res.socket) return handleRequest(ctx, req, res);
-  res.once('socket', () => handleRequest(ctx, req, res));
+function inTurn(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse, expectsContinue = false): void {
+  if (res.socket) return handleRequest(ctx, req, res, expectsContinue);
+  res.once('socket', () => handleRequest(ctx, req, res, expectsContinue));
 }
 
 /** Between log lines about refused PROXY connections (a misconfigured balancer refuses them all). */

@@ -224,6 +224,10 @@ export class Connection implements ParserEvents, CallRunner {
   onHead(status: number, headers: string[], keepAlive: boolean, upgrade: boolean): number {
     const call = this.call;
     if (!call || this.completed) return -1;
+    if (status < 100) {
+      this.fail(new UpstreamError('bad-answer', `status ${status}: below 100, not an HTTP status`));
+      return -1;
+    }
     if (status < 200 && status !== 101) {
       this.interim = true; // 100 Continue, 103 Early Hints…: not passed on
       return 0;

@@ -16,6 +16,9 @@ const ANSWERS: Record<string, string> = {
   '/huge-head': `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\nok`,
   '/stray-101': 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
   '/te-gzip': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+  '/bare-101': 'HTTP/1.1 101 Switching Protocols\r\n\r\n',
+  '/status-99': 'HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n',
+  '/204-cl': 'HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nX-Kept: yes\r\n\r\n',
 };
 
 describe('faults: server answers', () => {
@@ -58,7 +61,14 @@ describe('faults: server answers', () => {
     });
   }
 
-  for (const path of ['/dup-cl', '/cl-te', '/huge-head', '/stray-101', '/te-gzip']) {
+  it('a 204 is relayed without Content-Length, its other headers kept', async () => {
+    const answer = await ask('/204-cl');
+    assert.match(answer, /^HTTP\/1\.1 204 No Content\r\n/);
+    assert.doesNotMatch(answer, /content-length/i);
+    assert.match(answer, /\r\nx-kept: yes\r\n/i);
+  });
+
+  for (const path of ['/dup-cl', '/cl-te', '/huge-head', '/stray-101', '/bare-101', '/status-99', '/te-gzip']) {
     it(`${path}: 502 MOORING_UPSTREAM_BAD_RESPONSE, not replayed on another server`, async () => {
       const before = requestsSeen(path);
       const answer = await ask(path);
