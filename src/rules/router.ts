@@ -2,6 +2,7 @@
 // conditions are looked up in one prefix trie for all rules, so the cost per request stays flat
 // however many CIDR rules there are; rules without one are checked in order around them.
 import { PrefixTrie } from './cidr.ts';
+import { compileLinear } from './linear-regex.ts';
 import type { GeoDatabase, Place } from './geoip.ts';
 import type { MatchConfig, RuleConfig } from './schema.ts';
 
@@ -42,13 +43,13 @@ function compileMatch(m: MatchConfig): CompiledRule<unknown>['test'] {
   if (m.host) checks.push((r) => hostMatches(m.host!, r.host));
   if (m.path) checks.push((r) => m.path!.some((p) => r.target.startsWith(p)));
   if (m.pathRegex) {
-    const re = new RegExp(m.pathRegex);
+    const re = compileLinear(m.pathRegex);
     checks.push((r) => re.test(r.target.split('?')[0]!));
   }
   if (m.method) checks.push((r) => m.method!.includes(r.method));
   if (m.header) {
     const { name, value, regex } = m.header;
-    const re = regex === undefined ? undefined : new RegExp(regex);
+    const re = regex === undefined ? undefined : compileLinear(regex);
     checks.push((r) => {
       const v = r.header(name);
       return v !== undefined && (value === undefined || v === value) && (re === undefined || re.test(v));

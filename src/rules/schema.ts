@@ -1,6 +1,7 @@
 // `rules:` on a listener (first match wins) and `geoip:` (the database country rules read).
 import { z } from 'zod';
 import { PrefixTrie } from './cidr.ts';
+import { linearRegexProblem } from './linear-regex.ts';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NO_LINE_BREAK = /^[^\r\n\0]*$/;
@@ -8,17 +9,10 @@ const NO_LINE_BREAK = /^[^\r\n\0]*$/;
 const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(item).min(1, 'expected at least one value'));
 
 const hostPattern = z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'expected a host name such as shop.example.com or *.example.com (no port)').transform((h) => h.toLowerCase());
-const regex = z.string().refine(
-  (text) => {
-    try {
-      new RegExp(text);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a valid regular expression' },
-);
+const regex = z.string().superRefine((text, ctx) => {
+  const problem = linearRegexProblem(text);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected a regular expression without backreferences or lookaround (matched in linear time, as RE2 does): ${problem}` });
+});
 const cidrText = z.string().refine((text) => new PrefixTrie().add(text, 0), { message: 'expected an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32' });
 const code = (what: string, length: number) => z.string().regex(new RegExp(`^[A-Za-z]{${length}}$`), `expected a ${what} code such as ${length === 2 ? 'GB' : 'EU'}`).transform((c) => c.toUpperCase());
 
