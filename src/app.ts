@@ -4,6 +4,7 @@ import type { Config, ListenerConfig } from './config/schema.ts';
 import { blockListOf } from './config/fields.ts';
 import { ConfigError, loadConfigFile } from './config/load.ts';
 import { unchangeable } from './config/unchangeable.ts';
+import { configChanges } from './config/changes.ts';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.ts';
 import { EventLog, eventSubject } from './core/events.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -24,7 +25,7 @@ import { RecordHub, type RecordSink } from './observe/record.ts';
 import { Metrics } from './observe/metrics.ts';
 import { ServerStats } from './observe/server-stats.ts';
 import { startAdmin, type AdminListener } from './admin/server.ts';
-import type { AdminControl } from './admin/control.ts';
+import { reloadSummary, type AdminControl, type ReloadOutcome } from './admin/control.ts';
 import { version } from './version.ts';
 
 export interface AppOptions {
@@ -35,7 +36,7 @@ export interface AppOptions {
   configFile?: string;
 }
 
-export type ReloadResult = { readonly applied: true; readonly notes: readonly string[] } | { readonly applied: false; readonly errors: readonly string[] };
+export type ReloadResult = ReloadOutcome;
 
 /** What the admin listener reads of traffic: kept only while it is configured. */
 interface Observers {
@@ -212,7 +213,7 @@ export class App {
     }
     const at = Date.now();
     if (result.applied) {
-      this.events.emit({ at, type: 'reload', from: 'running', to: 'reloaded', reason: result.notes.length ? result.notes.join('; ') : 'new config applied' });
+      this.events.emit({ at, type: 'reload', from: 'running', to: 'reloaded', reason: reloadSummary(result) });
     } else {
       this.events.emit({ at, type: 'reload-refused', from: 'running', to: 'running', reason: result.errors.join('; ') });
     }
@@ -262,13 +263,14 @@ export class App {
       void old?.close();
     }
     this.geo = geo;
+    const changes = configChanges(this.running, next);
     const notes = this.topology.reload(next, next.timeouts.shutdown);
     this.applySettings(next);
     this.running = next;
     const configured = (service: string, server: string) => this.topology.handles.get(service)?.current.server(server) !== undefined;
     this.observers?.stats.prune(configured);
     this.observers?.metrics.prune(configured);
-    return { applied: true, notes };
+    return { applied: true, changes, notes };
   }
 
   private openAccessLog(config: Config): AccessLog | undefined {

@@ -6,7 +6,14 @@ import type { ServiceHandle } from '../topology/service.ts';
 import type { AdminConfig } from '../config/admin-schema.ts';
 import type { CommandResult, OperatorCommand } from '../topology/operator.ts';
 
-export type ReloadOutcome = { readonly applied: true; readonly notes: readonly string[] } | { readonly applied: false; readonly errors: readonly string[] };
+/** `changes`: what the new config changed, one line each (none: "no change"); `notes`: what applying it did. */
+export type ReloadOutcome = { readonly applied: true; readonly changes: readonly string[]; readonly notes: readonly string[] } | { readonly applied: false; readonly errors: readonly string[] };
+
+/** The reload event's words: what changed and what it did, or that nothing changed. */
+export function reloadSummary(outcome: { readonly changes: readonly string[]; readonly notes: readonly string[] }): string {
+  const said = [...outcome.changes, ...outcome.notes];
+  return said.length > 0 ? said.join('; ') : 'no change';
+}
 
 export interface ProcessStatus {
   readonly version: string;

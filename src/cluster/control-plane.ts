@@ -7,10 +7,11 @@
 // as the workers last reported them, within a second; traffic and metrics asked of them at once).
 import type { Worker } from 'node:cluster';
 import { startAdmin, type AdminListener } from '../admin/server.ts';
-import type { AdminControl, ReloadOutcome } from '../admin/control.ts';
+import { reloadSummary, type AdminControl, type ReloadOutcome } from '../admin/control.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, loadConfigFile } from '../config/load.ts';
 import { unchangeable } from '../config/unchangeable.ts';
+import { configChanges } from '../config/changes.ts';
 import { systemClock, systemRandom } from '../core/clock.ts';
 import { EventLog, eventSubject } from '../core/events.ts';
 import type { Logger } from '../log.ts';
@@ -152,7 +153,7 @@ export class ControlPlane {
       return { applied: false, errors: [`the reload failed: ${(err as Error).message}`] };
     });
     const at = Date.now();
-    if (outcome.applied) this.events.emit({ at, type: 'reload', from: 'running', to: 'reloaded', reason: outcome.notes.length ? outcome.notes.join('; ') : 'new config applied' });
+    if (outcome.applied) this.events.emit({ at, type: 'reload', from: 'running', to: 'reloaded', reason: reloadSummary(outcome) });
     else this.events.emit({ at, type: 'reload-refused', from: 'running', to: 'running', reason: outcome.errors.join('; ') });
     return outcome;
   }
@@ -169,9 +170,10 @@ export class ControlPlane {
     const answers = await this.ask((id) => ({ mooring: 'control-reload', id }), RELOAD_TIMEOUT_MS);
     const refused = answers.flatMap(({ worker, answer }) => (answer.kind === 'reloaded' && !answer.outcome.applied ? answer.outcome.errors.map((e) => `worker ${worker.process.pid}: ${e}`) : []));
     if (refused.length > 0) return { applied: false, errors: refused };
+    const changes = configChanges(this.running, next);
     const notes = this.topology.reload(next, 0);
     this.running = next;
-    return { applied: true, notes };
+    return { applied: true, changes, notes };
   }
 
   /** The workers' answers to a question, each waited for at most `timeoutMs`. */

@@ -249,7 +249,13 @@ describe('admin API', () => {
     const status = await json('GET', '/api/v1/status');
     assert.equal(status.body['lastReload'].applied, false);
     writeFileSync(file, yaml(['a', 'b', 'c']));
-    assert.equal((await json('POST', '/api/v1/reload')).status, 200);
+    const back = await json('POST', '/api/v1/reload');
+    assert.equal(back.status, 200);
+    assert.deepEqual(back.body['changes'], ['services[app].servers: added c'], 'the answer lists what changed');
+    const same = await json('POST', '/api/v1/reload');
+    assert.deepEqual(same.body['changes'], [], 'and nothing when nothing did');
+    const event = app.events.recent().filter((e) => e.type === 'reload').at(-1)!;
+    assert.equal(event.reason, 'no change');
   });
 
   it('never writes the token to the log', () => {

@@ -161,7 +161,7 @@ describe('hot reload', () => {
       for (const key of keys) placed.set(key, (await get(app.url(), { 'x-session': key })).body);
       assert.equal(new Set(placed.values()).size, 3, 'round-robin spread the sessions over a, b and c');
       const changed = app.reload(configOf({ persistence: header('20m') }));
-      assert.deepEqual(changed, { applied: true, notes: [] });
+      assert.deepEqual(changed, { applied: true, changes: ['services[app].persistence.table.idleTimeout: 600000 → 1200000'], notes: [] });
       // Round-robin would place most of these elsewhere: only the kept table keeps them home.
       for (const key of keys) assert.equal((await get(app.url(), { 'x-session': key })).body, placed.get(key), `${key} kept its server`);
       assert.equal(app.services.get('app')!.store.limits.idleMs, 1_200_000, 'the new idle timeout applies');
