@@ -68,6 +68,7 @@ export function crossCheck(raw: unknown): CrossProblem[] {
   // Port 0 takes a free port each time: several such listeners never clash.
   const fixed = listeners.map((l) => (typeof l['address'] === 'string' && l['address'].endsWith(':0') ? {} : l));
   duplicates(fixed, 'address', (i) => ['listeners', i], 'listener address', problems);
+  services.forEach((service, si) => checkDatacenters(service, si, problems));
   checkWorkers(root, services, problems);
   checkQuorum(root, services, problems);
   checkAdmin(root, listeners, problems);
@@ -114,6 +115,26 @@ function checkWorkers(root: Rec, services: Rec[], problems: CrossProblem[]): voi
       }
     });
   });
+}
+
+/**
+ * A data center's settings against its own servers, a service's monitorsRequired against its
+ * monitors: read from the raw input, so they are reported with every other problem of the file.
+ */
+function checkDatacenters(service: Rec, si: number, problems: CrossProblem[]): void {
+  records(service['datacenters']).forEach((dc, d) => {
+    const at = ['services', si, 'datacenters', d];
+    if (dc['kickstart'] !== undefined && dc['standby'] !== true) problems.push({ path: [...at, 'kickstart'], message: 'only a standby data center is kickstarted (add standby: true, or remove kickstart)' });
+    const servers = Array.isArray(dc['servers']) ? dc['servers'].length : 0;
+    const min = dc['minServersUp'];
+    if (typeof min === 'number' && servers > 0 && min > servers) problems.push({ path: [...at, 'minServersUp'], message: `expected at most ${servers} (the servers of data center ${String(dc['name'])}), got ${min}` });
+  });
+  const required = service['monitorsRequired'];
+  const health = service['health'];
+  const monitors = Array.isArray(health) ? health.length : health !== null && typeof health === 'object' ? 1 : 0;
+  if (typeof required === 'number' && monitors > 0 && required > monitors) {
+    problems.push({ path: ['services', si, 'monitorsRequired'], message: `expected at most ${monitors} (the monitors of service ${String(service['name'])}), got ${required}` });
+  }
 }
 
 /** Instances vote on health through the shared store: without one there is no one to vote with. */

@@ -25,8 +25,10 @@ const ZOD_WORDING = /^(Invalid input|Invalid option|Too big|Too small|Invalid)\b
 
 function numberRange(schema: z.ZodType | undefined, issue: { code: 'too_big' | 'too_small'; maximum?: unknown; minimum?: unknown }): string {
   const bounds = schema as unknown as { minValue?: number | null; maxValue?: number | null } | undefined;
-  const min = bounds?.minValue ?? (issue.code === 'too_small' ? Number(issue.minimum) : undefined);
-  const max = bounds?.maxValue ?? (issue.code === 'too_big' ? Number(issue.maximum) : undefined);
+  // A whole number's own bounds (±2^53 - 1, from .int()) are no bound anyone set: "at least 1", not "1 to 9007199254740991".
+  const set = (v: number | null | undefined) => (v === null || v === undefined || Math.abs(v) >= Number.MAX_SAFE_INTEGER ? undefined : v);
+  const min = set(bounds?.minValue) ?? (issue.code === 'too_small' ? Number(issue.minimum) : undefined);
+  const max = set(bounds?.maxValue) ?? (issue.code === 'too_big' ? Number(issue.maximum) : undefined);
   if (min !== undefined && min !== null && Number.isFinite(min) && max !== undefined && max !== null && Number.isFinite(max)) return `${min} to ${max}`;
   return issue.code === 'too_big' ? `at most ${max}` : `at least ${min}`;
 }

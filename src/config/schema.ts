@@ -177,10 +177,6 @@ const serviceSchema = serviceFields
     if (geoModeNames.includes(s.gslb.mode) && Object.keys(s.gslb.countries).length + Object.keys(s.gslb.continents).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['gslb', 'countries'], message: `mode ${s.gslb.mode} needs countries: { GB: NAME } and/or continents: { EU: NAME }` });
     }
-    s.datacenters?.forEach((dc, i) => {
-      if (dc.kickstart && !dc.standby) ctx.addIssue({ code: 'custom', path: ['datacenters', i, 'kickstart'], message: 'only a standby data center is kickstarted (add standby: true, or remove kickstart)' });
-      if (dc.minServersUp > dc.servers.length) ctx.addIssue({ code: 'custom', path: ['datacenters', i, 'minServersUp'], message: `expected at most ${dc.servers.length} (the servers of data center ${dc.name}), got ${dc.minServersUp}` });
-    });
   })
   .transform(({ servers, datacenters, ...rest }) => {
     const dcs = datacenters ?? [{ name: DEFAULT_DATACENTER, standby: false, minServersUp: 1, weight: 1, kickstart: undefined, servers: servers! }];
