@@ -100,6 +100,8 @@ export class Topology {
     for (const s of service.servers) if (configured.get(s.id) !== s.weight) runtime.weights.delete(s.id);
     for (const id of runtime.weights.keys()) if (!ids.has(id)) runtime.weights.delete(id);
     if (!isDeepStrictEqual(r.config.persistence, service.persistence)) notes.push(...this.carrySessions(r, service));
+    // The method knows the servers too (their cookie tokens, what explain calls configured): rebuilt over the new set.
+    else if (!isDeepStrictEqual(r.config.servers.map((s) => s.id), service.servers.map((s) => s.id))) runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
     r.scheduler?.stop();
     r.scheduler = this.scheduler(service, runtime);
     r.scheduler?.start();

@@ -235,11 +235,16 @@ describe('admin API', () => {
   });
 
   it('reloads the file on POST /api/v1/reload, and refuses an invalid one with its errors', async () => {
+    const onC = (await pinnedTo(app, 'c')).cookies.get('mooring')!;
     writeFileSync(file, yaml(['a', 'b']));
     const applied = await json('POST', '/api/v1/reload');
     assert.equal(applied.status, 200);
     assert.equal(applied.body['applied'], true);
     assert.deepEqual(app.services.get('app')!.current.servers.map((s) => s.id), ['a', 'b']);
+    // Explaining a cookie follows the reload: its server is gone now.
+    const [explained] = (await json('GET', `/api/v1/explain?cookie=${encodeURIComponent(onC)}`)).body['cookie'] as Record<string, any>[];
+    assert.equal(explained!['valid'], false);
+    assert.match(explained!['why'], /server c is no longer configured/);
     writeFileSync(file, yaml(['a', 'b']).replace('servers:', 'serverz:'));
     const refused = await json('POST', '/api/v1/reload');
     assert.equal(refused.status, 422);
