@@ -25,8 +25,9 @@ describe('faults: request edge cases', () => {
     const reply = await rawExchange(portOf(app), `POST /many HTTP/1.1\r\nHost: x\r\n${many}Content-Length: 5\r\n\r\nhello`);
     assert.match(reply, /^HTTP\/1\.1 431 /);
     assert.equal(backend.seen.length, before, 'nothing reached the server');
-    // 1,000 fields (within the count, and within the byte limit of this test's server too) still pass.
-    const fewer = Array.from({ length: 1000 }, (_, i) => `X-${i}: ${i}\r\n`).join('');
+    // 500 fields (within the count, the byte limit of this test's server, and Node 24's own count
+    // limit, which answers 431 itself somewhere between 500 and 1,000 fields) still pass.
+    const fewer = Array.from({ length: 500 }, (_, i) => `X-${i}: ${i}\r\n`).join('');
     assert.match(await rawExchange(portOf(app), `GET /fewer HTTP/1.1\r\nHost: x\r\n${fewer}Connection: close\r\n\r\n`), /^HTTP\/1\.1 200 /);
   });
 
