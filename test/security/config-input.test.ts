@@ -47,12 +47,12 @@ describe('security: config input', () => {
     assert.doesNotMatch(stderr, /too many alias/);
   });
 
-  it('a file over 10 MiB is refused before it is read', async () => {
+  it('a file over 1 MiB is refused before it is read', async () => {
     const file = join(dir, 'huge.yaml');
-    writeFileSync(file, `${BASE}# ${'x'.repeat(11 * 1024 * 1024)}\n`);
+    writeFileSync(file, `${BASE}# ${'x'.repeat(2 * 1024 * 1024)}\n`);
     const { code, stderr } = await validate(file);
     assert.equal(code, 1);
-    assert.match(stderr, /huge\.yaml: is 11\.0 MiB; a config file may be at most 10 MiB/);
+    assert.match(stderr, /huge\.yaml: is 2\.0 MiB; a config file may be at most 1 MiB/);
   });
 
   it('a key that is a list or a map is a config error at its line, not a warning', () => {
