@@ -100,6 +100,29 @@ export interface ClientSettings {
   readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number; readonly perTry?: number | undefined };
 }
 
+/** Most connections of one server's pool that slow clients may hold at once (at least one); the rest are reserved. */
+export function slowHoldCapOf(settings: ClientSettings): number {
+  return Math.max(1, Math.floor(settings.connections * (1 - settings.reserved)));
+}
+
+/**
+ * A reload's pools to retire, taken out of `pools` and `origins`: those of servers gone or moved
+ * to another origin, and all of them when connection settings changed (the reserve is Mooring's
+ * own bookkeeping: a change to it alone keeps the pools).
+ */
+export function poolsToRetire<P>(pools: Map<string, P>, origins: Map<string, string>, targets: readonly UpstreamTarget[], before: ClientSettings, after: ClientSettings): P[] {
+  const same = JSON.stringify({ ...after, reserved: 0 }) === JSON.stringify({ ...before, reserved: 0 });
+  const wanted = new Map(targets.map((t) => [t.id, t.origin]));
+  const retired: P[] = [];
+  for (const [id, pool] of pools) {
+    if (same && wanted.get(id) === origins.get(id)) continue;
+    pools.delete(id);
+    origins.delete(id);
+    retired.push(pool);
+  }
+  return retired;
+}
+
 /** One service's connections to its servers: a pool per server, kept across reloads. */
 export interface UpstreamClient {
   /** Sends `request` to `target`, queued while all of its connections are busy. */

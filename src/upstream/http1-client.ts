@@ -2,7 +2,7 @@
 // server id), each running one request at a time, answers parsed by node's native llhttp. One
 // coarse ticker for the process checks every connection's timeouts, so a request allocates no timer.
 import { Call } from './call.ts';
-import type { ClientSettings, UpgradeHandler, UpstreamClient, UpstreamHandler, UpstreamRequest, UpstreamTarget } from './client.ts';
+import { poolsToRetire, slowHoldCapOf, type ClientSettings, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
 import type { NativeParserClass } from './llhttp.ts';
 import { endpointOf, Pool, type PoolSettings } from './pool.ts';
 import { unwatch, watch, type Sweepable } from './sweeper.ts';
@@ -29,7 +29,7 @@ export class Http1Client implements UpstreamClient, Sweepable {
   }
 
   get slowHoldCap(): number {
-    return Math.max(1, Math.floor(this.settings.connections * (1 - this.settings.reserved)));
+    return slowHoldCapOf(this.settings);
   }
 
   dispatch(target: UpstreamTarget, request: UpstreamRequest, handler: UpstreamHandler): void {
@@ -63,19 +63,13 @@ export class Http1Client implements UpstreamClient, Sweepable {
    * them when connection settings changed) retire — finish their calls, take no new ones, close.
    */
   reconcile(targets: readonly UpstreamTarget[], settings: ClientSettings, graceMs: number): void {
-    // The reserve is Mooring's own bookkeeping: a change to it alone keeps the pools.
-    const same = JSON.stringify({ ...settings, reserved: 0 }) === JSON.stringify({ ...this.settings, reserved: 0 });
     // Watched again under the new settings' tick.
     unwatch(this);
-    this.settings = settings;
-    const wanted = new Map(targets.map((t) => [t.id, t.origin]));
-    for (const [id, pool] of this.pools) {
-      if (same && wanted.get(id) === this.origins.get(id)) continue;
-      this.pools.delete(id);
-      this.origins.delete(id);
+    for (const pool of poolsToRetire(this.pools, this.origins, targets, this.settings, settings)) {
       this.retiring.add(pool);
       void pool.close(graceMs).then(() => this.retiring.delete(pool));
     }
+    this.settings = settings;
     if (this.pools.size > 0 || this.retiring.size > 0) watch(this);
   }
 

@@ -3,7 +3,7 @@
 // request's Relay passes the answer on and turns undici's errors into Mooring's (client.ts).
 import { createRequire } from 'node:module';
 import type { Dispatcher, Pool as PoolType } from 'undici';
-import { socketFailure, UpstreamError, type ClientSettings, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
+import { poolsToRetire, slowHoldCapOf, socketFailure, UpstreamError, type ClientSettings, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
 import { upgradeOverNodeHttp } from './node-upgrade.ts';
 
 // undici's index loads all of undici (fetch, WebSocket, caches, mocks) and through them node's own
@@ -81,7 +81,7 @@ export class UndiciClient implements UpstreamClient {
 
   /** Most connections of one server's pool that slow clients may hold at once (at least one); the rest are reserved. */
   get slowHoldCap(): number {
-    return Math.max(1, Math.floor(this.settings.connections * (1 - this.settings.reserved)));
+    return slowHoldCapOf(this.settings);
   }
 
   dispatch(target: UpstreamTarget, request: UpstreamRequest, handler: UpstreamHandler): void {
@@ -127,16 +127,8 @@ export class UndiciClient implements UpstreamClient {
    * server gets a fresh pool; the next reconcile or the stop closes it.)
    */
   reconcile(targets: readonly UpstreamTarget[], settings: ClientSettings, graceMs: number): void {
-    // The reserve is Mooring's own bookkeeping: a change to it alone keeps the pools.
-    const same = JSON.stringify({ ...settings, reserved: 0 }) === JSON.stringify({ ...this.settings, reserved: 0 });
+    for (const pool of poolsToRetire(this.pools, this.origins, targets, this.settings, settings)) this.retire(pool, graceMs);
     this.settings = settings;
-    const wanted = new Map(targets.map((t) => [t.id, t.origin]));
-    for (const [id, pool] of this.pools) {
-      if (same && wanted.get(id) === this.origins.get(id)) continue;
-      this.pools.delete(id);
-      this.origins.delete(id);
-      this.retire(pool, graceMs);
-    }
   }
 
   private retire(pool: Pool, graceMs: number): void {
