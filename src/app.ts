@@ -2,7 +2,8 @@
 // graceful stop.
 import type { Config, ListenerConfig } from './config/schema.ts';
 import { blockListOf } from './config/fields.ts';
-import { ConfigError, loadConfigFile } from './config/load.ts';
+import { ConfigError } from './config/load.ts';
+import { loadConfigFileOffThread } from './config/load-off-thread.ts';
 import { unchangeable } from './config/unchangeable.ts';
 import { configChanges } from './config/changes.ts';
 import { systemClock, systemRandom, type Clock, type Random } from './core/clock.ts';
@@ -51,6 +52,8 @@ function deadlineAllowance(config: Config): number {
 
 export class App {
   private stopping: Promise<void> | undefined;
+  /** The reload from the file under way, if any: the next waits for it. */
+  private reloading: Promise<unknown> = Promise.resolve();
   private accessLog: AccessLog | undefined;
   /** Finished requests and tunnels, handed to the access log, statistics and metrics once per event-loop turn. */
   private readonly records = new RecordHub();
@@ -169,7 +172,7 @@ export class App {
       listeners: this.listeners.map((b) => ({ name: b.name, url: this.url(b.name) })),
       activity: () => ({ requests: this.activity.requests, tunnels: this.activity.tunnels.size }),
       report: async () => (observers ? { traffic: observers.stats.windows(), metrics: await observers.metrics.traffic.registry.getMetricsAsJSON() } : { traffic: [], metrics: [] }),
-      reload: () => this.reload(),
+      reload: () => this.reloadFile(),
     };
   }
 
@@ -180,7 +183,7 @@ export class App {
       services: () => this.topology.handles,
       describeService: (name) => this.topology.describe(name),
       command: (command) => this.operator.command(command),
-      reload: async () => this.reload(),
+      reload: () => this.reloadFile(),
       status: () => ({
         version: version(),
         pid: process.pid,
@@ -198,11 +201,11 @@ export class App {
   }
 
   /**
-   * Applies a new config in place, or refuses it and keeps the running one. Without `next`, reads
-   * the file the config came from again. Requests under way finish on the snapshot they began
-   * with; tunnels stay up; servers that remain keep their sessions, health and connections.
+   * Applies a new config in place, or refuses it and keeps the running one. Requests under way
+   * finish on the snapshot they began with; tunnels stay up; servers that remain keep their
+   * sessions, health and connections.
    */
-  reload(next?: Config): ReloadResult {
+  reload(next: Config): ReloadResult {
     let result: ReloadResult;
     try {
       result = this.tryReload(next);
@@ -211,6 +214,31 @@ export class App {
       this.log.error({ err }, 'reload failed');
       result = { applied: false, errors: [`the reload failed: ${(err as Error).message}`] };
     }
+    return this.said(result);
+  }
+
+  /**
+   * Reads the config file again, on a worker thread (traffic goes on meanwhile), and applies it as
+   * reload() does. Reloads asked for while one is under way run after it, in the order asked.
+   */
+  reloadFile(): Promise<ReloadResult> {
+    const turn = this.reloading.then(async (): Promise<ReloadResult> => {
+      if (this.stopping) return this.said({ applied: false, errors: ['Mooring is stopping'] });
+      if (!this.configFile) return this.said({ applied: false, errors: ['no config file to read again (Mooring was started from a config object)'] });
+      let next: Config;
+      try {
+        next = await loadConfigFileOffThread(this.configFile);
+      } catch (err) {
+        return this.said({ applied: false, errors: err instanceof ConfigError ? err.message.split('\n') : [`${this.configFile}: cannot be read as a config: ${(err as Error).message}`] });
+      }
+      return this.reload(next);
+    });
+    this.reloading = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** The reload's event: what it changed, or why it was refused. */
+  private said(result: ReloadResult): ReloadResult {
     const at = Date.now();
     if (result.applied) {
       this.events.emit({ at, type: 'reload', from: 'running', to: 'reloaded', reason: reloadSummary(result) });
@@ -220,16 +248,8 @@ export class App {
     return result;
   }
 
-  private tryReload(next: Config | undefined): ReloadResult {
+  private tryReload(next: Config): ReloadResult {
     if (this.stopping) return { applied: false, errors: ['Mooring is stopping'] };
-    if (!next) {
-      if (!this.configFile) return { applied: false, errors: ['no config file to read again (Mooring was started from a config object)'] };
-      try {
-        next = loadConfigFile(this.configFile);
-      } catch (err) {
-        return { applied: false, errors: err instanceof ConfigError ? err.message.split('\n') : [`${this.configFile}: cannot be read as a config: ${(err as Error).message}`] };
-      }
-    }
     const errors = unchangeable(this.running, next);
     if (errors.length > 0) return { applied: false, errors };
     // The geo-IP database is opened again at each reload (a changed file takes effect; an unchanged one is not read twice), before anything changes.

@@ -299,9 +299,9 @@ async function start(file: string, watchFile: boolean, io: Out): Promise<number>
     io.err(`mooring: ${app.message}`);
     return 1;
   }
-  signals.onReload(() => void app.reload());
+  signals.onReload(() => void app.reloadFile());
   // Workers are reloaded by the primary's watch, not each by its own.
-  if (watchFile && !cluster.isWorker) watchConfigFile(file, () => void app.reload());
+  if (watchFile && !cluster.isWorker) watchConfigFile(file, () => void app.reloadFile());
   if (cluster.isWorker) process.send?.({ mooring: 'ready' } satisfies ReadyMessage);
   return stopped;
 }

@@ -9,7 +9,8 @@ import type { Worker } from 'node:cluster';
 import { startAdmin, type AdminListener } from '../admin/server.ts';
 import { reloadSummary, type AdminControl, type ReloadOutcome } from '../admin/control.ts';
 import type { Config } from '../config/schema.ts';
-import { ConfigError, loadConfigFile } from '../config/load.ts';
+import { ConfigError } from '../config/load.ts';
+import { loadConfigFileOffThread } from '../config/load-off-thread.ts';
 import { unchangeable } from '../config/unchangeable.ts';
 import { configChanges } from '../config/changes.ts';
 import { systemClock, systemRandom } from '../core/clock.ts';
@@ -49,6 +50,8 @@ export class ControlPlane {
   private readonly urls = new Map<string, string>();
   private readonly waiting = new Map<number, (worker: Worker, answer: Answer) => void>();
   private nextId = 1;
+  /** The reload under way, if any: the next waits for it. */
+  private reloading: Promise<unknown> = Promise.resolve();
   private readonly metrics: GroupMetrics | undefined;
   private readonly startedAt = Date.now();
   /** Each service's failover decisions as last sent to the workers (JSON). */
@@ -147,7 +150,14 @@ export class ControlPlane {
    * Reads the file again; every worker reloads it, then the control plane. Refused (nothing
    * changes here) when the file is invalid or a worker refused it; what a worker refused is said.
    */
-  async reload(): Promise<ReloadOutcome> {
+  reload(): Promise<ReloadOutcome> {
+    // One reload at a time, in the order asked: a later file never lands under an earlier one.
+    const turn = this.reloading.then(() => this.reloadNow());
+    this.reloading = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async reloadNow(): Promise<ReloadOutcome> {
     const outcome = await this.tryReload().catch((err: unknown): ReloadOutcome => {
       this.log.error({ err }, 'reload failed');
       return { applied: false, errors: [`the reload failed: ${(err as Error).message}`] };
@@ -161,7 +171,7 @@ export class ControlPlane {
   private async tryReload(): Promise<ReloadOutcome> {
     let next: Config;
     try {
-      next = loadConfigFile(this.configFile);
+      next = await loadConfigFileOffThread(this.configFile);
     } catch (err) {
       return { applied: false, errors: err instanceof ConfigError ? err.message.split('\n') : [(err as Error).message] };
     }

@@ -23,7 +23,8 @@ export interface WorkerParts {
   activity(): { readonly requests: number; readonly tunnels: number };
   /** This worker's recent traffic and metrics (empty without admin:, which keeps none). */
   report(): Promise<{ readonly traffic: readonly TrafficWindow[]; readonly metrics: MetricsJson }>;
-  reload(): ReloadOutcome;
+  /** Reads the config file again (off the event loop) and applies it. */
+  reload(): Promise<ReloadOutcome>;
 }
 
 export class PrimaryLink {
@@ -93,7 +94,7 @@ export class PrimaryLink {
         );
         return;
       case 'control-reload':
-        if (parts) this.send({ mooring: 'control-reloaded', id: message.id, outcome: parts.reload() });
+        if (parts) void parts.reload().then((outcome) => this.send({ mooring: 'control-reloaded', id: message.id, outcome }));
         return;
       default:
         return;

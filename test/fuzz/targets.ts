@@ -147,7 +147,7 @@ timeouts: { connect: 3s, idle: 60s }
 `;
 
 /**
- * Mutated files applied to a running Mooring (the file rewritten, then reload(), as SIGHUP does):
+ * Mutated files applied to a running Mooring (the file rewritten, then reloadFile(), as SIGHUP does):
  * every one is applied or refused, none throws, and Mooring still serves afterwards.
  */
 export async function fuzzReload(iterations: number, seed = 4): Promise<FuzzResult> {
@@ -170,7 +170,7 @@ export async function fuzzReload(iterations: number, seed = 4): Promise<FuzzResu
       writeFileSync(file, text);
       let result;
       try {
-        result = app.reload();
+        result = await app.reloadFile();
       } catch (err) {
         throw new Error(`reload threw ${String(err)}:\n${text}`, { cause: err });
       }
@@ -178,7 +178,7 @@ export async function fuzzReload(iterations: number, seed = 4): Promise<FuzzResu
       else if (result.errors.length === 0) throw new Error(`a reload refused without a reason:\n${text}`);
     }
     writeFileSync(file, base);
-    const back = app.reload();
+    const back = await app.reloadFile();
     if (!back.applied) throw new Error(`the base config no longer applies: ${back.errors.join('; ')}`);
     const res = await request(app.url(), { headers: { 'x-user': 'fuzz' } });
     const body = await res.body.text();
