@@ -6,6 +6,7 @@ import { persistenceSchema } from '../src/persistence/schema.ts';
 import { newSessionId } from '../src/persistence/session-id.ts';
 import { MemorySessionStore } from '../src/state/memory-session-store.ts';
 import { EndedSessions } from '../src/persistence/ended-sessions.ts';
+import { NewKeyBudget } from '../src/persistence/new-key-budget.ts';
 import { makeServers } from '../src/balancer/test-servers.ts';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ function cookieCases() {
   const now = Math.floor(Date.now() / 1000);
   const fields = { serverId: 's1', sessionId: newSessionId(), issuedAt: now, lastSeen: now, expiresAt: now + 28_800 };
   const values = Array.from({ length: 100_000 }, () => codec.encode({ ...fields, sessionId: newSessionId() }));
-  const method = new CookiePersistence(persistenceSchema.parse({ method: 'cookie', keys: [key], cookie: { maxAge: '8h', idleTimeout: '30m' } }), servers.map((s) => s.id), { store: new MemorySessionStore({ maxEntries: 2_000_000, idleMs: 1_800_000 }), ended: new EndedSessions() });
+  const method = new CookiePersistence(persistenceSchema.parse({ method: 'cookie', keys: [key], cookie: { maxAge: '8h', idleTimeout: '30m' } }), servers.map((s) => s.id), { store: new MemorySessionStore({ maxEntries: 2_000_000, idleMs: 1_800_000 }), ended: new EndedSessions(), newKeys: new NewKeyBudget(1000) });
   const req = (cookie: string | undefined): PersistRequest => new RequestView(['User-Agent', 'bench'], '10.0.0.1', cookie, '/', false, Date.now());
   const reqs = values.slice(0, 1000).map((v) => req(`theme=dark; mooring=${v}; lang=en`));
   let fresh = 0;

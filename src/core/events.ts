@@ -18,7 +18,8 @@ export type EventType =
   | 'failback'
   | 'failback-waiting'
   | 'kickstart'
-  | 'kickstart-failed';
+  | 'kickstart-failed'
+  | 'key-flood';
 
 export interface MooringEvent {
   /** Milliseconds since the epoch. */

@@ -3,8 +3,9 @@
 // the server's response) and method query (a query parameter).
 import { maskedIp } from './client-key.ts';
 import { keepSession, type SessionStore } from '../state/session-store.ts';
+import type { NewKeyBudget } from './new-key-budget.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, Identity, PersistRequest, PersistenceMethod } from './types.ts';
+import type { Commit, Identity, PersistRequest, PersistenceMethod, SessionParts } from './types.ts';
 
 type KeyOf = (req: PersistRequest) => string | undefined;
 
@@ -16,6 +17,8 @@ export class KeyedPersistence implements PersistenceMethod {
     private readonly store: SessionStore,
     /** For learnFromResponse: the lower-cased response header that carries a new key. */
     private readonly learnHeader?: string,
+    /** Bounds the new keys one client address may bring (keys it makes up); undefined: the key is the address. */
+    private readonly budget?: NewKeyBudget,
   ) {}
 
   identify(req: PersistRequest): Identity {
@@ -28,8 +31,11 @@ export class KeyedPersistence implements PersistenceMethod {
   }
 
   commit(c: Commit): void {
-    const key = (c.identity.detail as string | undefined) ?? this.learned(c.response);
+    const brought = c.identity.detail as string | undefined;
+    const key = brought ?? this.learned(c.response);
     if (key === undefined) return;
+    // A key the client brought that starts a session counts toward its address's budget.
+    if (brought !== undefined && c.identity.status !== 'found' && this.budget && !this.budget.take(c.req.clientIp, c.req.now)) return;
     keepSession(this.store, key, c.server.id, c.req.now);
   }
 
@@ -51,18 +57,18 @@ export function clientIpPersistence(config: PersistenceConfig, store: SessionSto
   return new KeyedPersistence((req) => maskedIp(req.clientIp, ipv4Prefix, ipv6Prefix), store);
 }
 
-export function headerPersistence(config: PersistenceConfig, store: SessionStore): KeyedPersistence {
+export function headerPersistence(config: PersistenceConfig, parts: SessionParts): KeyedPersistence {
   const name = config.header!.toLowerCase();
   const keyOf: KeyOf = (req) => req.header(name) || undefined;
-  return new KeyedPersistence(keyOf, store, config.learnFromResponse ? name : undefined);
+  return new KeyedPersistence(keyOf, parts.store, config.learnFromResponse ? name : undefined, parts.newKeys);
 }
 
-export function queryPersistence(config: PersistenceConfig, store: SessionStore): KeyedPersistence {
+export function queryPersistence(config: PersistenceConfig, parts: SessionParts): KeyedPersistence {
   const name = config.query!;
   const keyOf: KeyOf = (req) => {
     const q = req.url.indexOf('?');
     return q < 0 ? undefined : new URLSearchParams(req.url.slice(q + 1)).get(name) || undefined;
   };
-  return new KeyedPersistence(keyOf, store);
+  return new KeyedPersistence(keyOf, parts.store, undefined, parts.newKeys);
 }
 

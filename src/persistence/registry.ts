@@ -13,8 +13,8 @@ const builders: Record<PersistenceConfig['method'], Builder> = {
   cookie: (c, ids, parts) => new CookiePersistence(c, ids, parts),
   'app-cookie': (c, ids, parts) => new AppCookiePersistence(c, ids, parts),
   'client-ip': (c, _, parts) => clientIpPersistence(c, parts.store),
-  header: (c, _, parts) => headerPersistence(c, parts.store),
-  query: (c, _, parts) => queryPersistence(c, parts.store),
+  header: (c, _, parts) => headerPersistence(c, parts),
+  query: (c, _, parts) => queryPersistence(c, parts),
 };
 
 /** The service's persistence method, or undefined for method none. */

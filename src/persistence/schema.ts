@@ -42,6 +42,8 @@ export const persistenceSchema = z
       .strictObject({
         idleTimeout: duration({ min: 1000, long: true }).default(1_800_000),
         maxEntries: z.number().int().min(1).max(100_000_000).default(1_000_000),
+        /** Methods header and query: new sessions one client address may start per minute with keys it brings. */
+        newKeysPerMinute: z.number().int().min(1).max(100_000_000).default(1000),
       })
       .prefault({}),
     learnFromResponse: z.boolean().default(false),

@@ -3,6 +3,7 @@
 import type { Server } from '../core/server.ts';
 import type { SessionStore, SessionView } from '../state/session-store.ts';
 import type { EndedSessions } from './ended-sessions.ts';
+import type { NewKeyBudget } from './new-key-budget.ts';
 
 export type { SessionView };
 
@@ -13,6 +14,8 @@ export interface SessionParts {
   readonly bursts?: SessionStore | undefined;
   /** Sessions an operator ended whose signed cookies would otherwise keep pinning. */
   readonly ended: EndedSessions;
+  /** How many new sessions one client address may start per minute with keys it makes up (header, query). */
+  readonly newKeys: NewKeyBudget;
 }
 
 /** Why a request went where it went. Every request has one. */

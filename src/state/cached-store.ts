@@ -9,7 +9,7 @@ export abstract class CachedSessionStore implements SessionStore {
   private readonly pending = new Map<string, Promise<void>>();
 
   constructor(limits: StoreLimits) {
-    this.local = new MemorySessionStore(limits);
+    this.local = new MemorySessionStore(limits, { rememberEvicted: false });
   }
 
   get size(): number {

@@ -130,7 +130,7 @@ for (const kind of kinds) {
       for (const k of ['a', 'b', 'c']) s.bind(k, 's', 0);
       s.touch('a', live(s.find('a', 5000)), 5000);
       s.bind('d', 's', 5001);
-      assert.equal(s.find('b', 5002), undefined, 'b was least recently seen');
+      assert.deepEqual(s.list(undefined, 10, 5002).map((v) => v.key).sort(), ['a', 'c', 'd'], 'b was least recently seen');
       assert.ok(s.find('a', 5002) && s.find('c', 5002) && s.find('d', 5002));
       assert.equal(s.size, 3);
       assert.equal(s.countOn('s'), kind.shared ? 4 : 3, 'a shared store forgets b here only');
@@ -150,3 +150,35 @@ for (const kind of kinds) {
     });
   });
 }
+
+describe('session store: memory, the only home of its sessions', () => {
+  it('binds an entry evicted for room again when its key comes back, to the same server', () => {
+    const s = new MemorySessionStore({ maxEntries: 2, idleMs: 60_000 });
+    s.bind('a', 'x', 0);
+    s.bind('b', 'y', 10);
+    s.bind('c', 'y', 20);
+    assert.equal(s.countOn('x'), 0, 'a was evicted');
+    const back = s.find('a', 30);
+    assert.equal(typeof back === 'object' && back.server, 'x', 'a comes back to its server');
+    assert.equal(s.countOn('x'), 1);
+    assert.equal(s.size, 2, 'the bound holds: b went out for it');
+    assert.equal(s.evictions, 2);
+  });
+
+  it('does not bring back an evicted entry that has expired meanwhile, or one ended', () => {
+    const s = new MemorySessionStore({ maxEntries: 1, idleMs: 1000 });
+    s.bind('a', 'x', 0);
+    s.bind('b', 'x', 0);
+    assert.equal(s.find('a', 5000), 'expired-idle');
+    s.bind('c', 'x', 5000);
+    assert.equal(s.end('b')?.server, 'x', 'an operator can end an evicted session');
+    assert.equal(s.find('b', 5001), undefined);
+  });
+
+  it('as a cache of a shared store, forgets what it evicts (the shared store is asked instead)', () => {
+    const s = new MemorySessionStore({ maxEntries: 1, idleMs: 60_000 }, { rememberEvicted: false });
+    s.bind('a', 'x', 0);
+    s.bind('b', 'x', 0);
+    assert.equal(s.find('a', 1), undefined);
+  });
+});

@@ -5,6 +5,7 @@ import { newLoad, type ServerLoad } from '../core/server.ts';
 import { WaitQueue } from '../core/wait-queue.ts';
 import type { HealthTable } from '../health/table.ts';
 import { EndedSessions } from '../persistence/ended-sessions.ts';
+import { NewKeyBudget } from '../persistence/new-key-budget.ts';
 import type { PersistenceMethod, SessionParts } from '../persistence/types.ts';
 import type { SessionStore } from '../state/session-store.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
@@ -17,6 +18,8 @@ export class ServiceRuntime implements SessionParts {
   readonly weights = new Map<string, number>();
   /** Sessions an operator ended, kept whatever a reload changes. */
   readonly ended = new EndedSessions();
+  /** New sessions per client address and minute with keys clients bring (header, query); the rate follows the config. */
+  readonly newKeys = new NewKeyBudget(1000);
   /** Failover between data centers, for a service with a standby one. */
   failover: Failover | undefined;
   /** First-burst groups shared with other processes (cookie persistence), when sessions are shared. */
@@ -44,6 +47,7 @@ export class ServiceRuntime implements SessionParts {
     this.store.sweep(now);
     this.bursts?.sweep(now);
     this.ended.sweep(now);
+    this.newKeys.sweep(now);
     this.persistence?.sweep?.(now);
   }
 

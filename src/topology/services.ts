@@ -77,9 +77,33 @@ export function buildRuntime(service: ServiceConfig, config: Config, env: BuildE
   const upstream = makeUpstreamClient(poolSettings(service, config));
   const runtime: ServiceHandle = new ServiceHandle(service.name, upstream, health, sessionStore(stores, service, () => runtime));
   runtime.bursts = burstStore(stores, service.name);
+  configureNewKeys(runtime, service, events, env);
   runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
   runtime.failover = buildFailover(service, events, env, stores, leads);
   return runtime;
+}
+
+/** The new-key budget per client address as `service` sets it (at start and each reload). */
+export function configureNewKeys(runtime: ServiceRuntime, service: ServiceConfig, events: EventLog, env: BuildEnv): void {
+  runtime.newKeys.perMinute = service.persistence.table.newKeysPerMinute;
+  runtime.newKeys.onOver = floodNotice(service.name, service.persistence, events, () => env.clock.now());
+}
+
+/** Notices of clients over their new-key budget: at most one event per service every 10 s, so a flood from many addresses cannot flood the event list too. */
+const FLOOD_NOTICE_EVERY_MS = 10_000;
+
+function floodNotice(service: string, persistence: ServiceConfig['persistence'], events: EventLog, now: () => number): (client: string, perMinute: number) => void {
+  let last = -Infinity;
+  let unsaid = 0;
+  return (client, perMinute) => {
+    const at = now();
+    if (at - last < FLOOD_NOTICE_EVERY_MS) return void unsaid++;
+    const carrier = persistence.method === 'query' ? `query parameter ${persistence.query}` : `header ${persistence.header}`;
+    const others = unsaid > 0 ? ` (and ${unsaid} more over budget since the last notice)` : '';
+    events.emit({ at, type: 'key-flood', service, from: 'under budget', to: 'over budget', reason: `client ${client} brought more than ${perMinute} new session keys (${carrier}) within a minute: the rest are not remembered until its minute ends, so other users' sessions stay${others}` });
+    last = at;
+    unsaid = 0;
+  };
 }
 
 export function failoverSettings(service: ServiceConfig): FailoverSettings {

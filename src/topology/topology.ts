@@ -10,7 +10,7 @@ import { InstanceVotes } from '../health/instance-votes.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
 import { memoryStores, type SessionStores } from '../state/stores.ts';
 import type { ServiceHandle } from './service.ts';
-import { buildFailover, buildRuntime, failoverSettings, healthSettings, monitorsOf, poolSettings, sessionStore, swapIn, tableServers } from './services.ts';
+import { buildFailover, buildRuntime, configureNewKeys, failoverSettings, healthSettings, monitorsOf, poolSettings, sessionStore, swapIn, tableServers } from './services.ts';
 
 /** How often expired sessions are swept, health timers checked, and waiting requests told that room may have appeared. */
 const SWEEP_EVERY_MS = 1000;
@@ -99,6 +99,7 @@ export class Topology {
     const configured = new Map(r.config.servers.map((s) => [s.id, s.weight]));
     for (const s of service.servers) if (configured.get(s.id) !== s.weight) runtime.weights.delete(s.id);
     for (const id of runtime.weights.keys()) if (!ids.has(id)) runtime.weights.delete(id);
+    configureNewKeys(runtime, service, this.events, this.env);
     if (!isDeepStrictEqual(r.config.persistence, service.persistence)) notes.push(...this.carrySessions(r, service));
     // The method knows the servers too (their cookie tokens, what explain calls configured): rebuilt over the new set.
     else if (!isDeepStrictEqual(r.config.servers.map((s) => s.id), service.servers.map((s) => s.id))) runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
