@@ -45,14 +45,17 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 
 /**
  * May a failed attempt go to another server? Only if no byte reached the server, or if the request
- * is idempotent, had no body, and the connection broke before any answer. After a timeout only
- * when the service asks for it (retryOn: [timeout]): by default a slow server is not helped by
- * sending the same work twice; a hung one is, and the cost is a slow legitimate answer asked twice.
+ * is idempotent, had no body, and no answer came: the connection broke, or (the upstream client
+ * sent the request again on a fresh connection after the server closed the kept one) the server
+ * refused or did not take that connection. After a timeout only when the service asks for it
+ * (retryOn: [timeout]): by default a slow server is not helped by sending the same work twice; a
+ * hung one is, and the cost is a slow legitimate answer asked twice.
  */
 export function mayRetry(kind: FailureKind, reachedServer: boolean, method: string, hasBody: boolean, onTimeout = false): boolean {
   if (!reachedServer) return true;
-  if (kind === 'timeout') return onTimeout && !hasBody && IDEMPOTENT.has(method);
-  return kind === 'reset' && !hasBody && IDEMPOTENT.has(method);
+  if (hasBody || !IDEMPOTENT.has(method)) return false;
+  if (kind === 'timeout') return onTimeout;
+  return kind === 'reset' || kind === 'refused' || kind === 'connect-timeout';
 }
 
 /** Whether a request may ask for a per-try answer timeout: idempotent, without a body. */
