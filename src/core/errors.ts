@@ -11,6 +11,7 @@ export const errorCatalog = {
   MOORING_OVERLOADED: { status: 503, text: 'All servers are busy; try again shortly' },
   MOORING_QUEUE_TIMEOUT: { status: 503, text: 'Timed out waiting for a free server' },
   MOORING_PINNED_SERVER_DOWN: { status: 503, text: 'The server holding this session is unavailable' },
+  MOORING_SESSION_SERVER_BUSY: { status: 503, text: 'The server holding this session is busy; try again shortly' },
   MOORING_UPSTREAM_REFUSED: { status: 502, text: 'The server refused the connection' },
   MOORING_UPSTREAM_RESET: { status: 502, text: 'The server closed the connection' },
   MOORING_UPSTREAM_BAD_RESPONSE: { status: 502, text: 'The server sent an invalid response' },

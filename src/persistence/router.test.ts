@@ -41,7 +41,7 @@ describe('sticky routing plan', () => {
     ['pinned, removed, strict', found('gone'), service({ strict: true }), 'repinned - - - - MOORING_PINNED_SERVER_DOWN'],
     ['overloaded, redispatch', found('a'), service({}, 'ok', true), 'overloaded - a overload - -'],
     ['overloaded, queue', found('a'), service({ onOverload: 'queue' }, 'ok', true), 'overloaded a - - wait -'],
-    ['overloaded, reject', found('a'), service({ onOverload: 'reject' }, 'ok', true), 'overloaded - - - - MOORING_OVERLOADED'],
+    ['overloaded, reject', found('a'), service({ onOverload: 'reject' }, 'ok', true), 'overloaded - - - - MOORING_SESSION_SERVER_BUSY'],
     ['down and overloaded: moved as down', found('a'), service({}, 'down', true), 'target-down - a down - -'],
   ];
   for (const [name, identity, svc, want] of cases) it(name, () => assert.equal(summary(plan(identity, svc)), want));

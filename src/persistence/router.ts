@@ -79,7 +79,7 @@ export function plan(identity: Identity | undefined, view: PlanView): Plan {
       case 'queue':
         return { decision: 'overloaded', pinned: server, wait: true };
       case 'reject':
-        return { decision: 'overloaded', refuse: 'MOORING_OVERLOADED' };
+        return { decision: 'overloaded', refuse: 'MOORING_SESSION_SERVER_BUSY' };
       case 'redispatch':
         return { decision: 'overloaded', movedFrom: id, reason: 'overload' };
     }

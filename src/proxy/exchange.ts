@@ -327,7 +327,7 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
   }
 
   private answer(code: ErrorCode, close = false): void {
-    const extra = code === 'MOORING_OVERLOADED' || code === 'MOORING_QUEUE_TIMEOUT' ? ['retry-after', String(Math.ceil(this.ctx.timeouts.queue / 1000))] : undefined;
+    const extra = code === 'MOORING_OVERLOADED' || code === 'MOORING_QUEUE_TIMEOUT' || code === 'MOORING_SESSION_SERVER_BUSY' ? ['retry-after', String(Math.ceil(this.ctx.timeouts.queue / 1000))] : undefined;
     sendError(this.res, code, this.debugExtra(extra), close || (this.hasBody && !this.req.complete));
     this.finish('mooring-answer');
   }

@@ -51,8 +51,8 @@ function refuse(u: Upgrade, code: ErrorCode, server?: Server): void {
 
 function attempt(u: Upgrade): void {
   const choice = u.routing.choose();
-  // A tunnel does not wait in the queue: a full server answers 503 at once.
-  if (!('server' in choice)) return refuse(u, 'refuse' in choice ? choice.refuse : 'MOORING_OVERLOADED');
+  // A tunnel does not wait in the queue: a session whose server is full is answered 503 at once.
+  if (!('server' in choice)) return refuse(u, 'refuse' in choice ? choice.refuse : 'MOORING_SESSION_SERVER_BUSY');
   new UpgradeAttempt(u, choice.server).send();
 }
 

@@ -31,6 +31,8 @@ export function serverRows(runtime: ServiceHandle, now: number): ServerRow[] {
     sessions: runtime.sessionsOn(s.id),
     remaining: runtime.remaining(s.id),
     ...runtime.health.describe(s.id, now),
+    // Healthy and enabled is not enough: a server at its maxSessions or maxConnections takes no new session either.
+    acceptsNew: snapshot.acceptsNew(s),
   }));
 }
 
@@ -60,7 +62,8 @@ export function datacenterRows(runtime: ServiceHandle, rows: readonly ServerRow[
       serving: serving.has(dc.name),
       minServersUp: dc.minServersUp,
       servers: mine.length,
-      eligible: mine.filter((r) => r.acceptsNew).length,
+      // As `up` counts them: servers healthy and enabled, whatever their load.
+      eligible: mine.filter((r) => runtime.health.acceptsNew(r.id)).length,
     };
   });
 }

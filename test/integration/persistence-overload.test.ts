@@ -53,18 +53,26 @@ describe('persistence: capacity and overload', () => {
     }
   });
 
-  it('maxSessions with uneven load: a full server is skipped while another has room', async () => {
+  it('maxSessions with uneven load: a full server is skipped while another has room, and the admin API says it takes no new session', async () => {
+    const token = 'admin-token-for-tests-0123456789';
     const app = await startMooring(backends, {
       service: {
         servers: backends.map((b, i) => ({ id: b.name, url: b.url, maxSessions: i === 0 ? 1 : 100 })),
         persistence: persistence({}),
       },
+      top: { admin: { address: '127.0.0.1:0', token } },
     });
     try {
       for (let i = 0; i < 12; i++) await jarGet(app.url(), new CookieJar());
       const [a, b, c] = sessionsOn(app);
       assert.equal(a, 1);
       assert.equal(b! + c!, 11);
+      const listed = JSON.parse((await get(`http://127.0.0.1:${app.admin!.port}/api/v1/servers`, { authorization: `Bearer ${token}` })).body) as { servers: { id: string; acceptsNewSessions: boolean }[] };
+      assert.deepEqual(
+        listed.servers.map((s) => [s.id, s.acceptsNewSessions]),
+        [['a', false], ['b', true], ['c', true]],
+        'a is full at its maxSessions',
+      );
     } finally {
       await app.stop();
     }
@@ -121,15 +129,17 @@ describe('persistence: capacity and overload', () => {
     }
   });
 
-  it('onOverload: reject answers 503 with Retry-After', async () => {
+  it('onOverload: reject answers 503 with Retry-After, saying that the session\'s own server is busy (the others are not)', async () => {
     const app = await startMooring(backends, withLimits({ maxConnections: 1 }, { onOverload: 'reject' }));
     try {
       const jar = await pinnedTo(app, 'a');
       const slow = occupy(app, jar, 300);
       const res = await jarGet(app.url(), jar);
       assert.equal(res.status, 503);
-      assert.equal(res.headers['mooring-error'], 'MOORING_OVERLOADED');
+      assert.equal(res.headers['mooring-error'], 'MOORING_SESSION_SERVER_BUSY');
+      assert.match(res.body, /The server holding this session is busy/);
       assert.ok(res.headers['retry-after']);
+      assert.equal((await get(app.url())).status, 200, 'a new client is answered by a server with room');
       assert.equal(await slow, 'a');
       assert.equal((await jarGet(app.url(), jar)).body, 'a', 'still pinned once there is room');
     } finally {
