@@ -29,8 +29,14 @@ export class AppCookiePersistence implements PersistenceMethod {
   private readonly appName: string;
   private readonly hashKeys: Buffer[];
 
+  /** Ended sessions and logged-out app values (by their table key), kept by the runtime. */
+  private readonly ended: SessionParts['ended'];
+  private readonly idleMs: number;
+
   constructor(config: PersistenceConfig, serverIds: readonly string[], parts: SessionParts) {
     this.issuer = new CookieIssuer(config, serverIds, parts.ended);
+    this.ended = parts.ended;
+    this.idleMs = config.table.idleTimeout;
     this.ownCookie = config.cookie.passToServer ? undefined : config.cookie.name;
     this.table = parts.store;
     this.appName = config.appCookie!;
@@ -43,7 +49,9 @@ export class AppCookiePersistence implements PersistenceMethod {
   }
 
   identify(req: PersistRequest): Identity {
-    const appValue = findCookie(req.cookie, this.appName) || undefined;
+    const sent = findCookie(req.cookie, this.appName) || undefined;
+    // A value the application logged out is no session, whoever sends it again.
+    const appValue = sent !== undefined && this.ended.has(this.hash(sent), req.now) ? undefined : sent;
     const read = this.issuer.read(req);
     const nowS = Math.floor(req.now / 1000);
     if (read.status === 'found') {
@@ -75,8 +83,13 @@ export class AppCookiePersistence implements PersistenceMethod {
     const { now } = c.req;
     const app = findSetCookie(c.response, this.appName, now);
     if (app?.cleared) {
-      // The application ended its session: end ours with it.
-      if (d.appValue !== undefined) this.forget(d.appValue);
+      // The application ended its session: end ours with it, so that a client that kept the old
+      // cookies and sends them again is neither pinned by them nor teaches the mapping again.
+      if (d.appValue !== undefined) {
+        this.forget(d.appValue);
+        this.ended.end(this.hash(d.appValue), 0, now, this.idleMs);
+      }
+      if (d.viaCookie) this.issuer.endSession(d.sessionId, d.expiresAt * 1000, now);
       return this.issuer.clear(c);
     }
     if (app) {

@@ -33,7 +33,7 @@ export class CookieIssuer {
   constructor(
     private readonly config: PersistenceConfig,
     serverIds: readonly string[],
-    /** Sessions an operator ended: their cookies no longer pin. Kept by the runtime across reloads. */
+    /** Sessions ended early (an operator, a logout): their cookies no longer pin. Kept by the runtime across reloads. */
     private readonly ended: EndedSessions,
   ) {
     this.name = config.cookie.name;
@@ -80,7 +80,7 @@ export class CookieIssuer {
       found: this.servers.has(cookie.serverId) ? undefined : `server ${cookie.serverId} is no longer configured (its client moves on its next request)`,
       'expired-life': 'its lifetime (maxAge) is over',
       'expired-idle': 'it was idle longer than cookie.idleTimeout',
-      ended: 'an operator ended this session',
+      ended: 'the session was ended (by an operator, or by the application clearing its own cookie)',
     };
     return why[status] === undefined ? { valid: true, ...fields } : { valid: false, why: why[status], ...fields };
   }

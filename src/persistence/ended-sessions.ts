@@ -1,5 +1,6 @@
-// Sessions an operator ended (DELETE /api/v1/sessions/{key}) whose signed cookie would otherwise
-// keep pinning its client: Mooring's cookie carries its server, so ending one takes a list. An
+// Sessions ended early (an operator's DELETE /api/v1/sessions/{key}, an app-cookie logout) whose
+// signed cookie would otherwise keep pinning its client: Mooring's cookie carries its server, so
+// ending one takes a list. An
 // entry stays until the cookie's own expiry, or a while after its client was answered with a new
 // session, whichever is first; the list is bounded (oldest forgotten first).
 

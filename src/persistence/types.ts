@@ -12,7 +12,7 @@ export interface SessionParts {
   readonly store: SessionStore;
   /** Where first-burst groups are shared with other processes; undefined: this process alone. */
   readonly bursts?: SessionStore | undefined;
-  /** Sessions an operator ended whose signed cookies would otherwise keep pinning. */
+  /** Sessions ended early (an operator, an app-cookie logout) whose signed cookies would otherwise keep pinning; app-cookie also keeps logged-out app values here. */
   readonly ended: EndedSessions;
   /** How many new sessions one client address may start per minute with keys it makes up (header, query). */
   readonly newKeys: NewKeyBudget;
@@ -53,7 +53,7 @@ export interface PersistRequest {
 }
 
 export interface Identity {
-  /** ended: an operator ended the session its cookie names. */
+  /** ended: the session its cookie names was ended early (an operator, an app-cookie logout). */
   readonly status: 'none' | 'found' | 'expired-idle' | 'expired-life' | 'invalid' | 'ended';
   /** The pinned server's id when found (it may name a server no longer configured). */
   readonly serverId?: string;

@@ -16,7 +16,7 @@ export class ServiceRuntime implements SessionParts {
   readonly queue = new WaitQueue();
   /** Weights an operator set through the admin API, by server id, over the configured ones. */
   readonly weights = new Map<string, number>();
-  /** Sessions an operator ended, kept whatever a reload changes. */
+  /** Sessions ended early (an operator, a logout), kept whatever a reload changes. */
   readonly ended = new EndedSessions();
   /** New sessions per client address and minute with keys clients bring (header, query); the rate follows the config. */
   readonly newKeys = new NewKeyBudget(1000);

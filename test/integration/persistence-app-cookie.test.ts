@@ -49,6 +49,21 @@ describe('persistence: app-cookie', () => {
     assert.deepEqual([...jar.cookies.keys()], [], 'both cookies are gone');
   });
 
+  it('after a logout, the old cookies replayed by a client that kept them neither pin it nor teach the mapping again', async () => {
+    const jar = new CookieJar();
+    await jarGet(`${app.url()}/login`, jar);
+    const kept = jar.header().cookie!;
+    await jarGet(`${app.url()}/logout`, jar);
+    const replayed = await get(`${app.url()}/page`, { cookie: kept });
+    assert.match(String(replayed.headers['mooring-decision']), /^ended; /, 'the logged-out Mooring cookie no longer pins');
+    const appOnly = kept.split('; ').find((c) => c.startsWith('JSESSIONID='))!;
+    for (let i = 0; i < 3; i++) {
+      const res = await get(`${app.url()}/page`, { cookie: appOnly });
+      assert.match(String(res.headers['mooring-decision']), /^new; /, 'the logged-out app value routes nowhere in particular');
+      assert.equal(mooringCookie(res.headers['set-cookie']), undefined, 'and earns no Mooring cookie');
+    }
+  });
+
   it('a browser-session app cookie gives a browser-session Mooring cookie; Expires is copied', async () => {
     const session = await get(`${app.url()}/browser-session`);
     const cookie = mooringCookie(session.headers['set-cookie']) ?? '';
