@@ -83,6 +83,24 @@ describe('health table', () => {
     assert.equal(lone.ejected('x'), false);
   });
 
+  it('with another data center, a data center whose every server is failing is ejected whole; one still answering keeps the cap', () => {
+    const events = new EventLog();
+    const server = (id: string, datacenter: string) => ({ id, datacenter, backup: false, admin: 'enabled' as AdminState, assume: 'up' as const });
+    const make = (east = ['a', 'b']) => new HealthTable('svc', [...east.map((id) => server(id, 'east')), server('s', 'west')], { slowStart: 0, passive: PASSIVE, drainDeadline: 0, drainRate: 10 }, events, 0);
+    const dying = make();
+    fail(dying, 'a', 1, 0);
+    fail(dying, 'b', 3, 0);
+    fail(dying, 'a', 2, 0);
+    assert.deepEqual(['a', 'b', 's'].map((id) => dying.ejected(id)), [true, true, false], 'east failed together: both out, so east counts as down');
+    assert.equal(dying.servingIn('east'), 0);
+    const partly = make(['a', 'b', 'c']);
+    fail(partly, 'b', 3, 0);
+    fail(partly, 'c', 1, 0);
+    partly.report('c', 'success', 0);
+    fail(partly, 'a', 3, 0);
+    assert.deepEqual(['a', 'b', 'c'].map((id) => partly.ejected(id)), [false, true, false], 'c still answers: the cap (one of three) holds');
+  });
+
   it('the ejection multiplier resets after maxEjectFor without trouble', () => {
     const { t } = table(['a', 'b']);
     fail(t, 'a', 3, 0);

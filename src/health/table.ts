@@ -200,9 +200,21 @@ export class HealthTable {
     }
     if (!passive.failOn.includes(outcome) || ++e.failures < passive.consecutiveFailures) return;
     const inDc = [...this.entries.values()].filter((x) => x.datacenter === e.datacenter);
-    if (!ejectionAllowed(inDc.filter((x) => x.ejectedUntil !== 0).length, inDc.length, passive.maxEjectedPercent)) return;
+    const capped = !ejectionAllowed(inDc.filter((x) => x.ejectedUntil !== 0).length, inDc.length, passive.maxEjectedPercent);
+    if (capped && !this.failingTogether(e, inDc)) return;
     const length = ejectionLength(e.ejections, passive);
     this.eject(id, now + length, `${passive.consecutiveFailures} ${outcome} failures in a row; ejected for ${length / 1000}s`, now);
+  }
+
+  /**
+   * The percentage cap keeps a data center serving when only some of its servers fail. When every
+   * server of it still taking traffic is failing and the service has another data center, the cap
+   * yields: the whole data center is ejected, so it counts as down and new sessions (and a failover
+   * to a standby) go elsewhere, without waiting for its monitors.
+   */
+  private failingTogether(e: Entry, inDc: readonly Entry[]): boolean {
+    if (inDc.length === this.entries.size) return false;
+    return inDc.every((x) => x === e || x.ejectedUntil !== 0 || !x.eligible || x.failures > 0);
   }
 
   /**

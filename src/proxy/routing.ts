@@ -31,6 +31,10 @@ export class Routing implements PickContext {
   private tried: Server[] | undefined;
   private lastFailure: FailureKind | undefined;
   private unreachedOnly = true;
+  /** Connections refused (or not taken in time) in this request, by data center. */
+  private refusedIn: Map<string, number> | undefined;
+  /** Data centers this request found refusing (two of their servers, or their only one): its retries go elsewhere. */
+  private unreachable: Set<string> | undefined;
 
   constructor(
     readonly service: Service,
@@ -93,10 +97,22 @@ export class Routing implements PickContext {
     const { health, env } = this.service;
     const home = this.homeDatacenter();
     const place = this.service.readsPlace ? this.placeOf : undefined;
-    const order = home === undefined && this.routeDatacenter !== undefined ? this.service.order(this.routeDatacenter, true, place) : this.service.order(home, false, place);
+    const order =
+      home === undefined && this.routeDatacenter !== undefined ? this.service.order(this.routeDatacenter, true, place, this.unreachable) : this.service.order(home, false, place, this.unreachable);
+    let homeHadNone = home !== undefined && !order.some((dc) => dc.name === home);
     for (const dc of order) {
       const server = health.anyRamping ? pickWithRamp(dc.balancer, this, env.random) : dc.balancer.pick(this);
-      if (server) return server;
+      if (!server) {
+        if (dc.name === home) homeHadNone = true;
+        continue;
+      }
+      // A moved client whose own data center had no server left for it (down, refusing, or every
+      // server out) leaves it in a failover, whether or not its fall has been called yet.
+      if (this.reason === 'down' && homeHadNone && dc.name !== home) {
+        this.reason = 'failover';
+        this.decision = 'failover';
+      }
+      return server;
     }
     return undefined;
   }
@@ -107,7 +123,6 @@ export class Routing implements PickContext {
     return this.service.datacenterOf(this.movedFrom)?.name ?? this.identity?.datacenter;
   }
 
-  /** Records a failed attempt on `server`; true when another attempt may follow. */
   /**
    * An attempt on `server` failed, for requests and tunnels alike: passive health hears it, and the
    * answer is whether the request may go on to another server (then `choose()` again) or not
@@ -121,8 +136,11 @@ export class Routing implements PickContext {
 
   private failed(server: Server, kind: FailureKind, reachedServer: boolean, retryable: boolean): boolean {
     (this.tried ??= []).push(server);
+    if (kind === 'refused' || kind === 'connect-timeout') this.refusedBy(server);
     this.lastFailure = kind;
-    if (reachedServer) this.unreachedOnly = false;
+    // A connect failure reached nothing, even after the request went out on a kept connection the
+    // server had closed unread (the upstream client then sends it again on a fresh one).
+    if (reachedServer && kind !== 'refused' && kind !== 'connect-timeout') this.unreachedOnly = false;
     if (!retryable || this.attempt >= this.service.retries) return false;
     if (this.current?.pinned === server) {
       // The server holding the session failed: move the client (strict: refuse instead).
@@ -132,10 +150,28 @@ export class Routing implements PickContext {
     return true;
   }
 
+  /**
+   * A connection to `server` was refused or not taken in time. Once two servers of its data center
+   * did so (or its only one), the data center counts as down for the rest of this request, so its
+   * retries go to another one (a standby, when no other active data center is UP) instead of
+   * spending themselves on servers that all died together; passive health makes it down for the
+   * requests that follow.
+   */
+  private refusedBy(server: Server): void {
+    // With one data center there is nowhere else to go: retries stay among its servers.
+    if (this.service.datacenters.length < 2) return;
+    const dc = this.service.datacenterOf(server.id);
+    if (!dc) return;
+    const count = ((this.refusedIn ??= new Map()).get(dc.name) ?? 0) + 1;
+    this.refusedIn.set(dc.name, count);
+    if (count >= Math.min(2, dc.servers.length)) (this.unreachable ??= new Set()).add(dc.name);
+  }
+
   /** The answer owed when no attempt succeeded: 503 if nothing could be reached, else the last failure. */
   failure(): ErrorCode {
     const kind = this.lastFailure;
-    const noneLeft = !this.service.servers.some((s) => this.eligible(s));
+    // Left: a server this request could still be sent to, in a data center that takes new sessions now.
+    const noneLeft = !this.service.order(this.homeDatacenter(), false, undefined, this.unreachable).some((dc) => dc.servers.some((s) => this.eligible(s)));
     if (kind === undefined || (noneLeft && this.unreachedOnly)) return 'MOORING_NO_SERVER';
     return failureCode[kind];
   }

@@ -60,20 +60,22 @@ export class Service implements PlanView {
    * The data centers a new session may go to, best first: the UP active ones in the GSLB mode's
    * order, or, while none is UP, the UP standbys. `preferred` (the data center a moved client
    * leaves from) comes first while it is UP and data-center persistence is on (`always`: a routing
-   * rule's data center, whatever the persistence setting).
+   * rule's data center, whatever the persistence setting). `unreachable`: data centers a request
+   * found refusing its connections, which it counts as down (its retries go on to a standby).
    */
-  order(preferred?: string, always = false, place?: () => Place): readonly Datacenter[] {
+  order(preferred?: string, always = false, place?: () => Place, unreachable?: ReadonlySet<string>): readonly Datacenter[] {
     const { single, active, standbys, gslb, policy } = this.snapshot;
+    const up = (dc: Datacenter) => this.datacenterUp(dc) && !unreachable?.has(dc.name);
     // One data center (the servers: shorthand) and no geo mode: nothing to order, nothing to allocate.
-    if (single && place === undefined) return this.datacenterUp(single) ? this.snapshot.datacenters : NONE;
+    if (single && place === undefined) return up(single) ? this.snapshot.datacenters : NONE;
     const failover = this.runtime.failover;
-    const upActive = active.filter((dc) => this.datacenterUp(dc));
-    let up = failover ? upActive.filter((dc) => failover.admitted(dc.name)) : upActive;
-    if (up.length === 0) up = standbys.filter((dc) => this.datacenterUp(dc));
+    const upActive = active.filter(up);
+    let serving = failover ? upActive.filter((dc) => failover.admitted(dc.name)) : upActive;
+    if (serving.length === 0) serving = standbys.filter(up);
     // No standby UP either: an active data center still waiting for failback beats no answer.
-    if (up.length === 0) up = upActive;
+    if (serving.length === 0) serving = upActive;
     // Geo modes read the place even with one data center UP (geo-required may refuse it).
-    const ordered = up.length < 2 && place === undefined ? up : (gslb.order(up, place) as readonly Datacenter[]);
+    const ordered = serving.length < 2 && place === undefined ? serving : (gslb.order(serving, place) as readonly Datacenter[]);
     if (preferred === undefined || (!always && !policy.datacenterPersistence) || ordered[0]?.name === preferred) return ordered;
     const home = ordered.find((dc) => dc.name === preferred);
     return home ? [home, ...ordered.filter((dc) => dc !== home)] : ordered;
