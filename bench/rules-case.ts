@@ -2,6 +2,7 @@
 // prefix trie), and the best-connection-time order over 10 data centers.
 import { makeServers } from '../src/balancer/test-servers.ts';
 import { seededRandom, systemClock } from '../src/core/clock.ts';
+import { DatacenterLatency } from '../src/gslb/latency.ts';
 import { bestConnectionTime } from '../src/gslb/best-connection-time.ts';
 import { NO_GEO } from '../src/gslb/geo.ts';
 import { ListenerRouter, type RouteRequest } from '../src/rules/router.ts';
@@ -25,12 +26,12 @@ export function ruleCases() {
     if (hits === 0) throw new Error('no rule matched');
     return result;
   });
+  const latency = new DatacenterLatency({ path: '/', interval: 2000, timeout: 1000 });
   const dcs = Array.from({ length: 10 }, (_, d) => {
-    const servers = makeServers([1, 1, 1], `dc${d}-`);
-    servers.forEach((s, i) => (s.load.ewmaTtfbMs = 5 + d + i));
-    return { name: `dc${d}`, weight: 1, servers };
+    latency.measured(`dc${d}`, 5 + d);
+    return { name: `dc${d}`, weight: 1, servers: makeServers([1, 1, 1], `dc${d}-`) };
   });
-  const order = bestConnectionTime.build(dcs, { random: seededRandom(1), clock: systemClock }, NO_GEO);
+  const order = bestConnectionTime.build(dcs, { random: seededRandom(1), clock: systemClock }, NO_GEO, latency);
   const gslb = measure('gslb: best-connection-time order, 10 data centers', 200_000, () => order.order(dcs));
   return [...rules, gslb];
 }

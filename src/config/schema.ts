@@ -127,6 +127,15 @@ const gslbSchema = z.strictObject({
   continents: z.record(z.string().regex(/^(AF|AN|AS|EU|NA|OC|SA)$/, 'expected a continent code: AF, AN, AS, EU, NA, OC or SA'), z.string()).default({}),
   /** geo-preferred: how the other data centers (and clients no mapping names) are ordered. */
   fallback: z.enum(fallbackModeNames, { error: `expected one of ${fallbackModeNames.join(', ')}` }).default('best-connection-time'),
+  /** best-connection-time: the light probe that measures each data center's time to answer. */
+  probe: z
+    .strictObject({
+      path: z.string().startsWith('/', 'expected a path starting with /, such as /health').default('/'),
+      interval: duration({ min: 500 }).default(2_000),
+      timeout: duration({ min: 10 }).default(1_000),
+    })
+    .refine((p) => p.timeout <= p.interval, { path: ['timeout'], message: 'must not exceed interval: a probe must end before the next begins' })
+    .prefault({}),
 });
 
 const serviceFields = z.strictObject({

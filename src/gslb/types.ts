@@ -34,7 +34,15 @@ export interface GeoSettings {
   readonly fallback: GslbOrder;
 }
 
+/** What best-connection-time reads: each data center's measured time to answer (latency.ts). */
+export interface DatacenterMeasures {
+  /** Among the fastest now (or not measured yet). */
+  isFastest(datacenter: string): boolean;
+  /** Its time to answer, ms; undefined until measured. */
+  score(datacenter: string): number | undefined;
+}
+
 export interface GslbMode {
   readonly name: string;
-  build(all: readonly DcView[], env: BuildEnv, geo: GeoSettings): GslbOrder;
+  build(all: readonly DcView[], env: BuildEnv, geo: GeoSettings, measures: DatacenterMeasures): GslbOrder;
 }

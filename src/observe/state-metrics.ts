@@ -5,7 +5,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { MooringEvent } from '../core/events.ts';
 import type { ServiceHandle } from '../topology/service.ts';
-import { datacenterRows, serverRows } from '../topology/view.ts';
+import { datacenterRows, serverRows, type DatacenterRow } from '../topology/view.ts';
 
 export class StateMetrics {
   readonly registry = new Registry();
@@ -68,16 +68,35 @@ export class StateMetrics {
         for (const { rows: list } of rows()) for (const r of list) for (const state of ['enabled', 'draining', 'disabled']) this.set({ service: r.service, server: r.id, state }, r.admin === state ? 1 : 0);
       },
     });
-    new Gauge({
-      name: 'mooring_datacenter_up',
-      help: 'Whether a data center of a service takes new sessions (a primary server of it is eligible)',
-      labelNames: ['service', 'datacenter'],
-      registers,
-      collect() {
-        this.reset();
-        for (const { runtime, rows: list } of rows()) for (const dc of datacenterRows(runtime, list)) this.set({ service: dc.service, datacenter: dc.name }, dc.up ? 1 : 0);
-      },
-    });
+    const datacenterGauge = (name: string, help: string, value: (dc: DatacenterRow) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['service', 'datacenter'],
+        registers,
+        collect() {
+          this.reset();
+          for (const { runtime, rows: list } of rows()) {
+            for (const dc of datacenterRows(runtime, list)) {
+              const v = value(dc);
+              if (v !== undefined) this.set({ service: dc.service, datacenter: dc.name }, v);
+            }
+          }
+        },
+      });
+    datacenterGauge(
+      'mooring_datacenter_up',
+      'Whether a data center is UP: 1 while at least minServersUp of its servers are healthy (monitors and passive checks) and enabled, 0 below. A standby is UP while ready, whether or not it takes sessions: see mooring_datacenter_serving',
+      (dc) => (dc.up ? 1 : 0),
+    );
+    datacenterGauge('mooring_datacenter_serving', 'Whether new sessions go to a data center now: 1 for the UP active data centers (or, after a failover, the UP standbys), 0 for the others', (dc) =>
+      dc.serving ? 1 : 0,
+    );
+    datacenterGauge(
+      'mooring_datacenter_connection_time_seconds',
+      "best-connection-time: a data center's measured time to answer its probe (a moving average); absent for other modes and before the first measure",
+      (dc) => (dc.connectionTimeMs === undefined ? undefined : dc.connectionTimeMs / 1000),
+    );
     new Gauge({
       name: 'mooring_session_store_up',
       help: 'Whether the shared session store (Redis) answers: 1 yes, 0 no (sessions are then kept and counted in this process alone); absent with store type memory',

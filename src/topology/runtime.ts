@@ -10,6 +10,7 @@ import type { PersistenceMethod, SessionParts } from '../persistence/types.ts';
 import type { SessionStore } from '../state/session-store.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { Failover } from './failover.ts';
+import type { DatacenterLatency } from '../gslb/latency.ts';
 
 export class ServiceRuntime implements SessionParts {
   private readonly loads = new Map<string, ServerLoad>();
@@ -22,6 +23,8 @@ export class ServiceRuntime implements SessionParts {
   readonly newKeys = new NewKeyBudget(1000);
   /** Failover between data centers, for a service with a standby one. */
   failover: Failover | undefined;
+  /** The data centers' measured times, for best-connection-time among several. */
+  latency: DatacenterLatency | undefined;
   /** First-burst groups shared with other processes (cookie persistence), when sessions are shared. */
   bursts: SessionStore | undefined;
 

@@ -13,6 +13,7 @@ import { makeUpstreamClient } from '../upstream/make-client.ts';
 import { ServiceSnapshot } from './snapshot.ts';
 import { Service, ServiceHandle } from './service.ts';
 import { failover } from '../gslb/failover.ts';
+import { NO_MEASURES } from '../gslb/latency.ts';
 import { NO_GEO } from '../gslb/geo.ts';
 
 function snapshot(sessionsA = 0, backup = false) {
@@ -28,7 +29,7 @@ function snapshot(sessionsA = 0, backup = false) {
   runtime.persistence = method;
   const env = { clock, random: seededRandom(1) };
   const dc = { name: 'dc', standby: false, minServersUp: 1, weight: 1, kickstart: undefined, servers, balancer: roundRobin.build(servers, {}, env) };
-  const value = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env, NO_GEO), false, 2, false, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay' }, env);
+  const value = new ServiceSnapshot('svc', servers, [dc], failover.build([dc], env, NO_GEO, NO_MEASURES), false, 2, false, { onOverload: 'redispatch', strict: false, debugHeader: false, datacenterPersistence: true, failbackSessions: 'stay' }, env);
   const snap = (runtime.current = new Service(value, runtime));
   return { snap, health, clock, a: servers[0]!, b: servers[1]! };
 }

@@ -19,6 +19,7 @@ import { ServiceSnapshot, type Datacenter } from './snapshot.ts';
 import { Service, ServiceHandle } from './service.ts';
 import { geoModeNames, gslbMode } from '../gslb/registry.ts';
 import { NO_GEO } from '../gslb/geo.ts';
+import { DatacenterLatency, NO_MEASURES } from '../gslb/latency.ts';
 import { Failover, type FailoverSettings } from './failover.ts';
 import { kickstart } from './kickstart.ts';
 
@@ -80,7 +81,23 @@ export function buildRuntime(service: ServiceConfig, config: Config, env: BuildE
   configureNewKeys(runtime, service, events, env);
   runtime.persistence = buildPersistence(service.persistence, service.servers.map((s) => s.id), runtime);
   runtime.failover = buildFailover(service, events, env, stores, leads);
+  runtime.latency = buildLatency(service, runtime.latency);
   return runtime;
+}
+
+/**
+ * The data centers' measured times, for a service that chooses by them (best-connection-time, as
+ * its mode or a geo mode's fallback) among more than one: kept across reloads, set as configured.
+ */
+export function buildLatency(service: ServiceConfig, kept: DatacenterLatency | undefined): DatacenterLatency | undefined {
+  const reads = service.gslb.mode === 'best-connection-time' || (geoModeNames.includes(service.gslb.mode) && service.gslb.fallback === 'best-connection-time');
+  if (!reads || service.datacenters.length < 2) {
+    kept?.close();
+    return undefined;
+  }
+  if (!kept) return new DatacenterLatency(service.gslb.probe);
+  kept.configure(service.gslb.probe);
+  return kept;
 }
 
 /** The new-key budget per client address as `service` sets it (at start and each reload). */
@@ -138,10 +155,11 @@ export function buildSnapshot(service: ServiceConfig, runtime: ServiceRuntime, e
   });
   const { countries, continents, fallback } = service.gslb;
   const fallbackMode = gslbMode(fallback)!;
-  const geo = { countries, continents, fallback: fallbackMode.build(datacenters, env, NO_GEO) };
+  const measures = runtime.latency ?? NO_MEASURES;
+  const geo = { countries, continents, fallback: fallbackMode.build(datacenters, env, NO_GEO, measures) };
   const { onOverload, strict, debugHeader } = service.persistence;
   const policy = { onOverload, strict, debugHeader, datacenterPersistence: service.gslb.persistence, failbackSessions: service.gslb.failbackSessions };
-  return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env, geo), geoModeNames.includes(mode.name), service.retries, service.retryOn.includes('timeout'), policy, env);
+  return new ServiceSnapshot(service.name, servers, datacenters, mode.build(datacenters, env, geo, measures), geoModeNames.includes(mode.name), service.retries, service.retryOn.includes('timeout'), policy, env);
 }
 
 /** Swaps in what requests use from now on: a new snapshot of `service` over the handle's runtime. */

@@ -10,7 +10,8 @@ import { InstanceVotes } from '../health/instance-votes.ts';
 import { buildPersistence, storeLimits } from '../persistence/registry.ts';
 import { memoryStores, type SessionStores } from '../state/stores.ts';
 import type { ServiceHandle } from './service.ts';
-import { buildFailover, buildRuntime, configureNewKeys, failoverSettings, healthSettings, monitorsOf, poolSettings, sessionStore, swapIn, tableServers } from './services.ts';
+import type { ProbeTarget } from '../gslb/latency.ts';
+import { buildFailover, buildLatency, buildRuntime, configureNewKeys, failoverSettings, healthSettings, monitorsOf, poolSettings, sessionStore, swapIn, tableServers } from './services.ts';
 
 /** How often expired sessions are swept, health timers checked, and waiting requests told that room may have appeared. */
 const SWEEP_EVERY_MS = 1000;
@@ -70,6 +71,7 @@ export class Topology {
     for (const [name, r] of this.running) {
       if (wanted.has(name)) continue;
       r.scheduler?.stop();
+      r.runtime.latency?.close();
       void r.runtime.upstream.close(graceMs);
       this.running.delete(name);
       this.handles.delete(name);
@@ -108,6 +110,7 @@ export class Topology {
     r.scheduler?.start();
     r.config = service;
     // Failover state carries over while the service keeps a standby; its settings follow the file.
+    runtime.latency = buildLatency(service, runtime.latency);
     if (!runtime.failover) runtime.failover = buildFailover(service, this.events, this.env, this.stores, this.leads);
     else if (!service.datacenters.some((dc) => dc.standby)) runtime.failover = undefined;
     else runtime.failover.settings = failoverSettings(service);
@@ -188,13 +191,17 @@ export class Topology {
       if (runtime.failover) runtime.failover.evaluate(runtime.current.failoverView(), now);
       runtime.sweep(now);
       runtime.health.tick(now, (id) => runtime.remaining(id));
+      if (runtime.latency) runtime.latency.tick(now, probeTargets(runtime));
       runtime.queue.wake();
     }
   }
 
   stop(): void {
     clearInterval(this.timer);
-    for (const r of this.running.values()) r.scheduler?.stop();
+    for (const r of this.running.values()) {
+      r.scheduler?.stop();
+      r.runtime.latency?.close();
+    }
   }
 
   /** Closes every service's pools, waiting up to `waitMs` for requests still on them. */
@@ -205,4 +212,10 @@ export class Topology {
   destroy(): void {
     for (const runtime of this.handles.values()) runtime.upstream.destroy();
   }
+}
+
+/** Where best-connection-time may probe each data center: its servers that take new sessions now. */
+function probeTargets(runtime: ServiceHandle): ProbeTarget[] {
+  const { health } = runtime;
+  return runtime.current.datacenters.map((dc) => ({ name: dc.name, origins: dc.servers.filter((s) => health.acceptsNew(s.id)).map((s) => s.url) }));
 }

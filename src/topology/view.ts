@@ -47,11 +47,15 @@ export interface DatacenterRow {
   readonly minServersUp: number;
   readonly servers: number;
   readonly eligible: number;
+  /** best-connection-time: its time to answer (ms, rounded to 0.1) and whether it is among the fastest; undefined when the service does not measure. */
+  readonly connectionTimeMs: number | undefined;
+  readonly fastest: boolean | undefined;
 }
 
 export function datacenterRows(runtime: ServiceHandle, rows: readonly ServerRow[]): DatacenterRow[] {
   const snapshot = runtime.current;
   const serving = new Set(snapshot.order().map((dc) => dc.name));
+  const latency = runtime.latency;
   return snapshot.datacenters.map((dc) => {
     const mine = rows.filter((r) => r.datacenter === dc.name);
     return {
@@ -64,6 +68,10 @@ export function datacenterRows(runtime: ServiceHandle, rows: readonly ServerRow[
       servers: mine.length,
       // As `up` counts them: servers healthy and enabled, whatever their load.
       eligible: mine.filter((r) => runtime.health.acceptsNew(r.id)).length,
+      connectionTimeMs: latency && round(latency.score(dc.name)),
+      fastest: latency?.isFastest(dc.name),
     };
   });
 }
+
+const round = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.round(ms * 10) / 10);

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { request } from 'undici';
-import type { App } from '../../src/app.ts';
+import { App } from '../../src/app.ts';
+import { parseConfigObject } from '../../src/config/load.ts';
+import { silentLogger } from '../../src/log.ts';
 import { get, startBackend, startMooring, type Backend } from '../helpers.ts';
 
 const TOKEN = 'dashboard-test-token-0123456789';
@@ -82,6 +84,58 @@ describe('dashboard in Chromium', () => {
     await page.click('#servers tr[data-server="b"] button[data-action="enabled"]');
     await page.locator('#servers tr[data-server="b"][data-state="enabled"]').waitFor();
     assert.equal(await serverState('b'), 'enabled');
+  });
+
+  it('shows a failover: the standby serving, the primary waiting for a manual failback, and fails back with its button', async () => {
+    const [p1, d1] = await Promise.all(['p1', 'd1'].map((n) => startBackend(n)));
+    const dcApp = await App.start(
+      parseConfigObject({
+        listeners: [{ name: 'web', address: '127.0.0.1:0', service: 'shop' }],
+        admin: { address: '127.0.0.1:0', token: TOKEN },
+        services: [
+          {
+            name: 'shop',
+            gslb: { mode: 'failover', failback: 'manual' },
+            datacenters: [
+              { name: 'primary', servers: [{ id: 'p1', url: p1!.url }] },
+              { name: 'dr', standby: true, servers: [{ id: 'd1', url: d1!.url }] },
+            ],
+          },
+        ],
+      }),
+      { logger: silentLogger },
+    );
+    const dcPage = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    dcPage.setDefaultTimeout(10_000);
+    dcPage.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    try {
+      await dcPage.goto(`http://127.0.0.1:${dcApp.admin!.port}/`);
+      await dcPage.fill('#token', TOKEN);
+      await dcPage.click('#login-form button[type=submit]');
+      const row = (dc: string) => dcPage.locator(`#datacenters tr[data-datacenter="${dc}"]`);
+      await row('primary').locator('.pill', { hasText: 'serving' }).waitFor();
+      assert.match(await row('dr').innerText(), /dr\s+up\s+standby\s+idle/);
+      assert.equal(await row('primary').locator('button[data-action="failback"]').isDisabled(), true);
+
+      dcApp.services.get('shop')!.current.health.setAdmin('p1', 'disabled', 'test', Date.now());
+      await row('dr').locator('.pill', { hasText: 'serving' }).waitFor();
+      assert.equal((await get(dcApp.url())).body, 'd1');
+      await dcPage.locator('#events li[data-type="failover"]', { hasText: 'shop@dr' }).waitFor();
+
+      dcApp.services.get('shop')!.current.health.setAdmin('p1', 'enabled', 'test', Date.now());
+      await row('primary').getByText('waiting for an operator').waitFor();
+      await dcPage.click('#datacenters tr[data-datacenter="primary"] button[data-action="failback"]');
+      await row('primary').locator('.pill', { hasText: 'serving' }).waitFor();
+      assert.match(await row('primary').innerText(), /failback \d/);
+      await dcPage.locator('#events li[data-type="failback"]', { hasText: 'shop@primary' }).waitFor();
+      assert.equal((await get(dcApp.url())).body, 'p1');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await dcPage.screenshot({ path: new URL('dashboard-failover.png', ARTIFACTS).pathname, fullPage: true });
+    } finally {
+      await dcPage.close();
+      await dcApp.stop(1000);
+      await Promise.all([p1!.close(), d1!.close()]);
+    }
   });
 
   it('keeps the token for the tab across a reload of the page, and logs no error', async () => {

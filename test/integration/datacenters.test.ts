@@ -8,7 +8,7 @@ import { App } from '../../src/app.ts';
 import { ConfigError, parseConfigObject } from '../../src/config/load.ts';
 import type { AdminState } from '../../src/health/table.ts';
 import { silentLogger } from '../../src/log.ts';
-import { CookieJar, get, jarGet, startBackend, TEST_KEY, type Backend } from '../helpers.ts';
+import { CookieJar, get, jarGet, startBackend, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
 
 const IDS = { east: ['e1', 'e2'], west: ['w1', 'w2'], dr: ['d1'] };
 const DC_OF = new Map(Object.entries(IDS).flatMap(([dc, ids]) => ids.map((id) => [id, dc] as const)));
@@ -159,26 +159,55 @@ describe('data centers', () => {
     }
   });
 
-  it('best-connection-time prefers the faster data center; sessions stay when the other becomes faster', async () => {
-    delay.set('e1', 40).set('e2', 40);
-    const app = await start({ mode: 'best-connection-time' });
+  /** Fresh clients, 10 at a time, until the last 10 all land in `dc` (at most `rounds` times); every landing. */
+  const until = async (app: App, dc: string, rounds: number) => {
+    const all: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const batch = await fresh(app, 10);
+      all.push(...batch);
+      if (batch.every((d) => d === dc)) break;
+    }
+    return all;
+  };
+  const probeEvery = { probe: { interval: '500ms', timeout: '400ms' } };
+
+  it('best-connection-time measures every data center: new sessions go to the faster, turn when it slows, and sessions stay', async () => {
+    delay.set('e1', 120).set('e2', 120);
+    const app = await start({ mode: 'best-connection-time', ...probeEvery });
     try {
-      await fresh(app, 20); // both measured
-      const later = await fresh(app, 20);
-      assert.ok(later.filter((dc) => dc === 'west').length >= 18, later.join(' '));
+      const latency = app.services.get('app')!.latency!;
+      await waitFor(() => latency.score('east') !== undefined && latency.score('west') !== undefined, 3000, 'both data centers measured');
+      const first = await until(app, 'west', 5);
+      assert.ok(first.length <= 30, `within a few seconds: ${first.join(' ')}`);
+      const later = await fresh(app, 30);
+      assert.ok(later.filter((dc) => dc === 'west').length >= 27, `at least 90% to the faster data center: ${later.join(' ')}`);
       let jar = new CookieJar();
       let home = '';
       for (let i = 0; i < 20 && DC_OF.get(home) !== 'west'; i++) home = (await jarGet(app.url(), (jar = new CookieJar()))).body;
       assert.equal(DC_OF.get(home), 'west');
-      // West becomes the slow one: new sessions turn to east, the west session stays.
-      // West becomes far slower than east's last measure (40 ms and whatever a loaded host adds,
-      // plus the 20% margin): its average climbs past that within a few answers per server.
+      // West becomes the slow one: it is measured although it gets no new session, and new sessions turn to east.
       delay.set('e1', 0).set('e2', 0).set('w1', 150).set('w2', 150);
-      const turned = await fresh(app, 30);
-      assert.equal(turned.slice(-10).filter((dc) => dc === 'east').length, 10, turned.join(' '));
-      for (let i = 0; i < 5; i++) assert.equal((await jarGet(app.url(), jar)).body, home);
+      const turned = await until(app, 'east', 12);
+      assert.ok(turned.slice(-10).every((dc) => dc === 'east'), turned.join(' '));
+      const after = await fresh(app, 30);
+      assert.ok(after.filter((dc) => dc === 'east').length >= 27, after.join(' '));
+      for (let i = 0; i < 5; i++) assert.equal((await jarGet(app.url(), jar)).body, home, 'the session stays in west');
     } finally {
       delay.clear();
+      await app.stop(1000);
+    }
+  });
+
+  it('best-connection-time shares new sessions between data centers that answer alike', async () => {
+    const app = await start({ mode: 'best-connection-time', ...probeEvery });
+    try {
+      const latency = app.services.get('app')!.latency!;
+      await waitFor(() => latency.score('east') !== undefined && latency.score('west') !== undefined, 3000, 'both data centers measured');
+      await new Promise((r) => setTimeout(r, 1000));
+      const landed = await fresh(app, 100);
+      const east = landed.filter((dc) => dc === 'east').length;
+      assert.ok(east >= 40 && east <= 60, `${JSON.stringify(latency.view(['east', 'west']))} east ${east} of 100, west ${landed.filter((dc) => dc === 'west').length}`);
+    } finally {
       await app.stop(1000);
     }
   });

@@ -93,14 +93,47 @@ function drawServices(services) {
   });
 }
 
+const clock = (iso) => new Date(iso).toLocaleTimeString();
+
+function failbackText(dc) {
+  if (!dc.waitingForFailbackSince) return '';
+  const since = `UP since ${clock(dc.waitingForFailbackSince)}`;
+  return dc.failbackAt ? `${since}, back at ${clock(dc.failbackAt)}` : `${since}, waiting for an operator`;
+}
+
 function drawDatacenters(datacenters) {
   fill('datacenters', datacenters, (row, dc) => {
+    row.dataset.datacenter = dc.name;
     cell(row, dc.service);
     cell(row, dc.name);
     pill(row, dc.state);
     cell(row, dc.role);
+    // A standby idles until a failover: serving says where new sessions go now.
+    pill(row, dc.serving ? 'serving' : 'idle', dc.serving ? 'up' : undefined);
     cell(row, `${dc.eligible} of ${dc.servers}`, 'num');
+    cell(row, dc.connectionTimeMs === null ? '–' : `${num(dc.connectionTimeMs, 1)} ms${dc.fastest ? ' ★' : ''}`, 'num');
+    cell(row, failbackText(dc));
+    cell(row, dc.failovers.slice(0, 3).map((h) => `${h.kind} ${clock(h.at)}`).join(', '));
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Fail back';
+    button.dataset.action = 'failback';
+    button.disabled = !dc.waitingForFailbackSince;
+    button.title = 'Send new sessions to this data center now';
+    button.addEventListener('click', () => failBack(dc, button));
+    row.insertCell().append(button);
   });
+}
+
+async function failBack(dc, button) {
+  button.disabled = true;
+  $('action-error').textContent = '';
+  try {
+    await api('POST', `/api/v1/datacenters/${encodeURIComponent(dc.name)}/failback`, {});
+  } catch (err) {
+    $('action-error').textContent = `${dc.name}: ${err.message}`;
+  }
+  await refresh();
 }
 
 function drainText(s) {
@@ -234,7 +267,8 @@ function addEvent(e) {
   const time = document.createElement('time');
   time.dateTime = e.at;
   time.textContent = new Date(e.at).toLocaleTimeString();
-  const subject = e.service === undefined ? 'mooring' : e.server === undefined ? e.service : `${e.service}/${e.server}`;
+  const where = e.server !== undefined ? `/${e.server}` : e.datacenter !== undefined ? `@${e.datacenter}` : '';
+  const subject = e.service === undefined ? 'mooring' : `${e.service}${where}`;
   li.append(time, `${e.type} ${subject}: ${e.from} → ${e.to} (${e.reason})`);
   li.dataset.type = e.type;
   const list = $('events');

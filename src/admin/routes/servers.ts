@@ -90,8 +90,12 @@ const listDatacenters: Route = {
           minServersUp: dc.minServersUp,
           servers: dc.servers,
           eligible: dc.eligible,
-          // An active data center UP again after a failover, not yet failed back to.
+          // best-connection-time: its measured time to answer, and whether it is among the fastest now.
+          connectionTimeMs: dc.connectionTimeMs ?? null,
+          fastest: dc.fastest ?? null,
+          // An active data center UP again after a failover, not yet failed back to; and when it will be (null: manual failback).
           waitingForFailbackSince: iso(waiting?.upSince),
+          failbackAt: waiting && runtime.failover?.settings.failback === 'auto' ? iso(waiting.upSince + runtime.failover.settings.failbackAfter) : null,
           failovers: (runtime.failover?.history ?? []).filter((h) => h.datacenter === dc.name).map((h) => ({ at: iso(h.at), kind: h.kind, reason: h.reason })),
         };
       }),
