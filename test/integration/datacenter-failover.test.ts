@@ -162,9 +162,24 @@ describe('failover to a standby data center', () => {
       const primary = ((await listed.body.json()) as { datacenters: Record<string, unknown>[] }).datacenters.find((d) => d['name'] === 'primary')!;
       assert.equal(primary['serving'], false);
       assert.equal(typeof primary['waitingForFailbackSince'], 'string');
+      assert.equal(primary['failbackAt'], null, 'manual: no failback time');
+      const metrics = async () => {
+        const res = await request(`http://127.0.0.1:${app.admin!.port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` }, headersTimeout: 5000 });
+        return res.body.text();
+      };
+      const before = await metrics();
+      assert.match(before, /^mooring_failovers_total\{service="app",kind="failover"\} 1$/m, 'one failover, counted once');
+      assert.doesNotMatch(before, /kind="failback"/, 'no failback counted before one happens');
+      assert.match(before, /^mooring_datacenter_serving\{service="app",datacenter="standby"\} 1$/m);
+      assert.match(before, /^mooring_datacenter_serving\{service="app",datacenter="primary"\} 0$/m);
+      assert.match(before, /^mooring_datacenter_up\{service="app",datacenter="primary"\} 1$/m, 'UP, yet not serving: waiting for its failback');
       const done = await admin('/api/v1/datacenters/primary/failback');
       assert.equal(done.status, 200);
       assert.match(await served(app), /^p[12]$/);
+      const after = await metrics();
+      assert.match(after, /^mooring_failovers_total\{service="app",kind="failback"\} 1$/m);
+      assert.match(after, /^mooring_failovers_total\{service="app",kind="failover"\} 1$/m);
+      assert.match(after, /^mooring_datacenter_serving\{service="app",datacenter="primary"\} 1$/m);
       assert.equal((await admin('/api/v1/datacenters/nowhere/failback')).status, 404);
     } finally {
       await app.stop(1000);
