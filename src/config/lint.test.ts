@@ -34,11 +34,13 @@ describe('lint', () => {
     ['maxSessions beyond the session table', `${HEALTH}\n    persistence: { method: header, header: X-Session, table: { maxEntries: 1000 } }`, ['warning services[0].persistence.table.maxEntries']],
     ['maxSessions beyond the client-ip table', `${HEALTH}\n    persistence: { method: client-ip, clientIp: { maxEntries: 500 } }\ntrustedProxies: ["10.0.0.0/8"]`, ['warning services[0].persistence.clientIp.maxEntries']],
     ['maxSessions within the session table', `${HEALTH}\n    persistence: { method: cookie, ${KEY}, table: { maxEntries: 5000 } }`, []],
+    ['https servers with certificate checks off', `${HEALTH}\n    tls: { verify: false }`, ['warning services[0].tls.verify']],
   ];
   for (const [name, service, want] of rows) {
     it(name, () => {
       // The maxSessions rows give each server room for 800 sessions.
-      const text = name.startsWith('maxSessions') ? file(service).replace(/(900[12]") }/g, '$1, maxSessions: 800 }') : file(service);
+      const https = name.startsWith('https') ? file(service).replaceAll('http://', 'https://') : file(service);
+      const text = name.startsWith('maxSessions') ? https.replace(/(900[12]") }/g, '$1, maxSessions: 800 }') : https;
       const findings = lint(parseConfigText(text, 'l.yaml', {}));
       assert.deepEqual(findings.map((f) => `${f.severity} ${f.path}`), want);
       for (const f of findings) assert.ok(f.why.length > 20 && f.fix.length > 5);

@@ -75,6 +75,13 @@ const rules: Rule[] = [
         return [];
       }),
     ),
+  (config) =>
+    config.services.flatMap((s, si): Finding[] => {
+      const unchecked = s.servers.filter((x) => x.tls?.verify === false).map((x) => x.id);
+      if (unchecked.length === 0) return [];
+      const path = s.tls?.verify === false ? `services[${si}].tls.verify` : `services[${si}].servers`;
+      return [{ severity: 'warning', path, why: `tls.verify is false for ${unchecked.join(', ')}: any certificate is accepted, so whoever can reach the path between Mooring and the server can read and change the traffic`, fix: 'trust the server\'s CA with tls.ca (and tls.servername if its certificate holds another name than the URL)' }];
+    }),
 ];
 
 export function lint(config: Config): Finding[] {

@@ -9,7 +9,7 @@ import { hide, secretsIn } from './secrets.ts';
 import { crossCheck } from './cross-check.ts';
 import { unknownKeyMessage } from './suggest.ts';
 import { issueMessage } from './messages.ts';
-import { checkTls } from './tls-check.ts';
+import { checkCaFile, checkTls } from './tls-check.ts';
 import { GeoDatabase } from '../rules/geoip.ts';
 
 export interface ConfigProblem {
@@ -168,7 +168,9 @@ function validate(raw: unknown, file: string, env: NodeJS.ProcessEnv, lineOf: (p
     }
   }
   // Files are checked even when other fields are wrong: every problem in one pass.
-  const files = (result.success ? fileProblems(result.data, file, lineOf) : fileProblems(filesOf(substituted), file, lineOf)).filter((p) => !unset.has(p.path));
+  const files = (result.success ? [...fileProblems(result.data, file, lineOf), ...caProblems(result.data, file, lineOf)] : fileProblems(filesOf(substituted), file, lineOf)).filter(
+    (p) => !unset.has(p.path),
+  );
   problems.push(...files);
   if (problems.length > 0) {
     // Secrets and values from the environment are never quoted back (the log, events, the API).
@@ -234,6 +236,23 @@ function fileProblems(config: NamedFiles, file: string, lineOf: (path: readonly 
   return problems;
 }
 
+/** Each CA file a server's (or service's) tls.ca names must hold certificates, now rather than at first connection. */
+function caProblems(config: Config, file: string, lineOf: (path: readonly PropertyKey[]) => number): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const check = (path: (string | number)[], ca: string | undefined) => {
+    const message = ca === undefined ? undefined : checkCaFile(resolveFrom(file, ca));
+    if (message) problems.push({ file, line: lineOf(path), path: formatPath(path), message });
+  };
+  config.services.forEach((service, s) => {
+    check(['services', s, 'tls', 'ca'], service.tls?.ca);
+    // Servers are written under servers: or under their data center; the line found is the service's for the latter.
+    service.servers.forEach((server, i) => {
+      if (server.tls && server.tls !== service.tls) check(['services', s, 'servers', i, 'tls', 'ca'], server.tls.ca);
+    });
+  });
+  return problems;
+}
+
 /** What is not wrong enough to refuse the file but should be said (an expired certificate). */
 export function configWarnings(config: Config, file: string): string[] {
   const warnings: string[] = [];
@@ -253,6 +272,14 @@ function resolveFiles(config: Config, file: string): void {
     if (listener.tls) listener.tls = { cert: resolveFrom(file, listener.tls.cert), key: resolveFrom(file, listener.tls.key) };
   }
   if (config.log.file !== undefined) config.log.file = resolveFrom(file, config.log.file);
+  for (const service of config.services) {
+    const shared = service.tls;
+    if (shared?.ca !== undefined) service.tls = { ...shared, ca: resolveFrom(file, shared.ca) };
+    for (const server of service.servers) {
+      if (server.tls === shared) server.tls = service.tls;
+      else if (server.tls?.ca !== undefined) server.tls = { ...server.tls, ca: resolveFrom(file, server.tls.ca) };
+    }
+  }
   if (config.geoip) config.geoip = { database: resolveFrom(file, config.geoip.database) };
 }
 

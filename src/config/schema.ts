@@ -48,6 +48,16 @@ const listenerSchema = z
   })
   .refine((l) => l.service !== undefined || l.rules.length > 0, { message: 'expected service: NAME, or rules: (a list), or both', path: ['service'] });
 
+/** `tls:` on a server (or its service, for all its https:// servers): how the server's certificate is checked. */
+const upstreamTlsSchema = z.strictObject({
+  /** A PEM file of the CAs to trust for the server instead of the system's: a private CA. */
+  ca: z.string().min(1, 'expected the path of a PEM file of CA certificates').optional(),
+  /** The name asked for (SNI) and checked in the certificate, when the URL holds an address or another name. */
+  servername: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'expected a host name such as app.internal').optional(),
+  /** false accepts any certificate: for a test setup, never in production (lint warns). */
+  verify: z.boolean().default(true),
+});
+
 const serverSchema = z.strictObject({
   id: name('server id'),
   url: upstreamUrl,
@@ -67,6 +77,8 @@ const serverSchema = z.strictObject({
   backup: z.boolean().default(false),
   /** This server's own monitors instead of the service's; false: none. */
   health: serverMonitorsSchema.optional(),
+  /** For an https:// server: how its certificate is checked (instead of the service's tls:). */
+  tls: upstreamTlsSchema.optional(),
 });
 
 function algorithmKeyMessage(factory: BalancerFactory<object>, key: string): string {
@@ -148,6 +160,8 @@ const serviceFields = z.strictObject({
   retries: z.number().int().min(0).max(10, 'expected a whole number from 0 to 10').default(2),
   /** Failures retried beyond those always retried: `timeout` moves an idempotent request without a body after timeouts.perTry. */
   retryOn: z.array(z.enum(['timeout'], { error: 'expected timeout (connection failures and resets before an answer are always retried)' })).default([]),
+  /** For its https:// servers: how their certificates are checked (a server's own tls: wins). */
+  tls: upstreamTlsSchema.optional(),
   persistence: persistenceSchema.prefault({}),
   health: monitorsSchema.optional(),
   monitorsRequired: monitorsRequiredSchema.default('most'),
@@ -176,6 +190,10 @@ const serviceSchema = serviceFields
     if ((s.servers === undefined) === (s.datacenters === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['servers'], message: 'expected either servers: (one data center) or datacenters: (several), not both and not neither' });
     }
+    const listed = s.datacenters ? s.datacenters.flatMap((dc, d) => dc.servers.map((server, i) => ({ server, path: ['datacenters', d, 'servers', i] }))) : (s.servers ?? []).map((server, i) => ({ server, path: ['servers', i] }));
+    for (const { server, path } of listed) {
+      if (server.tls && !server.url.startsWith('https:')) ctx.addIssue({ code: 'custom', path: [...path, 'tls'], message: `applies to https:// servers only (server ${server.id} is ${server.url})` });
+    }
     if (s.datacenters && s.datacenters.every((dc) => dc.standby)) ctx.addIssue({ code: 'custom', path: ['datacenters'], message: 'expected at least one data center that is not standby' });
     const dcNames = (s.datacenters ?? [{ name: DEFAULT_DATACENTER }]).map((dc) => dc.name);
     for (const key of ['countries', 'continents'] as const) {
@@ -191,7 +209,8 @@ const serviceSchema = serviceFields
     const dcs = datacenters ?? [{ name: DEFAULT_DATACENTER, standby: false, minServersUp: 1, weight: 1, kickstart: undefined, servers: servers! }];
     return {
       ...rest,
-      servers: dcs.flatMap((dc) => dc.servers.map((server) => ({ ...server, datacenter: dc.name }))),
+      // A server's tls: is its own, else its service's for an https:// server.
+      servers: dcs.flatMap((dc) => dc.servers.map((server) => ({ ...server, tls: server.tls ?? (server.url.startsWith('https:') ? rest.tls : undefined), datacenter: dc.name }))),
       datacenters: dcs.map(({ servers: _servers, ...dc }) => dc),
     };
   });

@@ -1,6 +1,6 @@
 // A listener's certificate and key, checked when the config is read (so `validate` finds what
 // `start` would otherwise fail on with raw OpenSSL text): both PEM, the key a key and not a
-// certificate, the two a pair; an expired certificate is a warning.
+// certificate, the two a pair; an expired certificate is a warning. And a server's CA file.
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 
@@ -53,4 +53,20 @@ export function checkTls(certPath: string, keyPath: string, now = Date.now()): T
   }
   const expired = cert && Date.parse(cert.validTo) < now ? `the certificate in ${certPath} expired on ${new Date(cert.validTo).toISOString().slice(0, 10)}; clients will refuse it` : undefined;
   return { ...(problemCert ? { cert: problemCert } : {}), ...(problemKey ? { key: problemKey } : {}), ...(expired ? { warning: expired } : {}) };
+}
+
+/** A CA file for an https:// server (tls.ca): readable, PEM, holding certificates; the problem, or undefined. */
+export function checkCaFile(path: string): string | undefined {
+  const text = readPem(path);
+  if (text === undefined) return `cannot read file ${path}`;
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!blocks) return `${path} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`;
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `${path} holds a certificate that is not valid PEM`;
+    }
+  }
+  return undefined;
 }

@@ -11,6 +11,7 @@ import { httpMonitor } from '../health/http.ts';
 import type { Monitor } from '../health/monitor.ts';
 import { monitorSchema } from '../health/schema.ts';
 import type { DatacenterMeasures } from './types.ts';
+import type { UpstreamTls } from '../upstream/client.ts';
 
 /** Weight of the newest measure in the moving average: about the last five count. */
 const ALPHA = 0.3;
@@ -30,8 +31,8 @@ export interface ProbeSettings {
 /** A data center as the prober sees it: where it may probe now. */
 export interface ProbeTarget {
   readonly name: string;
-  /** Origins of its servers that take new sessions now. */
-  readonly origins: readonly string[];
+  /** Its servers that take new sessions now: where each is, and its certificate check when https://. */
+  readonly servers: readonly { readonly origin: string; readonly tls?: UpstreamTls | undefined }[];
 }
 
 export interface DatacenterScore {
@@ -100,10 +101,10 @@ export class DatacenterLatency implements DatacenterMeasures {
   }
 
   private async probe(target: ProbeTarget, turn: number): Promise<void> {
-    if (target.origins.length === 0) return;
-    const origin = target.origins[turn % target.origins.length]!;
+    if (target.servers.length === 0) return;
+    const { origin, tls } = target.servers[turn % target.servers.length]!;
     const started = performance.now();
-    const result = await this.monitorFor(origin).probe(origin, this.stop.signal);
+    const result = await this.monitorFor(origin).probe(origin, this.stop.signal, tls);
     // A probe that failed measures nothing: health checks and passive health judge failures.
     if (result.ok) this.measured(target.name, performance.now() - started);
   }
@@ -127,7 +128,7 @@ export class DatacenterLatency implements DatacenterMeasures {
       this.counts.delete(name);
     }
     for (const [origin, monitor] of this.monitors) {
-      if (targets.some((t) => t.origins.includes(origin))) continue;
+      if (targets.some((t) => t.servers.some((s) => s.origin === origin))) continue;
       monitor.close?.();
       this.monitors.delete(origin);
     }

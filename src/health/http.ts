@@ -118,7 +118,7 @@ export const httpMonitor: MonitorKind = {
     let stopHeard: AbortSignal | undefined;
     return {
       label: `http ${config.method} ${config.path}`,
-      probe(target, signal) {
+      probe(target, signal, tls) {
         client ??= makeUpstreamClient({
           connections: 1,
           keepAlive: PROBE_KEEP_ALIVE_MS,
@@ -140,7 +140,7 @@ export const httpMonitor: MonitorKind = {
             running = undefined;
             resolve(result);
           });
-          client!.dispatch({ id: origin, origin }, requestFor!, running);
+          client!.dispatch({ id: origin, origin, tls }, requestFor!, running);
         });
       },
       close() {

@@ -1,6 +1,7 @@
 // The monitor seam: one kind per file (http.ts, tcp.ts), named in registry.ts. A probe never
 // throws: every way it can end is a result, and it ends by its own timeout at the latest.
 import type { MonitorConfig } from './schema.ts';
+import type { UpstreamTls } from '../upstream/client.ts';
 
 export interface ProbeResult {
   readonly ok: boolean;
@@ -11,8 +12,8 @@ export interface ProbeResult {
 export interface Monitor {
   /** Short description for events: "http GET /health", "tcp". */
   readonly label: string;
-  /** Ends within the monitor's timeout, or at once when `stop` aborts. */
-  probe(origin: string, stop: AbortSignal): Promise<ProbeResult>;
+  /** Ends within the monitor's timeout, or at once when `stop` aborts; `tls`: an https:// server's certificate check. */
+  probe(origin: string, stop: AbortSignal, tls?: UpstreamTls): Promise<ProbeResult>;
   /** Releases what the monitor keeps between probes (connections). */
   close?(): void;
 }

@@ -1,6 +1,7 @@
 // Runs a service's active monitors: each (server, monitor) pair probes every `interval`, the pairs
 // staggered evenly across the interval (with a random phase per service) so that many servers are
 // never probed at once. Results go through rise/fall, then the quorum, into the health table.
+import type { UpstreamTls } from '../upstream/client.ts';
 import { setMaxListeners } from 'node:events';
 import type { Random } from '../core/clock.ts';
 import { buildMonitor } from './registry.ts';
@@ -20,6 +21,8 @@ export interface VerdictSink {
 export interface MonitoredServer {
   readonly id: string;
   readonly origin: string;
+  /** For an https:// server: how its certificate is checked, as for requests. */
+  readonly tls?: UpstreamTls | undefined;
   readonly monitors: readonly MonitorConfig[];
 }
 
@@ -94,7 +97,7 @@ export class HealthScheduler {
 
   private async probe(pair: Pair): Promise<void> {
     pair.running = true;
-    const result = await pair.monitor.probe(pair.server.origin, this.stopper.signal);
+    const result = await pair.monitor.probe(pair.server.origin, this.stopper.signal, pair.server.tls);
     pair.running = false;
     if (this.stopper.signal.aborted) return;
     const before = pair.verdict.state;

@@ -28,6 +28,7 @@ export function buildServers(service: ServiceConfig, runtime: ServiceRuntime, sh
     id: s.id,
     url: s.url,
     origin: s.url,
+    tls: s.tls,
     weight: runtime.weights.get(s.id) ?? s.weight,
     datacenter: s.datacenter,
     maxConnections: s.maxConnections === undefined ? Infinity : share(s.maxConnections),

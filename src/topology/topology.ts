@@ -94,7 +94,7 @@ export class Topology {
     const before = new Map(r.config.servers.map((s) => [s.id, s.state]));
     const stateChanged = new Set(service.servers.filter((s) => before.has(s.id) && before.get(s.id) !== s.state).map((s) => s.id));
     runtime.health.reconcile(tableServers(service), healthSettings(service), stateChanged, now);
-    runtime.upstream.reconcile(service.servers.map((s) => ({ id: s.id, origin: s.url })), poolSettings(service, config), graceMs);
+    runtime.upstream.reconcile(service.servers.map((s) => ({ id: s.id, origin: s.url, tls: s.tls })), poolSettings(service, config), graceMs);
     const ids = new Set(service.servers.map((s) => s.id));
     runtime.keepLoads(ids);
     // An operator's weight stays until the file changes that server's weight (or removes it).
@@ -172,7 +172,7 @@ export class Topology {
 
   private scheduler(service: ServiceConfig, runtime: ServiceHandle): HealthScheduler | undefined {
     if (!this.leads) return undefined;
-    const monitored = service.servers.map((s) => ({ id: s.id, origin: s.url, monitors: monitorsOf(service, s) })).filter((s) => s.monitors.length > 0);
+    const monitored = service.servers.map((s) => ({ id: s.id, origin: s.url, tls: s.tls, monitors: monitorsOf(service, s) })).filter((s) => s.monitors.length > 0);
     if (monitored.length === 0) return undefined;
     const now = () => this.env.clock.now();
     const { link } = this.stores;
@@ -217,5 +217,5 @@ export class Topology {
 /** Where best-connection-time may probe each data center: its servers that take new sessions now. */
 function probeTargets(runtime: ServiceHandle): ProbeTarget[] {
   const { health } = runtime;
-  return runtime.current.datacenters.map((dc) => ({ name: dc.name, origins: dc.servers.filter((s) => health.acceptsNew(s.id)).map((s) => s.url) }));
+  return runtime.current.datacenters.map((dc) => ({ name: dc.name, servers: dc.servers.filter((s) => health.acceptsNew(s.id)) }));
 }

@@ -31,6 +31,18 @@ export class UpstreamError extends Error {
 
 /** Socket-level errors (node's codes), as any client over net/tls sees them. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+/** A certificate the server showed and Mooring does not trust: no request was sent, so it is a connect failure. */
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** A socket error as an upstream failure; `answering`: the server had begun its answer. */
 export function socketFailure(err: unknown, answering: boolean): UpstreamError {
@@ -39,6 +51,10 @@ export function socketFailure(err: unknown, answering: boolean): UpstreamError {
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);
   if (UNREACHABLE.has(code)) return new UpstreamError('connect-refused', message, { cause: err });
+  if (UNTRUSTED.has(code)) {
+    const hint = 'the server\'s certificate is not trusted: set tls.ca to the CA that signed it, or tls.servername to the name it holds';
+    return new UpstreamError('connect-refused', `TLS ${code}: ${message} (${hint})`, { cause: err });
+  }
   if (code === 'ETIMEDOUT') return new UpstreamError('connect-timeout', message, { cause: err });
   if (code.startsWith('HPE_') || e?.name === 'HTTPParserError') return new UpstreamError('bad-answer', message, { cause: err });
   return new UpstreamError(answering ? 'reset-mid-answer' : 'reset-before-answer', message, { cause: err });
@@ -55,11 +71,28 @@ export interface UpstreamRequest {
   readonly answerTimeout?: number | undefined;
 }
 
+/** How an https:// server's certificate is checked (`tls:` on a server or its service). */
+export interface UpstreamTls {
+  /** A PEM file of the CAs trusted for this server, instead of the system's (a private CA). */
+  readonly ca?: string | undefined;
+  /** The name sent in SNI and checked against the certificate; default the URL's host name. */
+  readonly servername?: string | undefined;
+  /** False: any certificate is accepted (test setups only). */
+  readonly verify: boolean;
+}
+
 /** The server as far as the client is concerned. */
 export interface UpstreamTarget {
   readonly id: string;
   /** scheme://host:port */
   readonly origin: string;
+  /** For an https:// origin, how its certificate is checked; absent: against the system's CAs. */
+  readonly tls?: UpstreamTls | undefined;
+}
+
+/** What makes a pool's connections: a pool is kept across a reload only while this stays the same. */
+export function connectionKey(target: UpstreamTarget): string {
+  return target.tls === undefined ? target.origin : `${target.origin} ${JSON.stringify(target.tls)}`;
 }
 
 /**
@@ -112,7 +145,7 @@ export function slowHoldCapOf(settings: ClientSettings): number {
  */
 export function poolsToRetire<P>(pools: Map<string, P>, origins: Map<string, string>, targets: readonly UpstreamTarget[], before: ClientSettings, after: ClientSettings): P[] {
   const same = JSON.stringify({ ...after, reserved: 0 }) === JSON.stringify({ ...before, reserved: 0 });
-  const wanted = new Map(targets.map((t) => [t.id, t.origin]));
+  const wanted = new Map(targets.map((t) => [t.id, connectionKey(t)]));
   const retired: P[] = [];
   for (const [id, pool] of pools) {
     if (same && wanted.get(id) === origins.get(id)) continue;

@@ -17,6 +17,10 @@ export interface Endpoint {
   readonly tls: boolean;
   /** The name a TLS server is asked for and checked against (SNI); unset for an IP address. */
   readonly servername: string | undefined;
+  /** The CAs trusted for a TLS server; undefined: the system's. */
+  readonly ca: Buffer[] | undefined;
+  /** False: a TLS server's certificate is not checked. */
+  readonly verify: boolean;
 }
 
 /** What a connection needs of its pool. */
@@ -73,8 +77,8 @@ export class Connection implements ParserEvents, CallRunner {
   ) {
     this.owner = owner;
     this.keepAliveMs = pool.keepAliveMs;
-    const { host, port, tls, servername } = pool.endpoint;
-    const socket = tls ? tlsConnect({ host, port, servername, ALPNProtocols: ['http/1.1'] }) : netConnect({ host, port });
+    const { host, port, tls, servername, ca, verify } = pool.endpoint;
+    const socket = tls ? tlsConnect({ host, port, servername, ca, rejectUnauthorized: verify, ALPNProtocols: ['http/1.1'] }) : netConnect({ host, port });
     socket.setNoDelay(true);
     socket.on(tls ? 'secureConnect' : 'connect', this.onConnected);
     socket.on('data', this.onSocketData);

@@ -2,7 +2,7 @@
 // server id), each running one request at a time, answers parsed by node's native llhttp. One
 // coarse ticker for the process checks every connection's timeouts, so a request allocates no timer.
 import { Call } from './call.ts';
-import { poolsToRetire, slowHoldCapOf, type ClientSettings, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
+import { connectionKey, poolsToRetire, slowHoldCapOf, type ClientSettings, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
 import type { NativeParserClass } from './llhttp.ts';
 import { endpointOf, Pool, type PoolSettings } from './pool.ts';
 import { unwatch, watch, type Sweepable } from './sweeper.ts';
@@ -43,9 +43,9 @@ export class Http1Client implements UpstreamClient, Sweepable {
   private pool(target: UpstreamTarget): Pool {
     let pool = this.pools.get(target.id);
     if (!pool) {
-      pool = new Pool(endpointOf(target.origin), this.settings, this.parserClass);
+      pool = new Pool(endpointOf(target.origin, target.tls), this.settings, this.parserClass);
       this.pools.set(target.id, pool);
-      this.origins.set(target.id, target.origin);
+      this.origins.set(target.id, connectionKey(target));
       watch(this);
     }
     return pool;

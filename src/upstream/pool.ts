@@ -1,8 +1,9 @@
 // One server's connections: at most `connections` of them, idle ones reused most-recent first and
 // closed after `keepAlive`; a call that finds them all busy waits in line (the proxy's own deadline
 // bounds how long). A pool being retired finishes what it holds and then closes.
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { UpstreamError } from './client.ts';
+import { UpstreamError, type UpstreamTls } from './client.ts';
 import type { Call } from './call.ts';
 import { Connection, type ConnectionPool, type Endpoint } from './connection.ts';
 import type { NativeParserClass } from './llhttp.ts';
@@ -14,13 +15,28 @@ export interface PoolSettings {
   readonly timeouts: { readonly connect: number; readonly response: number; readonly idle: number; readonly perTry?: number | undefined };
 }
 
-/** The connection settings of `origin` (scheme://host:port). */
-export function endpointOf(origin: string): Endpoint {
+/** The connection settings of `origin` (scheme://host:port), with how an https:// one's certificate is checked. */
+export function endpointOf(origin: string, settings?: UpstreamTls): Endpoint {
   const url = new URL(origin);
   const tls = url.protocol === 'https:';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const port = url.port === '' ? (tls ? 443 : 80) : Number(url.port);
-  return { host, port, tls, servername: tls && isIP(host) === 0 ? host : undefined };
+  const servername = settings?.servername ?? (tls && isIP(host) === 0 ? host : undefined);
+  return { host, port, tls, servername, ca: tls ? trustedCas(settings?.ca) : undefined, verify: settings?.verify ?? true };
+}
+
+/**
+ * The CA file's certificates, read when the pool is made (the config check read it already). One
+ * that cannot be read now trusts nothing: the connections fail as untrusted, never fall back to
+ * the system's CAs.
+ */
+function trustedCas(file: string | undefined): Buffer[] | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return [readFileSync(file)];
+  } catch {
+    return [];
+  }
 }
 
 export class Pool implements ConnectionPool {

@@ -3,7 +3,8 @@
 // request's Relay passes the answer on and turns undici's errors into Mooring's (client.ts).
 import { createRequire } from 'node:module';
 import type { Dispatcher, Pool as PoolType } from 'undici';
-import { poolsToRetire, slowHoldCapOf, socketFailure, UpstreamError, type ClientSettings, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
+import { endpointOf } from './pool.ts';
+import { connectionKey, poolsToRetire, slowHoldCapOf, socketFailure, UpstreamError, type ClientSettings, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
 import { upgradeOverNodeHttp } from './node-upgrade.ts';
 
 // undici's index loads all of undici (fetch, WebSocket, caches, mocks) and through them node's own
@@ -98,10 +99,12 @@ export class UndiciClient implements UpstreamClient {
     let pool = this.pools.get(server.id);
     if (!pool) {
       const { connections, keepAlive, timeouts } = this.settings;
+      const { servername, ca, verify } = endpointOf(server.origin, server.tls);
+      const tls = server.origin.startsWith('https:') ? { servername, ca, rejectUnauthorized: verify } : {};
       pool = new Pool(server.origin, {
         connections,
         pipelining: 1,
-        connect: { timeout: timeouts.connect },
+        connect: { timeout: timeouts.connect, ...tls },
         headersTimeout: timeouts.response,
         bodyTimeout: timeouts.idle,
         // Idle upstream sockets live `keepAlive`, or less when the server's Keep-Alive hint says so.
@@ -115,7 +118,7 @@ export class UndiciClient implements UpstreamClient {
       // must not crash the process with an unhandled 'error'.
       pool.on('connectionError', () => {});
       this.pools.set(server.id, pool);
-      this.origins.set(server.id, server.origin);
+      this.origins.set(server.id, connectionKey(server));
     }
     return pool;
   }
