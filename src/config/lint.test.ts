@@ -70,7 +70,7 @@ services:
 
   it('a cookie without Secure on an HTTPS listener', () => {
     const config = parseConfigText(file(`${HEALTH}\n    persistence: { method: cookie, ${KEY}, cookie: { secure: false } }`), 'l.yaml', {});
-    const withTls = { ...config, listeners: [{ ...config.listeners[0]!, tls: { cert: 'c.pem', key: 'k.pem' } }] };
+    const withTls = { ...config, listeners: [{ ...config.listeners[0]!, tls: { cert: 'c.pem', key: 'k.pem', sni: [] } }] };
     assert.deepEqual(lint(withTls).map((f) => `${f.severity} ${f.path}`), ['warning listeners[0].tls']);
   });
 

@@ -196,7 +196,7 @@ function problemsOf(issue: z.core.$ZodIssue, file: string, lineOf: (path: readon
 
 /** The files a config names: what fileProblems checks. */
 interface NamedFiles {
-  readonly listeners: readonly { readonly name: string; readonly tls?: { readonly cert: string; readonly key: string } | undefined }[];
+  readonly listeners: readonly { readonly name: string; readonly tls?: { readonly cert: string; readonly key: string; readonly sni?: readonly { readonly cert: string; readonly key: string }[] } | undefined }[];
   readonly geoip?: { readonly database: string } | undefined;
 }
 
@@ -217,12 +217,15 @@ function fileProblems(config: NamedFiles, file: string, lineOf: (path: readonly 
   const problems: ConfigProblem[] = [];
   config.listeners.forEach((listener, i) => {
     if (!listener.tls) return;
-    const checked = checkTls(resolveFrom(file, listener.tls.cert), resolveFrom(file, listener.tls.key));
-    for (const field of ['cert', 'key'] as const) {
-      const message = checked[field];
-      if (message === undefined) continue;
-      const path = ['listeners', i, 'tls', field];
-      problems.push({ file, line: lineOf(path), path: formatPath(path), message: `listener ${listener.name}: ${message}` });
+    const pairs: [(string | number)[], { cert: string; key: string }][] = [[['listeners', i, 'tls'], listener.tls], ...(listener.tls.sni ?? []).map((p, j): [(string | number)[], { cert: string; key: string }] => [['listeners', i, 'tls', 'sni', j], p])];
+    for (const [at, pair] of pairs) {
+      const checked = checkTls(resolveFrom(file, pair.cert), resolveFrom(file, pair.key));
+      for (const field of ['cert', 'key'] as const) {
+        const message = checked[field];
+        if (message === undefined) continue;
+        const path = [...at, field];
+        problems.push({ file, line: lineOf(path), path: formatPath(path), message: `listener ${listener.name}: ${message}` });
+      }
     }
   });
   if (config.geoip) {
@@ -257,8 +260,12 @@ function caProblems(config: Config, file: string, lineOf: (path: readonly Proper
 export function configWarnings(config: Config, file: string): string[] {
   const warnings: string[] = [];
   config.listeners.forEach((listener, i) => {
-    const warning = listener.tls && checkTls(listener.tls.cert, listener.tls.key).warning;
-    if (warning) warnings.push(`${file}: listeners[${i}].tls.cert: warning: listener ${listener.name}: ${warning}`);
+    if (!listener.tls) return;
+    const pairs: [string, { cert: string; key: string }][] = [[`listeners[${i}].tls`, listener.tls], ...listener.tls.sni.map((p, j): [string, { cert: string; key: string }] => [`listeners[${i}].tls.sni[${j}]`, p])];
+    for (const [at, p] of pairs) {
+      const warning = checkTls(p.cert, p.key).warning;
+      if (warning) warnings.push(`${file}: ${at}.cert: warning: listener ${listener.name}: ${warning}`);
+    }
   });
   return warnings;
 }
@@ -269,7 +276,9 @@ function resolveFrom(configFile: string, path: string): string {
 
 function resolveFiles(config: Config, file: string): void {
   for (const listener of config.listeners) {
-    if (listener.tls) listener.tls = { cert: resolveFrom(file, listener.tls.cert), key: resolveFrom(file, listener.tls.key) };
+    if (!listener.tls) continue;
+    const pair = ({ cert, key }: { cert: string; key: string }) => ({ cert: resolveFrom(file, cert), key: resolveFrom(file, key) });
+    listener.tls = { ...pair(listener.tls), sni: listener.tls.sni.map(pair) };
   }
   if (config.log.file !== undefined) config.log.file = resolveFrom(file, config.log.file);
   for (const service of config.services) {

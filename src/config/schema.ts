@@ -29,9 +29,14 @@ const serverMonitorsSchema = variants<MonitorConfig[] | false>((v) => (v === fal
 /** `passive:` — ejection settings, or false to turn it off. */
 const passiveOrOff = variants<PassiveConfig | false>((v) => (v === false ? off : isObject(v) ? passiveSchema : undefined), 'expected false or ejection settings such as { consecutiveFailures: 5 }');
 
-const tlsSchema = z.strictObject({
+const certificateSchema = z.strictObject({
   cert: z.string().min(1, 'expected the path of a PEM certificate file'),
   key: z.string().min(1, 'expected the path of a PEM private key file'),
+});
+
+/** A listener's certificate, and more chosen by the name a client asks for (SNI) against each one's own names. */
+const tlsSchema = certificateSchema.extend({
+  sni: z.array(certificateSchema).default([]),
 });
 
 const listenerSchema = z

@@ -2,8 +2,9 @@
 import type { IncomingMessage, Server as HttpServer, ServerOptions, ServerResponse } from 'node:http';
 import { http } from '../core/node-http.ts';
 import { createServer as createHttpsServer } from 'node:https';
-import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:https';
+import type { SecureContext } from 'node:tls';
+import { Certificates } from './certificates.ts';
 import type { ListenerConfig, Timeouts } from '../config/schema.ts';
 import type { ListenerContext } from './context.ts';
 import { handleRequest, MAX_HEADER_FIELDS } from './handler.ts';
@@ -30,9 +31,7 @@ export function createListener(config: ListenerConfig, ctx: ListenerContext): Ht
     requireHostHeader: true,
   };
   const onRequest = inTurn.bind(null, ctx);
-  const server = config.tls
-    ? createHttpsServer({ ...options, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
-    : http.createServer(options, onRequest);
+  const server = config.tls ? httpsServer(options, new Certificates(config.tls, config.tls.sni), onRequest) : http.createServer(options, onRequest);
   // node keeps this many header fields and silently drops the rest (Content-Length among them):
   // one more is kept, so that a request with more than MAX_HEADER_FIELDS is seen and refused.
   server.maxHeadersCount = MAX_HEADER_FIELDS + 1;
@@ -78,6 +77,18 @@ function proxySettings(ctx: ListenerContext): () => ProxyProtocolSettings {
 
 type TlsSettings = NonNullable<ListenerConfig['tls']>;
 
+/** Each HTTPS listener's certificates now (a reload swaps them). */
+const certificatesOf = new WeakMap<HttpServer, Certificates>();
+
+function httpsServer(options: ServerOptions, certificates: Certificates, onRequest: (req: IncomingMessage, res: ServerResponse) => void): HttpServer {
+  let server: HttpServer | undefined;
+  // The certificate for the name the client asks for; none found: the listener's first.
+  const SNICallback = (servername: string, done: (err: Error | null, context?: SecureContext) => void) => done(null, certificatesOf.get(server!)?.select(servername));
+  server = createHttpsServer({ ...options, cert: certificates.cert, key: certificates.key, SNICallback }, onRequest);
+  certificatesOf.set(server, certificates);
+  return server;
+}
+
 /** What a reload changes on a listening server (connections already open keep their timers). */
 export const applyListenerSettings = {
   timeouts(server: HttpServer, timeouts: Timeouts): void {
@@ -85,11 +96,13 @@ export const applyListenerSettings = {
     server.keepAliveTimeout = timeouts.idle;
     server.setTimeout(timeouts.idle);
   },
-  /** Reads the certificate and key now (throwing if they cannot be read); the returned step applies them. */
+  /** Reads the certificates and keys now (throwing if one cannot be read); the returned step applies them. */
   tls(server: HttpServer, tls: TlsSettings): () => void {
-    const cert = readFileSync(tls.cert);
-    const key = readFileSync(tls.key);
-    return () => (server as TlsServer).setSecureContext({ cert, key });
+    const certificates = new Certificates(tls, tls.sni);
+    return () => {
+      (server as TlsServer).setSecureContext({ cert: certificates.cert, key: certificates.key });
+      certificatesOf.set(server, certificates);
+    };
   },
 };
 
