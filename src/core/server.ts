@@ -1,5 +1,4 @@
 // A backend server as the data plane sees it: immutable identity plus live load counters.
-import type { UpstreamTls } from '../upstream/client.ts';
 
 /** Counters shared by balancers and the forwarder; the only mutable part of a Server. */
 /** The data center that a service's `servers:` shorthand puts its servers in. */
@@ -20,8 +19,8 @@ export interface Server {
   readonly url: string;
   /** scheme://host:port, where the upstream client connects. */
   readonly origin: string;
-  /** For an https:// server: how its certificate is checked (a private CA, a name); absent: the system's CAs. */
-  readonly tls?: UpstreamTls | undefined;
+  /** For an https:// server: how its certificate is checked (the upstream client's UpstreamTls); absent: the system's CAs. */
+  readonly tls?: { readonly ca?: string | undefined; readonly servername?: string | undefined; readonly verify: boolean } | undefined;
   readonly weight: number;
   readonly datacenter: string;
   /** Most requests at once (Infinity: no limit). */

@@ -11,7 +11,7 @@ import { httpMonitor } from '../health/http.ts';
 import type { Monitor } from '../health/monitor.ts';
 import { monitorSchema } from '../health/schema.ts';
 import type { DatacenterMeasures } from './types.ts';
-import type { UpstreamTls } from '../upstream/client.ts';
+import { connectionKey, type UpstreamTls } from '../upstream/client.ts';
 
 /** Weight of the newest measure in the moving average: about the last five count. */
 const ALPHA = 0.3;
@@ -50,7 +50,7 @@ export class DatacenterLatency implements DatacenterMeasures {
   /** Measures taken per data center (the first few are averaged plainly, then ALPHA applies). */
   private readonly counts = new Map<string, number>();
   private readonly fastestSet = new Set<string>();
-  /** One probe connection per origin probed (kept alive between probes). */
+  /** One probe connection per server probed (by origin and certificate check; kept alive between probes). */
   private readonly monitors = new Map<string, Monitor>();
   private readonly stop = new AbortController();
   private probing = false;
@@ -104,18 +104,18 @@ export class DatacenterLatency implements DatacenterMeasures {
     if (target.servers.length === 0) return;
     const { origin, tls } = target.servers[turn % target.servers.length]!;
     const started = performance.now();
-    const result = await this.monitorFor(origin).probe(origin, this.stop.signal, tls);
+    const result = await this.monitorFor(connectionKey({ id: origin, origin, tls })).probe(origin, this.stop.signal, tls);
     // A probe that failed measures nothing: health checks and passive health judge failures.
     if (result.ok) this.measured(target.name, performance.now() - started);
   }
 
-  private monitorFor(origin: string): Monitor {
-    let monitor = this.monitors.get(origin);
+  private monitorFor(key: string): Monitor {
+    let monitor = this.monitors.get(key);
     if (!monitor) {
       const { path, timeout } = this.settings;
       // Any answer is a measure of time: only a connection that fails (or no answer in time) is not.
       const config = monitorSchema.parse({ path, timeout: `${timeout}ms`, interval: `${Math.max(timeout, 100)}ms`, headers: { 'user-agent': 'mooring-gslb' }, expect: { status: ['100-599'] } });
-      this.monitors.set(origin, (monitor = httpMonitor.build(config)));
+      this.monitors.set(key, (monitor = httpMonitor.build(config)));
     }
     return monitor;
   }
@@ -127,10 +127,10 @@ export class DatacenterLatency implements DatacenterMeasures {
       this.scores.delete(name);
       this.counts.delete(name);
     }
-    for (const [origin, monitor] of this.monitors) {
-      if (targets.some((t) => t.servers.some((s) => s.origin === origin))) continue;
+    for (const [key, monitor] of this.monitors) {
+      if (targets.some((t) => t.servers.some((s) => connectionKey({ id: s.origin, ...s }) === key))) continue;
       monitor.close?.();
-      this.monitors.delete(origin);
+      this.monitors.delete(key);
     }
   }
 
