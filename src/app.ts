@@ -20,7 +20,7 @@ import { PrimaryLink, type WorkerParts } from './cluster/primary-link.ts';
 import { workerShare } from './cluster/shares.ts';
 import type { Activity, ListenerContext } from './proxy/context.ts';
 import { DeadlineList } from './proxy/deadlines.ts';
-import { applyListenerSettings, createListener, listen, type BoundListener } from './proxy/listener.ts';
+import { applyListenerSettings, createListener, listen, listenerFacts, type BoundListener } from './proxy/listener.ts';
 import { createAccessLog, type AccessLog } from './observe/access-log.ts';
 import { RecordHub, type RecordSink } from './observe/record.ts';
 import { Metrics } from './observe/metrics.ts';
@@ -86,7 +86,8 @@ export class App {
     this.accessLog = this.openAccessLog(running);
     if (running.admin) {
       const now = () => clock.now();
-      this.observers = { stats: new ServerStats(now), metrics: new Metrics(() => this.topology.handles.values(), now, () => stores.up) };
+      const listenerFactsNow = () => this.listeners.map((b) => ({ name: b.name, ...listenerFacts(b.server) }));
+      this.observers = { stats: new ServerStats(now), metrics: new Metrics(() => this.topology.handles.values(), now, () => stores.up, listenerFactsNow) };
       events.subscribe(this.observers.metrics.onEvent);
     }
     this.records.setSinks(this.sinks());

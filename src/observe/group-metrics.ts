@@ -2,7 +2,8 @@
 // (its own view: health, sessions, the group's in-flight counts) plus every worker's traffic and
 // process figures, added up by prom-client's cluster aggregation (counters and histograms summed,
 // event-loop lag averaged, and so on, as each metric says). The primary's own process counts too.
-import { AggregatorRegistry, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.ts';
 import type { MooringEvent } from '../core/events.ts';
 import type { ServiceHandle } from '../topology/service.ts';
 import { StateMetrics } from './state-metrics.ts';
@@ -16,7 +17,7 @@ export class GroupMetrics {
 
   constructor(runtimes: () => Iterable<ServiceHandle>, now: () => number, storeUp: () => boolean | undefined) {
     this.state = new StateMetrics(runtimes, now, storeUp);
-    collectDefaultMetrics({ register: this.own, prefix: 'mooring_' });
+    registerProcessMetrics(this.own);
   }
 
   readonly onEvent = (event: MooringEvent): void => this.state.onEvent(event);

@@ -6,13 +6,20 @@ import type { ServiceHandle } from '../topology/service.ts';
 import type { RequestRecord } from './record.ts';
 import { StateMetrics } from './state-metrics.ts';
 import { TrafficMetrics } from './traffic-metrics.ts';
+import type { ListenerFact } from './listener-metrics.ts';
 
 export class Metrics {
-  readonly traffic = new TrafficMetrics();
+  readonly traffic: TrafficMetrics;
   readonly state: StateMetrics;
   private readonly registry: Registry;
 
-  constructor(runtimes: () => Iterable<ServiceHandle>, now: () => number = Date.now, storeUp: () => boolean | undefined = () => undefined) {
+  constructor(
+    runtimes: () => Iterable<ServiceHandle>,
+    now: () => number = Date.now,
+    storeUp: () => boolean | undefined = () => undefined,
+    listeners: () => readonly ListenerFact[] = () => [],
+  ) {
+    this.traffic = new TrafficMetrics(listeners);
     this.state = new StateMetrics(runtimes, now, storeUp);
     this.registry = Registry.merge([this.traffic.registry, this.state.registry]);
   }

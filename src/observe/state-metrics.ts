@@ -6,6 +6,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { MooringEvent } from '../core/events.ts';
 import type { ServiceHandle } from '../topology/service.ts';
 import { datacenterRows, serverRows, type DatacenterRow } from '../topology/view.ts';
+import { registerBuildInfo } from './process-metrics.ts';
 
 export class StateMetrics {
   readonly registry = new Registry();
@@ -13,6 +14,8 @@ export class StateMetrics {
   private readonly ejected = new Map<string, Set<string>>();
   private readonly ejections: Counter<'service' | 'server'>;
   private readonly reloads: Counter<'result'>;
+  private readonly lastReload: Gauge;
+  private readonly lastReloadApplied: Gauge;
   private readonly failovers: Counter<'service' | 'kind'>;
   private readonly kickstarts: Counter<'service' | 'datacenter' | 'result'>;
 
@@ -27,6 +30,9 @@ export class StateMetrics {
     this.failovers = new Counter({ name: 'mooring_failovers_total', help: 'Failovers to standby data centers (kind failover) and failbacks to active ones (kind failback)', labelNames: ['service', 'kind'], registers });
     this.kickstarts = new Counter({ name: 'mooring_kickstarts_total', help: "Calls to a standby data center's kickstart URL, by result (ok, failed: one per try that failed)", labelNames: ['service', 'datacenter', 'result'], registers });
     this.reloads = new Counter({ name: 'mooring_reloads_total', help: 'Config reloads, applied or refused', labelNames: ['result'], registers });
+    this.lastReload = new Gauge({ name: 'mooring_last_reload_timestamp_seconds', help: 'When the last reload was asked for (seconds since the epoch), applied or refused; absent before the first', registers });
+    this.lastReloadApplied = new Gauge({ name: 'mooring_last_reload_applied', help: 'Whether the last reload was applied (1) or refused (0); absent before the first', registers });
+    registerBuildInfo(this.registry);
     const rows = () => [...runtimes()].map((runtime) => ({ runtime, rows: serverRows(runtime, now()) }));
     new Gauge({
       name: 'mooring_requests_in_flight',
@@ -116,8 +122,12 @@ export class StateMetrics {
       if (!this.ejected.has(event.service)) this.ejected.set(event.service, new Set());
       this.ejected.get(event.service)!.add(event.server);
     }
-    else if (event.type === 'reload') this.reloads.labels('applied').inc();
-    else if (event.type === 'reload-refused') this.reloads.labels('refused').inc();
+    else if (event.type === 'reload' || event.type === 'reload-refused') {
+      const applied = event.type === 'reload';
+      this.reloads.labels(applied ? 'applied' : 'refused').inc();
+      this.lastReload.set(event.at / 1000);
+      this.lastReloadApplied.set(applied ? 1 : 0);
+    }
     else if ((event.type === 'failover' || event.type === 'failback') && event.service !== undefined) this.failovers.labels(event.service, event.type).inc();
     else if (((event.type === 'kickstart' && event.to === 'kicked') || event.type === 'kickstart-failed') && event.service !== undefined && event.datacenter !== undefined) {
       this.kickstarts.labels(event.service, event.datacenter, event.type === 'kickstart' ? 'ok' : 'failed').inc();

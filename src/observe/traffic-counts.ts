@@ -10,6 +10,9 @@ export const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 export class SeriesCounts {
   readonly byClass = new Float64Array(CLASSES.length);
   tunnels = 0;
+  /** Body bytes from clients and to them. */
+  bytesIn = 0;
+  bytesOut = 0;
   /** Requests per bucket (not cumulative: each request counts in the first bucket it fits). */
   readonly buckets = new Float64Array(SECONDS.length);
   seconds = 0;
@@ -50,6 +53,8 @@ export class TrafficCounts {
 
   add(r: RequestRecord): void {
     const s = this.series.get(r.service, r.server ?? 'none', newSeries);
+    s.bytesIn += r.bytesIn;
+    s.bytesOut += r.bytesOut;
     if (r.kind === 'tunnel') s.tunnels++;
     else {
       s.byClass[r.status === 0 ? 0 : Math.min(5, Math.floor(r.status / 100))]!++;

@@ -3,7 +3,9 @@
 // loop). Counted from finished records into plain numbers (traffic-counts.ts) and read when
 // scraped: prom-client's own per-request calls hash their labels each time. With several workers
 // each keeps its own and the primary sums them (group-metrics.ts).
-import { Counter, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Counter, Registry, type Metric } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.ts';
+import { registerListenerMetrics, type ListenerFact } from './listener-metrics.ts';
 import type { RequestRecord } from './record.ts';
 import { CLASSES, SECONDS, TrafficCounts } from './traffic-counts.ts';
 
@@ -11,7 +13,7 @@ export class TrafficMetrics {
   readonly registry = new Registry();
   private readonly counts = new TrafficCounts();
 
-  constructor() {
+  constructor(listeners: () => readonly ListenerFact[] = () => []) {
     const registers = [this.registry];
     const counts = this.counts;
     new Counter({
@@ -65,7 +67,28 @@ export class TrafficMetrics {
         for (const [service, n] of counts.retries) this.inc({ service }, n);
       },
     });
-    collectDefaultMetrics({ register: this.registry, prefix: 'mooring_' });
+    new Counter({
+      name: 'mooring_server_received_bytes_total',
+      help: 'Body bytes received from clients and sent on to each server (for a tunnel: bytes from the client)',
+      labelNames: ['service', 'server'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, server, s] of counts.series.entries()) this.inc({ service, server }, s.bytesIn);
+      },
+    });
+    new Counter({
+      name: 'mooring_server_sent_bytes_total',
+      help: 'Body bytes sent to clients from each server (for a tunnel: bytes to the client)',
+      labelNames: ['service', 'server'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [service, server, s] of counts.series.entries()) this.inc({ service, server }, s.bytesOut);
+      },
+    });
+    registerProcessMetrics(this.registry);
+    registerListenerMetrics(this.registry, listeners);
   }
 
   readonly sink = (records: readonly RequestRecord[]): void => {

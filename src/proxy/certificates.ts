@@ -2,6 +2,7 @@
 // for (SNI) against each certificate's own names (its subjectAltName DNS entries, else its CN; a
 // `*.example.com` entry matches one label), as nginx and HAProxy's `crt-list` do without a list.
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 
@@ -13,6 +14,16 @@ export interface CertificateFiles {
 interface Named {
   readonly names: readonly string[];
   readonly context: SecureContext;
+}
+
+/** One certificate's file (its base name) and when it expires (ms since the epoch). */
+export interface Expiry {
+  readonly certificate: string;
+  readonly notAfter: number;
+}
+
+function expiryOf(file: string, pem: Buffer): Expiry {
+  return { certificate: basename(file), notAfter: Date.parse(new X509Certificate(pem).validTo) };
 }
 
 /** The DNS names a certificate is for, lower case. */
@@ -38,15 +49,20 @@ export class Certificates {
   readonly cert: Buffer;
   readonly key: Buffer;
   private readonly more: readonly Named[];
+  /** Every certificate's expiry, the first one's first (for metrics). */
+  readonly expiries: readonly Expiry[];
 
   /** Reads every file now (throwing if one cannot be read). */
   constructor(first: CertificateFiles, sni: readonly CertificateFiles[] = []) {
     this.cert = readFileSync(first.cert);
     this.key = readFileSync(first.key);
+    const expiries = [expiryOf(first.cert, this.cert)];
     this.more = sni.map((files) => {
       const cert = readFileSync(files.cert);
+      expiries.push(expiryOf(files.cert, cert));
       return { names: namesOf(cert), context: createSecureContext({ cert, key: readFileSync(files.key) }) };
     });
+    this.expiries = expiries;
   }
 
   /** The context for a client asking for `servername`: an exact name first, then a wildcard; undefined: the first pair's. */

@@ -4,7 +4,8 @@ import { http } from '../core/node-http.ts';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as TlsServer } from 'node:https';
 import type { SecureContext } from 'node:tls';
-import { Certificates } from './certificates.ts';
+import { Certificates, type Expiry } from './certificates.ts';
+import type { Socket } from 'node:net';
 import type { ListenerConfig, Timeouts } from '../config/schema.ts';
 import type { ListenerContext } from './context.ts';
 import { handleRequest, MAX_HEADER_FIELDS } from './handler.ts';
@@ -41,6 +42,7 @@ export function createListener(config: ListenerConfig, ctx: ListenerContext): Ht
   // Idle sockets (no bytes either way) are closed after `idle`.
   server.setTimeout(timeouts.idle);
   server.on('upgrade', handleUpgrade.bind(null, ctx));
+  countConnections(server);
   if (config.proxyProtocol) acceptProxyProtocol(server, proxySettings(ctx));
   return server;
 }
@@ -79,6 +81,22 @@ type TlsSettings = NonNullable<ListenerConfig['tls']>;
 
 /** Each HTTPS listener's certificates now (a reload swaps them). */
 const certificatesOf = new WeakMap<HttpServer, Certificates>();
+/** Each listener's open client connections. */
+const connectionsOf = new WeakMap<HttpServer, { open: number }>();
+
+/** What the metrics read of a listening server: its open client connections and its certificates' expiries. */
+export function listenerFacts(server: HttpServer): { readonly connections: number; readonly expiries: readonly Expiry[] } {
+  return { connections: connectionsOf.get(server)?.open ?? 0, expiries: certificatesOf.get(server)?.expiries ?? [] };
+}
+
+function countConnections(server: HttpServer): void {
+  const count = { open: 0 };
+  connectionsOf.set(server, count);
+  server.on('connection', (socket: Socket) => {
+    count.open++;
+    socket.once('close', () => count.open--);
+  });
+}
 
 function httpsServer(options: ServerOptions, certificates: Certificates, onRequest: (req: IncomingMessage, res: ServerResponse) => void): HttpServer {
   let server: HttpServer | undefined;

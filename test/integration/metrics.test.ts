@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import type { App } from '../../src/app.ts';
-import { CookieJar, jarGet, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
+import { CookieJar, get, jarGet, startBackend, startMooring, TEST_KEY, type Backend } from '../helpers.ts';
+import { version } from '../../src/version.ts';
 import { parsePrometheusText, sampleValue, type Family } from '../prometheus-text.ts';
 
 const TOKEN = 'metrics-test-token-0123456789';
@@ -84,17 +85,33 @@ describe('/metrics', () => {
     app.services.get('app')!.current.health.setAdmin('b', 'enabled', 'test', Date.now());
   });
 
-  it('counts reloads, applied and refused', async () => {
+  it('counts reloads, applied and refused, and says when the last one was and whether it applied', async () => {
     const before = sampleValue(await families(), 'mooring_reloads_total', { result: 'applied' }) ?? 0;
+    const asked = Date.now() / 1000;
     await app.reload(app.config);
-    assert.equal(sampleValue(await families(), 'mooring_reloads_total', { result: 'applied' }), before + 1);
+    const f = await families();
+    assert.equal(sampleValue(f, 'mooring_reloads_total', { result: 'applied' }), before + 1);
+    assert.equal(sampleValue(f, 'mooring_last_reload_applied', {}), 1);
+    assert.ok(Math.abs(sampleValue(f, 'mooring_last_reload_timestamp_seconds', {})! - asked) < 5);
+  });
+
+  it('names process metrics as stock dashboards expect, no gauge *_total, the build, and bytes per server', async () => {
+    for (let i = 0; i < 4; i++) await get(app.url());
+    const f = await families();
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) assert.ok(f.has(name), `${name} exported`);
+    assert.deepEqual([...f.values()].filter((m) => m.type === 'gauge' && m.name.endsWith('_total')).map((m) => m.name), []);
+    assert.equal(sampleValue(f, 'mooring_build_info', { version: version(), node: process.version }), 1);
+    // The GETs' keep-alive connection is still open.
+    assert.ok((sampleValue(f, 'mooring_listener_connections', { listener: 'web' }) ?? 0) >= 1);
+    const sent = (server: string) => sampleValue(f, 'mooring_server_sent_bytes_total', { service: 'app', server }) ?? 0;
+    assert.ok(sent('a') + sent('b') >= 4, 'the answers\' body bytes (the servers answer their name) are counted per server');
   });
 
   it('exports exactly the names docs/metrics.md lists', async () => {
     const doc = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
     const documented = new Set([...doc.matchAll(/^\| `(mooring_[a-z_]+)`/gm)].map((m) => m[1]!));
     // Node's own process metrics (prom-client's defaults) are documented as a group.
-    const exported = [...(await families()).keys()].filter((n) => !/^mooring_(process|nodejs)_/.test(n));
+    const exported = [...(await families()).keys()].filter((n) => n.startsWith('mooring_'));
     assert.deepEqual([...documented].sort(), exported.sort());
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import type { App } from '../../src/app.ts';
 import { ConfigError, parseConfigObject } from '../../src/config/load.ts';
-import { startBackend, startMooring, type Backend } from '../helpers.ts';
+import { get, startBackend, startMooring, type Backend } from '../helpers.ts';
 
 /** The names in the certificate the listener shows a client asking for `servername`, and what it answered to a GET. */
 function visit(port: number, servername: string): Promise<{ names: string; answer: string }> {
@@ -48,7 +48,10 @@ describe('https listener with several certificates (SNI)', () => {
     make('shop', 'DNS:shop.test,DNS:www.shop.test');
     make('api', 'DNS:*.api.test');
     backend = await startBackend('a');
-    app = await startMooring([backend], { listener: { tls: { ...pair('default'), sni: [pair('shop'), pair('api')] } } });
+    app = await startMooring([backend], {
+      listener: { tls: { ...pair('default'), sni: [pair('shop'), pair('api')] } },
+      top: { admin: { address: '127.0.0.1:0', token: 'sni-test-admin-token-0123456789', metricsToken: false } },
+    });
   });
   after(async () => {
     await app?.stop();
@@ -72,10 +75,21 @@ describe('https listener with several certificates (SNI)', () => {
     }
   });
 
+  it('exports each certificate\'s expiry', async () => {
+    const text = (await get(`http://127.0.0.1:${app.admin!.port}/metrics`)).body;
+    for (const name of ['default', 'shop', 'api']) {
+      const m = new RegExp(`^mooring_listener_certificate_expiry_timestamp_seconds\\{listener="web",certificate="${name}-cert\\.pem"\\} (\\d+)$`, 'm').exec(text);
+      assert.ok(m, `${name}'s expiry in:\n${text.split('\n').filter((l) => l.includes('certificate')).join('\n')}`);
+      const inHours = (Number(m[1]) - Date.now() / 1000) / 3600;
+      assert.ok(inHours > 23 && inHours <= 24, `made for a day: ${inHours} h`);
+    }
+  });
+
   it('a reload changes the set: a name no longer listed gets the first certificate', async () => {
     const raw = {
       listeners: [{ name: 'web', address: '127.0.0.1:0', service: 'app', tls: { ...pair('default'), sni: [pair('api')] } }],
       services: [{ name: 'app', balance: { algorithm: 'round-robin' }, servers: [{ id: 'a', url: backend.url }] }],
+      admin: { address: '127.0.0.1:0', token: 'sni-test-admin-token-0123456789', metricsToken: false },
     };
     const result = app.reload(parseConfigObject(raw));
     assert.ok(result.applied, JSON.stringify(result));
