@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '../../src/app.ts';
 import { parseConfigObject } from '../../src/config/load.ts';
+import { silentLogger } from '../../src/log.ts';
 import { CookieJar, get, jarGet, startBackend, waitFor } from '../helpers.ts';
 
 /** Kills the primary data center under 18 clients' GETs for 4.5 s; what they were answered, the migrations the standby heard, the kickstarts. */
@@ -59,6 +60,7 @@ async function killPrimaryUnderLoad(standbyAsleep: boolean) {
         },
       ],
     }),
+    { logger: silentLogger },
   );
   try {
     const health = app.services.get('app')!.current.health;
