@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { App } from '../../src/app.ts';
 import { parseConfigObject } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
-import { get, startBackend, startMooring, type Backend } from '../helpers.ts';
+import { get, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
 
 const TOKEN = 'dashboard-test-token-0123456789';
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -84,6 +84,41 @@ describe('dashboard in Chromium', () => {
     await page.click('#servers tr[data-server="b"] button[data-action="enabled"]');
     await page.locator('#servers tr[data-server="b"][data-state="enabled"]').waitFor();
     assert.equal(await serverState('b'), 'enabled');
+  });
+
+  it('asks before Disable (it moves every session at once): cancelled, nothing changes; confirmed, the server is disabled', async () => {
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.dismiss();
+    });
+    await page.click('#servers tr[data-server="b"] button[data-action="disabled"]');
+    await waitFor(() => asked.length === 1, 5000, 'the confirmation');
+    assert.match(asked[0]!, /^Disable app \/ b\? Its \d+ session\(s\) move to other servers at once\.$/);
+    assert.equal(await serverState('b'), 'enabled', 'cancelled: nothing sent');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#servers tr[data-server="b"] button[data-action="disabled"]');
+    await page.locator('#servers tr[data-server="b"][data-state="disabled"]').waitFor();
+    assert.equal(await serverState('b'), 'disabled');
+    await page.click('#servers tr[data-server="b"] button[data-action="enabled"]');
+    await page.locator('#servers tr[data-server="b"][data-state="enabled"]').waitFor();
+  });
+
+  it('takes the token from the URL fragment (never sent to the server) and wipes it from the address bar', async () => {
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    fresh.setDefaultTimeout(10_000);
+    const asked: string[] = [];
+    fresh.on('request', (r) => asked.push(r.url()));
+    fresh.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    try {
+      await fresh.goto(`${base}/#token=${TOKEN}`);
+      await fresh.locator('#servers tr[data-server="a"]').waitFor();
+      assert.equal(await fresh.locator('#login[open]').count(), 0, 'no token asked for');
+      assert.ok(!fresh.url().includes(TOKEN), `the address bar keeps no token: ${fresh.url()}`);
+      assert.deepEqual(asked.filter((u) => u.includes(TOKEN)), [], 'the token never travels in a URL');
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('shows a failover: the standby serving, the primary waiting for a manual failback, and fails back with its button', async () => {

@@ -1,7 +1,8 @@
 // The dashboard: reads the admin API every two seconds, follows its event stream, draws the last
 // five minutes of each server's traffic with uPlot, and sends an operator's drain / disable /
-// enable. The token is asked once and kept in sessionStorage (this tab only). Every value from the
-// API is written with textContent, never as HTML.
+// enable. The token is asked once and kept in sessionStorage (this tab only), or taken from the
+// URL's fragment (#token=…, which a browser never sends to the server) and wiped from the address
+// bar. Every value from the API is written with textContent, never as HTML.
 'use strict';
 
 const TOKEN_KEY = 'mooring.adminToken';
@@ -14,7 +15,18 @@ const STATES = [
 ];
 
 const $ = (id) => document.getElementById(id);
-let token = sessionStorage.getItem(TOKEN_KEY);
+
+/** A token in the fragment (a screenshot tool, a bookmark on the operator's own machine) wins, then leaves the address bar. */
+function tokenFromFragment() {
+  const match = /^#token=([^&]+)/.exec(location.hash);
+  if (!match) return null;
+  window.history.replaceState(null, '', location.pathname + location.search);
+  const given = decodeURIComponent(match[1]).trim();
+  if (given) sessionStorage.setItem(TOKEN_KEY, given);
+  return given || null;
+}
+
+let token = tokenFromFragment() ?? sessionStorage.getItem(TOKEN_KEY);
 
 class Unauthorized extends Error {}
 
@@ -165,7 +177,11 @@ function drawServers(servers) {
       button.textContent = label;
       button.dataset.action = state;
       button.disabled = s.state === state;
-      button.addEventListener('click', () => setState(s.id, state, button));
+      button.addEventListener('click', () => {
+        // Disabling moves every session of the server at once: asked first.
+        if (state === 'disabled' && !confirm(`Disable ${s.service} / ${s.id}? Its ${s.sessions} session(s) move to other servers at once.`)) return;
+        setState(s.id, state, button);
+      });
       actions.append(button);
     }
   });
