@@ -1,4 +1,5 @@
 // Test fixtures: real HTTP backends on loopback, a Mooring instance in-process, bounded helpers.
+import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { request } from 'undici';
@@ -198,11 +199,14 @@ export async function jarGet(url: string, jar: CookieJar, headers: Record<string
 export const TEST_KEY = 'test-key-0123456789abcdef0123456789';
 export const OLD_TEST_KEY = 'old-key-fedcba9876543210fedcba9876543';
 
-/** A cookie jar whose session is pinned to `server` (new clients until one lands there). */
+/** A cookie jar whose session is pinned to `server` (new clients until one lands there); it has
+ *  come back once with its cookie, as a browser does, so its session counts. */
 export async function pinnedTo(app: App, server: string, attempts = 10): Promise<CookieJar> {
   for (let i = 0; i < attempts; i++) {
     const jar = new CookieJar();
-    if ((await jarGet(app.url(), jar)).body === server) return jar;
+    if ((await jarGet(app.url(), jar)).body !== server) continue;
+    assert.equal((await jarGet(app.url(), jar)).body, server, 'the pinned client comes back to its server');
+    return jar;
   }
   throw new Error(`no client got pinned to ${server}`);
 }

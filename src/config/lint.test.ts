@@ -35,11 +35,15 @@ describe('lint', () => {
     ['maxSessions beyond the client-ip table', `${HEALTH}\n    persistence: { method: client-ip, clientIp: { maxEntries: 500 } }\ntrustedProxies: ["10.0.0.0/8"]`, ['warning services[0].persistence.clientIp.maxEntries']],
     ['maxSessions within the session table', `${HEALTH}\n    persistence: { method: cookie, ${KEY}, table: { maxEntries: 5000 } }`, []],
     ['https servers with certificate checks off', `${HEALTH}\n    tls: { verify: false }`, ['warning services[0].tls.verify']],
+    ['a monitor path routed to a service that keeps sessions', `${HEALTH}\n    persistence: { method: cookie, ${KEY} }`, ['warning listeners[0].rules[0].match.path']],
+    ['a monitor path routed to a service without sessions', `${HEALTH}\n    persistence: { method: none }`, []],
   ];
   for (const [name, service, want] of rows) {
     it(name, () => {
       // The maxSessions rows give each server room for 800 sessions.
-      const https = name.startsWith('https') ? file(service).replaceAll('http://', 'https://') : file(service);
+      // The monitor rows send /healthz to the service by a rule.
+      const listener = name.startsWith('a monitor') ? ', rules: [{ match: { path: [/api/, /healthz] }, service: shop }]' : '';
+      const https = name.startsWith('https') ? file(service, '', listener).replaceAll('http://', 'https://') : file(service, '', listener);
       const text = name.startsWith('maxSessions') ? https.replace(/(900[12]") }/g, '$1, maxSessions: 800 }') : https;
       const findings = lint(parseConfigText(text, 'l.yaml', {}));
       assert.deepEqual(findings.map((f) => `${f.severity} ${f.path}`), want);

@@ -82,7 +82,31 @@ const rules: Rule[] = [
       const path = s.tls?.verify === false ? `services[${si}].tls.verify` : `services[${si}].servers`;
       return [{ severity: 'warning', path, why: `tls.verify is false for ${unchecked.join(', ')}: any certificate is accepted, so whoever can reach the path between Mooring and the server can read and change the traffic`, fix: 'trust the server\'s CA with tls.ca (and tls.servername if its certificate holds another name than the URL)' }];
     }),
+  monitorPathsKeepSessions,
 ];
+
+/** Paths uptime monitors and orchestrators probe. */
+const MONITOR_PATH = /^\/(health|healthz|healthcheck|health-check|ping|status|ready|readyz|live|livez|alive|metrics)(\/|$)/i;
+
+/**
+ * Monitors that keep cookies come back on every probe: each holds a counted session on one server
+ * for as long as it runs (provisional sessions spare only those that never come back).
+ */
+function monitorPathsKeepSessions(config: Config): Finding[] {
+  return config.listeners.flatMap((listener, li) =>
+    listener.rules.flatMap((rule, ri): Finding[] => {
+      const service = config.services.find((s) => s.name === rule.service);
+      const path = rule.match.path?.find((p) => MONITOR_PATH.test(p));
+      if (!service || service.persistence.method === 'none' || path === undefined) return [];
+      return [{
+        severity: 'warning',
+        path: `listeners[${li}].rules[${ri}].match.path`,
+        why: `${path} looks like a monitor's path, and service ${service.name} keeps sessions (${service.persistence.method}): a monitor that keeps cookies or comes from one address is a returning client, so it holds a counted session on one server for as long as it probes (toward maxSessions, and a drain of that server waits for it)`,
+        fix: `send ${path} to a service over the same servers with persistence: { method: none }`,
+      }];
+    }),
+  );
+}
 
 export function lint(config: Config): Finding[] {
   return rules.flatMap((rule) => rule(config));

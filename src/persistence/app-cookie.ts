@@ -8,7 +8,7 @@ import { findCookie, findSetCookie } from './cookie-header.ts';
 import { newSessionId } from './session-id.ts';
 import { keepSession, type SessionStore } from '../state/session-store.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, CookieExplanation, Identity, PersistRequest, PersistenceMethod, SessionParts } from './types.ts';
+import { cameBack, type Commit, type CookieExplanation, type Identity, type PersistRequest, type PersistenceMethod, type SessionParts } from './types.ts';
 
 interface Detail {
   /** The app cookie's value on the request, if any. */
@@ -94,14 +94,14 @@ export class AppCookiePersistence implements PersistenceMethod {
     }
     if (app) {
       if (d.appValue !== undefined && d.appValue !== app.value) this.forget(d.appValue);
-      this.table.bind(this.hash(app.value), c.server.id, now, app.expiresAt, d.sessionId);
+      this.table.bind(this.hash(app.value), c.server.id, now, { expiresAt: app.expiresAt, sessionId: d.sessionId, provisional: !cameBack(c.identity) });
       const expiresAt = Math.floor(app.expiresAt / 1000);
       return this.issue(c, d, expiresAt, { maxAge: app.maxAge, expires: app.expires });
     }
     // No session on either side yet (an ended one is replaced below, with a new session id).
     if (c.identity.status !== 'found' && c.identity.status !== 'ended') return;
     const moved = c.identity.serverId !== c.server.id;
-    if (d.appValue !== undefined) keepSession(this.table, this.hash(d.appValue), c.server.id, now, d.expiresAt * 1000, d.sessionId);
+    if (d.appValue !== undefined) keepSession(this.table, this.hash(d.appValue), c.server.id, now, cameBack(c.identity), { expiresAt: d.expiresAt * 1000, sessionId: d.sessionId });
     // A client routed by the mapping alone, or moved, gets its Mooring cookie (back).
     if (moved || !d.viaCookie) {
       const nowS = Math.floor(now / 1000);

@@ -7,7 +7,7 @@ import { FirstBurst } from './first-burst.ts';
 import { newSessionId } from './session-id.ts';
 import { keepSession } from '../state/session-store.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, CookieExplanation, Identity, PersistRequest, PersistenceMethod, SessionParts } from './types.ts';
+import { cameBack, type Commit, type CookieExplanation, type Identity, type PersistRequest, type PersistenceMethod, type SessionParts } from './types.ts';
 import type { Decoded } from './cookie-codec.ts';
 
 interface Detail {
@@ -70,7 +70,7 @@ export class CookiePersistence implements PersistenceMethod {
     const { now } = c.req;
     if (d.burstKey !== undefined) this.burst.close(d.burstKey);
     const stays = c.identity.serverId === c.server.id;
-    keepSession(this.parts.store, d.sessionId, c.server.id, now, d.expiresAt * 1000);
+    keepSession(this.parts.store, d.sessionId, c.server.id, now, cameBack(c.identity), { expiresAt: d.expiresAt * 1000 });
     // The cookie records the data center too, when the service has named ones.
     const datacenter = c.server.datacenter === DEFAULT_DATACENTER ? undefined : c.server.datacenter;
     if (stays && d.cookie && d.cookie.datacenter === datacenter && !this.issuer.needsRefresh(d.cookie, now)) return;

@@ -69,7 +69,7 @@ export class FirstBurst {
     this.bursts.delete(key);
     this.bursts.set(key, burst);
     if (this.bursts.size > LIMIT) this.bursts.delete(this.bursts.keys().next().value!);
-    this.shared?.bind(FirstBurst.sharedKey(key), burst.serverId, burst.at, burst.at + this.windowMs, `${burst.sessionId} ${burst.issuedAt} ${burst.expiresAt}`);
+    this.shared?.bind(FirstBurst.sharedKey(key), burst.serverId, burst.at, { expiresAt: burst.at + this.windowMs, sessionId: `${burst.sessionId} ${burst.issuedAt} ${burst.expiresAt}` });
   }
 
   sweep(now: number): void {

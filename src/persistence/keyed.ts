@@ -5,7 +5,7 @@ import { maskedIp } from './client-key.ts';
 import { keepSession, type SessionStore } from '../state/session-store.ts';
 import type { NewKeyBudget } from './new-key-budget.ts';
 import type { PersistenceConfig } from './schema.ts';
-import type { Commit, Identity, PersistRequest, PersistenceMethod, SessionParts } from './types.ts';
+import { cameBack, type Commit, type Identity, type PersistRequest, type PersistenceMethod, type SessionParts } from './types.ts';
 
 type KeyOf = (req: PersistRequest) => string | undefined;
 
@@ -36,7 +36,7 @@ export class KeyedPersistence implements PersistenceMethod {
     if (key === undefined) return;
     // A key the client brought that starts a session counts toward its address's budget.
     if (brought !== undefined && c.identity.status !== 'found' && this.budget && !this.budget.take(c.req.clientIp, c.req.now)) return;
-    keepSession(this.store, key, c.server.id, c.req.now);
+    keepSession(this.store, key, c.server.id, c.req.now, cameBack(c.identity));
   }
 
   private learned(response: readonly string[]): string | undefined {

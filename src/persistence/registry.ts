@@ -24,7 +24,8 @@ export function buildPersistence(config: PersistenceConfig, serverIds: readonly 
 
 /** The bound and idle timeout of the method's session store. */
 export function storeLimits(config: PersistenceConfig): StoreLimits {
-  if (config.method === 'client-ip') return { maxEntries: config.clientIp.maxEntries, idleMs: config.clientIp.idleTimeout };
+  const provisionalMs = config.provisionalTimeout;
+  if (config.method === 'client-ip') return { maxEntries: config.clientIp.maxEntries, idleMs: config.clientIp.idleTimeout, provisionalMs };
   const idleMs = config.method === 'cookie' ? (config.cookie.idleTimeout ?? config.table.idleTimeout) : config.table.idleTimeout;
-  return { maxEntries: config.table.maxEntries, idleMs };
+  return { maxEntries: config.table.maxEntries, idleMs, provisionalMs };
 }

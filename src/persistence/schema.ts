@@ -51,6 +51,8 @@ export const persistenceSchema = z
     strict: z.boolean().default(false),
     debugHeader: z.boolean().default(false),
     firstBurstWindow: duration({ allowZero: true }).default(2000),
+    /** A new session whose client has not come back with its identity is provisional (uncounted) and ends after this long unseen. */
+    provisionalTimeout: duration({ min: 1000, long: true }).default(60_000),
   })
   .superRefine((p, ctx) => {
     const need = (ok: boolean, path: string, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });

@@ -69,6 +69,15 @@ export interface Identity {
   readonly missedBurst?: string;
 }
 
+/**
+ * Whether the client brought its identity back (a cookie, expired or not; a key): clients that
+ * never do (monitors, bots, `curl`) would otherwise fill servers' maxSessions and hold drains open,
+ * so only then does its session count. Joining a first burst is not coming back.
+ */
+export function cameBack(identity: Identity): boolean {
+  return identity.status !== 'none' && identity.status !== 'invalid' && identity.joinedBurst !== true;
+}
+
 export interface Commit {
   readonly req: PersistRequest;
   readonly identity: Identity;

@@ -2,7 +2,7 @@
 // pinned request never waits), and a key it does not hold is asked of the others once, however
 // many requests want it at the same moment.
 import { MemorySessionStore } from './memory-session-store.ts';
-import type { Found, SessionEntry, SessionStore, SessionView, StoreLimits } from './session-store.ts';
+import type { BindTerms, Found, SessionEntry, SessionStore, SessionView, StoreLimits } from './session-store.ts';
 
 export abstract class CachedSessionStore implements SessionStore {
   protected readonly local: MemorySessionStore;
@@ -55,7 +55,8 @@ export abstract class CachedSessionStore implements SessionStore {
   /** Asks the others for `key` and caches what they say; never rejects. */
   protected abstract ask(key: string): Promise<void>;
 
-  abstract bind(key: string, server: string, now: number, expiresAt?: number, sessionId?: string): SessionEntry;
+  abstract bind(key: string, server: string, now: number, terms?: BindTerms): SessionEntry;
   abstract touch(key: string, entry: SessionEntry, now: number): void;
+  abstract confirm(key: string, entry: SessionEntry, now: number): void;
   abstract end(key: string): SessionEntry | undefined;
 }

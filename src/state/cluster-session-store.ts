@@ -5,8 +5,8 @@
 // asked of the primary, one IPC round trip. A worker that starts (or replaces one that died)
 // receives every session from the primary first.
 import { CachedSessionStore } from './cached-store.ts';
-import type { SessionMessage, WireEntry } from './cluster-messages.ts';
-import type { SessionEntry, StoreLimits } from './session-store.ts';
+import { applyTouch, bindWire, wireEntry, type SessionMessage, type WireEntry } from './cluster-messages.ts';
+import type { BindTerms, SessionEntry, StoreLimits } from './session-store.ts';
 
 const REFRESH_PARTS = 8;
 
@@ -37,13 +37,19 @@ export class ClusterSessionStore extends CachedSessionStore {
 
   protected async ask(key: string): Promise<void> {
     const entry = await this.hub.get(this.ns, key);
-    if (entry && this.local.find(key, Date.now()) === undefined) this.apply(entry);
+    if (entry && this.local.find(key, Date.now()) === undefined) bindWire(this.local, entry);
   }
 
-  bind(key: string, server: string, now: number, expiresAt = 0, sessionId?: string): SessionEntry {
-    const entry = this.local.bind(key, server, now, expiresAt, sessionId);
-    this.hub.send({ mooring: 'session-bind', ns: this.ns, entry: [key, server, now, expiresAt, sessionId ?? ''] });
+  bind(key: string, server: string, now: number, terms?: BindTerms): SessionEntry {
+    const entry = this.local.bind(key, server, now, terms);
+    this.hub.send({ mooring: 'session-bind', ns: this.ns, entry: wireEntry(key, entry) });
     return entry;
+  }
+
+  confirm(key: string, entry: SessionEntry, now: number): void {
+    if (!entry.provisional) return this.touch(key, entry, now);
+    this.local.confirm(key, entry, now);
+    this.hub.send({ mooring: 'session-touch', ns: this.ns, key, lastSeen: now, confirm: true });
   }
 
   touch(key: string, entry: SessionEntry, now: number): void {
@@ -68,23 +74,16 @@ export class ClusterSessionStore extends CachedSessionStore {
     this.hub.unlisten(this.ns);
   }
 
-  private apply([key, server, lastSeen, expiresAt, sessionId]: WireEntry): void {
-    this.local.bind(key, server, lastSeen, expiresAt, sessionId || undefined);
-  }
-
   /** What another worker changed (through the primary). */
   private heard(message: SessionMessage): void {
     switch (message.mooring) {
       case 'session-bind':
-        return this.apply(message.entry);
+        return bindWire(this.local, message.entry);
       case 'session-all':
-        for (const entry of message.entries) this.apply(entry);
+        for (const entry of message.entries) bindWire(this.local, entry);
         return;
-      case 'session-touch': {
-        const entry = this.local.find(message.key, message.lastSeen);
-        if (typeof entry === 'object' && entry.lastSeen < message.lastSeen) this.local.touch(message.key, entry, message.lastSeen);
-        return;
-      }
+      case 'session-touch':
+        return applyTouch(this.local, message.key, message.lastSeen, message.confirm);
       case 'session-end':
         this.local.end(message.key);
         return;

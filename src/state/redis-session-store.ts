@@ -8,12 +8,13 @@
 // (Redis may have restarted empty), and where Redis has another binding (made elsewhere meanwhile,
 // while invalidations could not arrive), that one replaces the copy here.
 //
-// Keys, all under the prefix and all with a TTL: s:NS:KEY → "server\nexpiresAt\nsessionId" (the
-// session's idle or absolute expiry, whichever is first), n:NS:SERVER → a sorted set of the
-// server's live keys scored by expiry. NS is service:method.
+// Keys, all under the prefix and all with a TTL: s:NS:KEY → "server\nexpiresAt\nsessionId\nflag"
+// (the session's idle or absolute expiry, whichever is first; flag "p" while provisional),
+// n:NS:SERVER → a sorted set of the server's live, counted keys scored by expiry (a provisional
+// session joins it once its client comes back). NS is service:method.
 import { CachedSessionStore } from './cached-store.ts';
 import type { RedisLink } from './redis-link.ts';
-import type { SessionEntry, SharedSessions, StoreLimits } from './session-store.ts';
+import { provisionalMs, type BindTerms, type SessionEntry, type SharedSessions, type StoreLimits } from './session-store.ts';
 
 /** Refresh a session's TTL in Redis when its idle window is this far along since the last refresh. */
 const REFRESH_PARTS = 4;
@@ -49,16 +50,23 @@ export class RedisSessionStore extends CachedSessionStore {
       .catch((err: Error) => this.link.complain(err));
   }
 
-  bind(key: string, server: string, now: number, expiresAt = 0, sessionId?: string): SessionEntry {
+  bind(key: string, server: string, now: number, terms?: BindTerms): SessionEntry {
     const old = this.local.end(key);
-    if (old) this.counted(old.server, -1);
-    const entry = this.local.bind(key, server, now, expiresAt, sessionId);
-    this.counted(server, 1);
+    if (old && !old.provisional) this.counted(old.server, -1);
+    const entry = this.local.bind(key, server, now, terms);
+    if (!entry.provisional) this.counted(server, 1);
     if (this.link.up) {
       this.write(key, entry, now, old && old.server !== server ? old.server : undefined);
       this.link.invalidate(this.ns, key);
     }
     return entry;
+  }
+
+  confirm(key: string, entry: SessionEntry, now: number): void {
+    if (!entry.provisional) return this.touch(key, entry, now);
+    this.local.confirm(key, entry, now);
+    this.counted(entry.server, 1);
+    if (this.link.up) this.write(key, entry, now);
   }
 
   touch(key: string, entry: SessionEntry, now: number): void {
@@ -70,7 +78,7 @@ export class RedisSessionStore extends CachedSessionStore {
 
   end(key: string): SessionEntry | undefined {
     const entry = this.local.end(key);
-    if (entry) this.counted(entry.server, -1);
+    if (entry && !entry.provisional) this.counted(entry.server, -1);
     if (this.link.up) {
       const { client } = this.link;
       const fail = (err: Error) => this.link.complain(err);
@@ -150,20 +158,20 @@ export class RedisSessionStore extends CachedSessionStore {
   /** What Redis said of a key this process had not seen: cached as a binding made now. */
   private cache(key: string, value: string | null): void {
     if (value === null || this.local.find(key, Date.now()) !== undefined) return;
-    const [server, expiresAt, sessionId] = value.split('\n');
+    const [server, expiresAt, sessionId, flag] = value.split('\n');
     if (!server) return;
-    this.local.bind(key, server, Date.now(), Number(expiresAt) || 0, sessionId || undefined);
+    this.local.bind(key, server, Date.now(), { expiresAt: Number(expiresAt) || 0, sessionId: sessionId || undefined, provisional: flag === 'p' });
   }
 
   /** The session's expiry in ms since the epoch: its idle window or its absolute end, the sooner. */
   private expiry(entry: SessionEntry, now: number): number {
-    const idle = now + this.local.limits.idleMs;
+    const idle = now + (entry.provisional ? provisionalMs(this.local.limits) : this.local.limits.idleMs);
     return entry.expiresAt === 0 ? idle : Math.min(idle, entry.expiresAt);
   }
 
   /** The session's value in Redis. */
   private static value(entry: SessionEntry): string {
-    return `${entry.server}\n${entry.expiresAt}\n${entry.sessionId ?? ''}`;
+    return `${entry.server}\n${entry.expiresAt}\n${entry.sessionId ?? ''}${entry.provisional ? '\np' : ''}`;
   }
 
   /** Writes a binding (a failed write is retried by the session's next refresh). */
@@ -173,7 +181,7 @@ export class RedisSessionStore extends CachedSessionStore {
     const { client } = this.link;
     const fail = (err: Error) => this.link.complain(err);
     client.set(this.sessionKey(key), RedisSessionStore.value(entry), { PX: until - now }).catch(fail);
-    this.counts(key, entry.server, until, now);
+    if (!entry.provisional) this.counts(key, entry.server, until, now);
     if (leftServer !== undefined) client.zRem(this.countKey(leftServer), key).catch(fail);
   }
 
@@ -186,24 +194,26 @@ export class RedisSessionStore extends CachedSessionStore {
   }
 
   /**
-   * Redis is reachable (again): each session held here is written where Redis has none; where it
-   * has another binding, made by another instance meanwhile, that one is taken here.
+   * Redis is reachable (again): each session held here (provisional ones too) is written where
+   * Redis has none; where it binds the key to another server, as another instance did meanwhile,
+   * that binding is taken here.
    */
   private writeBack(): void {
     const now = Date.now();
-    for (const view of this.local.list(undefined, Infinity, now)) {
-      const entry = this.local.find(view.key, now);
-      if (typeof entry !== 'object') continue;
+    for (const [key, entry] of [...this.local.live(now)]) {
       const until = this.expiry(entry, now);
       const value = RedisSessionStore.value(entry);
       this.link.client
-        .set(this.sessionKey(view.key), value, { PX: until - now, NX: true, GET: true })
+        .set(this.sessionKey(key), value, { PX: until - now, NX: true, GET: true })
         .then((existing) => {
-          if (existing === null) this.counts(view.key, entry.server, until, now);
-          else if (existing !== value) {
-            this.local.end(view.key);
-            this.cache(view.key, existing);
+          if (existing === null) return void (entry.provisional || this.counts(key, entry.server, until, now));
+          const [server, , , flag] = existing.split('\n');
+          if (server !== entry.server) {
+            this.local.end(key);
+            return this.cache(key, existing);
           }
+          // The same binding, still provisional there: its client came back here meanwhile.
+          if (!entry.provisional && flag === 'p') this.write(key, entry, now);
         })
         .catch((err: Error) => this.link.complain(err));
     }

@@ -3,7 +3,7 @@
 // for a key, and gives a worker's new store every session it holds for it. The control plane reads
 // the same stores (the group's sessions, for the admin API).
 import type { Worker } from 'node:cluster';
-import { isSessionMessage, type SessionMessage, type WireEntry } from './cluster-messages.ts';
+import { applyTouch, bindWire, isSessionMessage, wireEntry, type SessionMessage, type WireEntry } from './cluster-messages.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
 import type { StoreLimits } from './session-store.ts';
 
@@ -34,10 +34,7 @@ export class SessionHub {
     const now = Date.now();
     const store = this.store(ns);
     const entries: WireEntry[] = [];
-    for (const view of store.list(undefined, Infinity, now)) {
-      const entry = store.find(view.key, now);
-      if (typeof entry === 'object') entries.push([view.key, entry.server, entry.lastSeen, entry.expiresAt, entry.sessionId ?? '']);
-    }
+    for (const [key, entry] of store.live(now)) entries.push(wireEntry(key, entry));
     for (let i = 0; i < entries.length; i += CHUNK) this.post(worker, { mooring: 'session-all', ns, entries: entries.slice(i, i + CHUNK) });
   }
 
@@ -45,27 +42,24 @@ export class SessionHub {
   heard(from: Worker, message: unknown): boolean {
     if (!isSessionMessage(message)) return false;
     switch (message.mooring) {
-      case 'session-limits':
-        this.store(message.ns).configure({ maxEntries: message.maxEntries, idleMs: message.idleMs });
-        if (message.hello) this.welcome(from, message.ns);
+      case 'session-limits': {
+        const { ns, maxEntries, idleMs, provisionalMs } = message;
+        this.store(ns).configure(provisionalMs === undefined ? { maxEntries, idleMs } : { maxEntries, idleMs, provisionalMs });
+        if (message.hello) this.welcome(from, ns);
         return true;
+      }
       case 'session-get': {
         const entry = this.store(message.ns).find(message.key, Date.now());
-        const wire: WireEntry | null = typeof entry === 'object' ? [message.key, entry.server, entry.lastSeen, entry.expiresAt, entry.sessionId ?? ''] : null;
+        const wire: WireEntry | null = typeof entry === 'object' ? wireEntry(message.key, entry) : null;
         this.post(from, { mooring: 'session-got', id: message.id, entry: wire });
         return true;
       }
-      case 'session-bind': {
-        const [key, server, lastSeen, expiresAt, sessionId] = message.entry;
-        this.store(message.ns).bind(key, server, lastSeen, expiresAt, sessionId || undefined);
+      case 'session-bind':
+        bindWire(this.store(message.ns), message.entry);
         break;
-      }
-      case 'session-touch': {
-        const store = this.store(message.ns);
-        const entry = store.find(message.key, message.lastSeen);
-        if (typeof entry === 'object' && entry.lastSeen < message.lastSeen) store.touch(message.key, entry, message.lastSeen);
+      case 'session-touch':
+        applyTouch(this.store(message.ns), message.key, message.lastSeen, message.confirm);
         break;
-      }
       case 'session-end':
         this.store(message.ns).end(message.key);
         break;

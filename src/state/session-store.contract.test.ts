@@ -68,7 +68,7 @@ for (const kind of kinds) {
       assert.equal(live(s.find('k', 500)).server, 'a');
       assert.equal(s.find('k', 1000), 'expired-idle');
       assert.equal(s.find('k', 1001), undefined);
-      s.bind('life', 'a', 0, 300);
+      s.bind('life', 'a', 0, { expiresAt: 300 });
       live(s.find('life', 299));
       assert.equal(s.find('life', 300), 'expired-life');
       assert.equal(s.find('never', 0), undefined);
@@ -76,7 +76,7 @@ for (const kind of kinds) {
 
     it('touch starts the idle window again; the absolute expiry still holds', () => {
       const s = store();
-      s.bind('k', 'a', 0, 2500, 'sid');
+      s.bind('k', 'a', 0, { expiresAt: 2500, sessionId: 'sid' });
       s.touch('k', live(s.find('k', 900)), 900);
       s.touch('k', live(s.find('k', 1800)), 1800);
       const entry = live(s.find('k', 2499));
@@ -105,17 +105,17 @@ for (const kind of kinds) {
 
     it('keepSession refreshes a session on its server and re-binds one that moved', () => {
       const s = store();
-      keepSession(s, 'k', 'a', 0, 0, 'sid');
-      keepSession(s, 'k', 'a', 900);
+      keepSession(s, 'k', 'a', 0, true, { sessionId: 'sid' });
+      keepSession(s, 'k', 'a', 900, true);
       assert.equal(live(s.find('k', 1800)).sessionId, 'sid', 'refreshed, not re-bound');
-      keepSession(s, 'k', 'b', 1800, 0, 'sid2');
+      keepSession(s, 'k', 'b', 1800, true, { sessionId: 'sid2' });
       assert.deepEqual([s.countOn('a'), s.countOn('b'), live(s.find('k', 1800)).sessionId], [0, 1, 'sid2']);
     });
 
     it('lists live sessions least recently seen first, by server, up to a limit', () => {
       const s = store(100, 10_000);
       s.bind('x', 'a', 0);
-      s.bind('y', 'b', 2000, 9000);
+      s.bind('y', 'b', 2000, { expiresAt: 9000 });
       s.bind('z', 'a', 4000);
       s.touch('x', live(s.find('x', 6000)), 6000);
       assert.deepEqual(s.list(undefined, 10, 6000).map((v) => v.key), ['y', 'z', 'x']);
@@ -134,6 +134,43 @@ for (const kind of kinds) {
       assert.ok(s.find('a', 5002) && s.find('c', 5002) && s.find('d', 5002));
       assert.equal(s.size, 3);
       assert.equal(s.countOn('s'), kind.shared ? 4 : 3, 'a shared store forgets b here only');
+    });
+
+    it('a provisional session counts only once its client comes back, and ends sooner unseen', async () => {
+      const s = kind.make({ maxEntries: 100, idleMs: 10_000, provisionalMs: 1000 });
+      keepSession(s, 'once', 'a', 0, false);
+      keepSession(s, 'twice', 'a', 0, false);
+      await kind.settle(s);
+      assert.deepEqual([s.countOn('a'), s.list('a', 10, 0).length, s.size], [0, 0, 2], 'found, but neither counted nor listed');
+      assert.equal(live(s.find('twice', 500)).provisional, true);
+      keepSession(s, 'twice', 'a', 500, false);
+      assert.equal(s.countOn('a'), 0, 'seen again without its identity (a first burst): still provisional');
+      keepSession(s, 'twice', 'a', 900, true);
+      s.sweep(900);
+      await kind.settle(s);
+      assert.deepEqual([s.countOn('a'), s.list('a', 10, 900).map((v) => v.key)], [1, ['twice']]);
+      assert.equal(s.find('once', 1000), undefined, 'unseen for provisionalMs: as if there had been none');
+      assert.equal(live(s.find('twice', 5000)).provisional, false, 'a counted session keeps the whole idle window');
+      keepSession(s, 'gone', 'b', 6000, false);
+      assert.equal(s.end('gone')?.server, 'b');
+      s.sweep(6000);
+      await kind.settle(s);
+      assert.deepEqual([s.countOn('a'), s.countOn('b')], [1, 0], 'ending a provisional session takes nothing off the counts');
+    });
+
+    it('provisional sessions are the first to go for room', () => {
+      const s = kind.make({ maxEntries: 3, idleMs: 60_000 });
+      s.bind('real-1', 's', 0);
+      s.bind('real-2', 's', 1);
+      for (let i = 0; i < 10; i++) s.bind(`one-shot-${i}`, 's', 10 + i, { provisional: true });
+      assert.equal(s.size, 3);
+      assert.ok(typeof s.find('real-1', 100) === 'object' && typeof s.find('real-2', 100) === 'object', 'both real sessions stay');
+      assert.equal(live(s.find('one-shot-9', 100)).provisional, true, 'the newest one-shot holds the last place');
+      keepSession(s, 'one-shot-9', 's', 200, true);
+      s.bind('newcomer', 's', 300, { provisional: true });
+      assert.equal(s.size, 3);
+      assert.equal(live(s.find('newcomer', 400)).provisional, true, 'a full table of counted sessions still lets a new client in');
+      assert.deepEqual(s.list(undefined, 10, 400).map((v) => v.key), ['real-2', 'one-shot-9'], 'the least recently seen counted session made room');
     });
 
     it('new limits keep the entries; a smaller bound drops the least recently seen', () => {

@@ -13,6 +13,17 @@ export interface SessionEntry {
   readonly expiresAt: number;
   /** The Mooring session id issued with it, where the key is something else (app-cookie). */
   readonly sessionId?: string;
+  /** Its client has not come back yet: it does not count toward maxSessions or a drain, and it
+   *  ends after StoreLimits.provisionalMs unseen (one-shot clients, monitors, `curl`). */
+  provisional: boolean;
+}
+
+/** How a session is bound: its absolute expiry (ms since the epoch; 0 or absent: none), the session
+ *  id issued with it, and whether its client has yet to come back (provisional). */
+export interface BindTerms {
+  readonly expiresAt?: number;
+  readonly sessionId?: string | undefined;
+  readonly provisional?: boolean;
 }
 
 /** A live entry; why there is none (it expired, and is gone now); or undefined: never was. */
@@ -40,6 +51,8 @@ export interface StoreLimits {
   readonly maxEntries: number;
   /** A session not seen for this long has ended. */
   readonly idleMs: number;
+  /** A provisional session (its client has not come back) not seen for this long has ended; absent: idleMs. */
+  readonly provisionalMs?: number;
 }
 
 export interface SessionStore {
@@ -48,15 +61,17 @@ export interface SessionStore {
   readonly limits: StoreLimits;
   /** The live entry for `key`; an expired one is removed and reported as such. */
   find(key: string, now: number): Found;
-  /** Binds `key` to `server` (a re-bind moves its count); `expiresAt` 0: no absolute expiry. */
-  bind(key: string, server: string, now: number, expiresAt?: number, sessionId?: string): SessionEntry;
+  /** Binds `key` to `server` (a re-bind moves its count); a provisional session does not count yet. */
+  bind(key: string, server: string, now: number, terms?: BindTerms): SessionEntry;
   /** `entry` (as find returned it) was seen at `now`: its idle window starts again. */
   touch(key: string, entry: SessionEntry, now: number): void;
+  /** `entry` was seen at `now` with its client's identity: touched, and counted from now on if it was provisional. */
+  confirm(key: string, entry: SessionEntry, now: number): void;
   /** Ends `key`'s session; returns the entry it had, or undefined. */
   end(key: string): SessionEntry | undefined;
-  /** Live sessions bound to `server`. */
+  /** Live sessions bound to `server` (provisional ones left out). */
   countOn(server: string): number;
-  /** Up to `limit` live sessions (of one server, or all), least recently seen first. */
+  /** Up to `limit` live sessions (of one server, or all; provisional ones left out), least recently seen first. */
   list(server: string | undefined, limit: number, now: number): SessionView[];
   /** Removes expired entries; returns how many went. */
   sweep(now: number): number;
@@ -80,12 +95,21 @@ export interface SessionStore {
   close?(): void;
 }
 
+/** How long a provisional session lives unseen under `limits`: never longer than a counted one. */
+export function provisionalMs(limits: StoreLimits): number {
+  return Math.min(limits.provisionalMs ?? limits.idleMs, limits.idleMs);
+}
+
 /**
  * A request answered by `server` for session `key`: refresh the session if it is already there,
  * else bind it (a new session, or one that moved). The one "find, then touch or bind" step.
+ * `returned`: the client brought its identity (cookie, key), so the session counts from now on;
+ * otherwise a new session is provisional until it does.
  */
-export function keepSession(store: SessionStore, key: string, server: string, now: number, expiresAt = 0, sessionId?: string): void {
+export function keepSession(store: SessionStore, key: string, server: string, now: number, returned: boolean, terms: BindTerms = {}): void {
   const entry = store.find(key, now);
-  if (typeof entry === 'object' && entry.server === server) store.touch(key, entry, now);
-  else store.bind(key, server, now, expiresAt, sessionId);
+  if (typeof entry === 'object' && entry.server === server) {
+    if (returned) store.confirm(key, entry, now);
+    else store.touch(key, entry, now);
+  } else store.bind(key, server, now, { ...terms, provisional: !returned });
 }

@@ -134,7 +134,7 @@ describe('hot reload', () => {
     try {
       const jar = await pinnedTo(app, 'b', 30);
       const sessionsBefore = app.services.get('app')!.sessionsOn('b');
-      assert.ok(sessionsBefore >= 1);
+      assert.ok(sessionsBefore >= 1, 'the pinned client has a session on b');
       app.services.get('app')!.current.health.setAdmin('a', 'draining', 'operator', Date.now());
       assert.equal(app.reload(configOf({ weights: { b: 2 } })).applied, true);
       const snapshot = app.services.get('app')!.current;

@@ -179,7 +179,8 @@ ${extra}`;
     writeFileSync(file, config(serverList()));
     const group = await startGroup(file);
     try {
-      for (let i = 0; i < 9; i++) await ask(group.url, { 'x-session': `old-${i}` });
+      // Each client comes back once with its key: only then does its session count and show.
+      for (let i = 0; i < 18; i++) await ask(group.url, { 'x-session': `old-${i % 9}` });
       const drained = await group.api('/api/v1/servers/a', { method: 'PATCH', body: { state: 'draining' } });
       assert.equal(drained.status, 200);
       assert.equal(drained.json.state, 'draining');

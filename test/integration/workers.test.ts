@@ -60,11 +60,19 @@ timeouts: { shutdown: 5s }
     try {
       const placed = new Map<string, number>();
       let refused = 0;
+      const ask = async (user: string) => {
+        const res = await request(`http://127.0.0.1:${port}/`, { headers: { 'x-session': user, connection: 'close' }, reset: true });
+        return { status: res.statusCode, body: await res.body.text() };
+      };
       for (let i = 0; i < 9; i++) {
-        const res = await request(`http://127.0.0.1:${port}/`, { headers: { 'x-session': `user-${i}`, connection: 'close' }, reset: true });
-        const body = await res.body.text();
-        if (res.statusCode === 200) placed.set(body, (placed.get(body) ?? 0) + 1);
-        else refused++;
+        const first = await ask(`user-${i}`);
+        if (first.status !== 200) {
+          refused++;
+          continue;
+        }
+        // The client comes back with its key (through either worker): its session counts from then on.
+        assert.deepEqual(await ask(`user-${i}`), first);
+        placed.set(first.body, (placed.get(first.body) ?? 0) + 1);
       }
       assert.deepEqual([...placed.values()], [2, 2, 2], `two sessions per server: ${JSON.stringify([...placed])}`);
       assert.equal(refused, 3);
