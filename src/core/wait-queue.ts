@@ -4,6 +4,8 @@
 export interface Waiter {
   /** Tries to proceed; true when it left the queue (went ahead or gave up). */
   tryAgain(): boolean;
+  /** The server it waits for (its session's); undefined: any server with room. */
+  readonly waitsFor: string | undefined;
 }
 
 export class WaitQueue {
@@ -11,6 +13,13 @@ export class WaitQueue {
 
   get length(): number {
     return this.waiting.length;
+  }
+
+  /** Waiters for server `id` (their sessions' server). */
+  countFor(id: string): number {
+    let n = 0;
+    for (const w of this.waiting) if (w.waitsFor === id) n++;
+    return n;
   }
 
   add(waiter: Waiter): void {

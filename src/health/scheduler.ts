@@ -10,6 +10,7 @@ import { quorum, votesNeeded, type Required } from './quorum.ts';
 import { nextVerdict, UNKNOWN, type RiseFall } from './rise-fall.ts';
 import type { MonitorConfig } from './schema.ts';
 import type { HealthState, HealthTable } from './table.ts';
+import { CheckLog } from './check-log.ts';
 
 /** Where this instance's verdict on a server goes: the health table, or a vote among instances. */
 export interface VerdictSink {
@@ -48,9 +49,11 @@ export class HealthScheduler {
     servers: readonly MonitoredServer[],
     private readonly required: Required,
     table: HealthTable,
-    now: () => number,
+    private readonly now: () => number,
     private readonly random: Random,
     private readonly sink: VerdictSink = { verdict: (server, state, reason) => table.setMonitored(server, state, reason, now()) },
+    /** Where each check's result and duration go (the service runtime's, kept across reloads). */
+    private readonly checks = new CheckLog(),
   ) {
     for (const server of servers) {
       const siblings: Pair[] = [];
@@ -97,9 +100,11 @@ export class HealthScheduler {
 
   private async probe(pair: Pair): Promise<void> {
     pair.running = true;
+    const started = performance.now();
     const result = await pair.monitor.probe(pair.server.origin, this.stopper.signal, pair.server.tls);
     pair.running = false;
     if (this.stopper.signal.aborted) return;
+    this.checks.record(pair.server.id, { at: this.now(), ok: result.ok, monitor: pair.monitor.label, detail: result.detail, ms: performance.now() - started });
     const before = pair.verdict.state;
     pair.verdict = nextVerdict(pair.verdict, result.ok, pair.config);
     if (pair.verdict.state === before) return;

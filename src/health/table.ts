@@ -42,6 +42,8 @@ export interface ServerHealth {
   /** Draining, and no session or request is left on it. */
   readonly drained: boolean;
   readonly acceptsNew: boolean;
+  /** Since when its health reads as it does, ms since the epoch. */
+  readonly healthSince: number;
 }
 
 class Entry {
@@ -61,6 +63,9 @@ class Entry {
   everEligible = false;
   /** Healthy and not disabled: may serve sessions already bound to it. */
   existing = false;
+  /** The health last shown (ejected reads down), and since when, ms since the epoch. */
+  shownHealth: HealthState = 'unknown';
+  healthSince = 0;
 
   constructor(
     readonly id: string,
@@ -303,6 +308,7 @@ export class HealthTable {
       drainingSince: e.admin === 'draining' ? e.drainFrom : undefined,
       drained: e.admin === 'draining' && e.drainDone,
       acceptsNew: this.acceptsNew(id),
+      healthSince: e.healthSince,
     };
   }
 
@@ -323,6 +329,11 @@ export class HealthTable {
 
   /** Recomputes what a server may do, starts its ramp when it comes back, and the per-DC counts. */
   private derive(e: Entry, now: number): void {
+    const health = e.ejectedUntil !== 0 ? 'down' : e.monitored;
+    if (health !== e.shownHealth || e.healthSince === 0) {
+      e.shownHealth = health;
+      e.healthSince = now;
+    }
     const was = e.eligible;
     e.existing = e.healthy && e.admin !== 'disabled';
     e.eligible = e.healthy && e.admin === 'enabled';

@@ -1,5 +1,5 @@
 // Each server's recent traffic for the admin API and dashboard: requests per second, error rate,
-// and p50/p99 of the total time, over the last WINDOW_S seconds. Fed by finished records; per
+// body bytes per second each way, and p50/p99 of the total time, over the last WINDOW_S seconds. Fed by finished records; per
 // server a ring of one-second buckets, each with a log-scale latency histogram (quantiles read
 // off it are within one bin, about 19%).
 import type { RequestRecord } from './record.ts';
@@ -14,12 +14,16 @@ class Bucket {
   second = -1;
   requests = 0;
   errors = 0;
+  bytesIn = 0;
+  bytesOut = 0;
   readonly bins = new Uint32Array(BINS);
 
   reset(second: number): void {
     this.second = second;
     this.requests = 0;
     this.errors = 0;
+    this.bytesIn = 0;
+    this.bytesOut = 0;
     this.bins.fill(0);
   }
 }
@@ -32,29 +36,37 @@ export interface Traffic {
   /** Total time, ms (undefined: no request in the window). */
   readonly p50: number | undefined;
   readonly p99: number | undefined;
+  /** Body bytes from clients to the server, and back, per second (tunnels included). */
+  readonly bytesInPerSecond: number;
+  readonly bytesOutPerSecond: number;
 }
 
-const IDLE: Traffic = { rps: 0, errorRate: 0, p50: undefined, p99: undefined };
+const IDLE: Traffic = { rps: 0, errorRate: 0, p50: undefined, p99: undefined, bytesInPerSecond: 0, bytesOutPerSecond: 0 };
 
 class Ring {
   readonly buckets = Array.from({ length: WINDOW_S + 1 }, () => new Bucket());
 
-  add(second: number, ms: number, failed: boolean): void {
+  add(second: number, r: RequestRecord): void {
     const b = this.buckets[second % this.buckets.length]!;
     if (b.second !== second) b.reset(second);
+    b.bytesIn += r.bytesIn;
+    b.bytesOut += r.bytesOut;
+    if (r.kind !== 'request') return;
     b.requests++;
-    if (failed) b.errors++;
-    b.bins[binOf(ms)]!++;
+    if (r.status >= 500 || r.ended === 'broken') b.errors++;
+    b.bins[binOf(r.totalMs)]!++;
   }
 
   /** The last WINDOW_S seconds, the current (still filling) one included, so a request shows at once. */
   window(nowMs: number): Window {
     const second = Math.floor(nowMs / 1000);
-    const w: Window = { requests: 0, errors: 0, bins: new Uint32Array(BINS) };
+    const w: Window = { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0, bins: new Uint32Array(BINS) };
     for (const b of this.buckets) {
       if (b.second > second || b.second <= second - WINDOW_S) continue;
       w.requests += b.requests;
       w.errors += b.errors;
+      w.bytesIn += b.bytesIn;
+      w.bytesOut += b.bytesOut;
       for (let i = 0; i < BINS; i++) w.bins[i]! += b.bins[i]!;
     }
     return w;
@@ -65,14 +77,18 @@ class Ring {
 interface Window {
   requests: number;
   errors: number;
+  bytesIn: number;
+  bytesOut: number;
   readonly bins: Uint32Array;
 }
 
 function trafficOf(w: Window, nowMs: number): Traffic {
-  if (w.requests === 0) return IDLE;
+  if (w.requests === 0 && w.bytesIn === 0 && w.bytesOut === 0) return IDLE;
   // The window spans WINDOW_S - 1 full seconds and the part of this one gone by.
   const span = WINDOW_S - 1 + (nowMs % 1000) / 1000;
-  return { rps: w.requests / span, errorRate: w.errors / w.requests, p50: quantile(w.bins, w.requests, 0.5), p99: quantile(w.bins, w.requests, 0.99) };
+  const bytes = { bytesInPerSecond: w.bytesIn / span, bytesOutPerSecond: w.bytesOut / span };
+  if (w.requests === 0) return { ...IDLE, ...bytes };
+  return { rps: w.requests / span, errorRate: w.errors / w.requests, p50: quantile(w.bins, w.requests, 0.5), p99: quantile(w.bins, w.requests, 0.99), ...bytes };
 }
 
 function quantile(bins: Uint32Array, total: number, q: number): number {
@@ -86,8 +102,8 @@ function quantile(bins: Uint32Array, total: number, q: number): number {
 }
 
 /** Each server's traffic as one process saw it, plain data a worker can send: [service, server
- *  ('' before any server), requests, errors, [bin, count] pairs of the non-empty bins]. */
-export type TrafficWindow = [string, string, number, number, [number, number][]];
+ *  ('' before any server), requests, errors, [bin, count] pairs of the non-empty bins, bytes in, bytes out]. */
+export type TrafficWindow = [string, string, number, number, [number, number][], number, number];
 
 /** Where the admin API reads a server's recent traffic. */
 export interface TrafficView {
@@ -99,12 +115,14 @@ export interface TrafficView {
 export function groupTraffic(parts: readonly (readonly TrafficWindow[])[], nowMs: number): TrafficView {
   const sums = new Map<string, Window>();
   for (const part of parts) {
-    for (const [service, server, requests, errors, bins] of part) {
+    for (const [service, server, requests, errors, bins, bytesIn, bytesOut] of part) {
       const key = `${service}\0${server}`;
       let w = sums.get(key);
-      if (!w) sums.set(key, (w = { requests: 0, errors: 0, bins: new Uint32Array(BINS) }));
+      if (!w) sums.set(key, (w = { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0, bins: new Uint32Array(BINS) }));
       w.requests += requests;
       w.errors += errors;
+      w.bytesIn += bytesIn ?? 0;
+      w.bytesOut += bytesOut ?? 0;
       for (const [i, n] of bins) if (i >= 0 && i < BINS) w.bins[i]! += n;
     }
   }
@@ -120,17 +138,16 @@ export class ServerStats implements TrafficView {
 
   constructor(private readonly nowMs: () => number = Date.now) {}
 
-  /** Finished requests (tunnels are not timed: they last as long as their users stay). */
+  /** Finished requests and tunnels (tunnels count only their bytes: they last as long as their users stay). */
   readonly sink = (records: readonly RequestRecord[]): void => {
     const second = Math.floor(this.nowMs() / 1000);
     for (const r of records) {
-      if (r.kind !== 'request') continue;
       let service = this.rings.get(r.service);
       if (!service) this.rings.set(r.service, (service = new Map()));
       const server = r.server ?? '';
       let ring = service.get(server);
       if (!ring) service.set(server, (ring = new Ring()));
-      ring.add(second, r.totalMs, r.status >= 500 || r.ended === 'broken');
+      ring.add(second, r);
     }
   };
 
@@ -148,10 +165,10 @@ export class ServerStats implements TrafficView {
     for (const [service, servers] of this.rings) {
       for (const [server, ring] of servers) {
         const w = ring.window(now);
-        if (w.requests === 0) continue;
+        if (w.requests === 0 && w.bytesIn === 0 && w.bytesOut === 0) continue;
         const bins: [number, number][] = [];
         w.bins.forEach((n, i) => n > 0 && bins.push([i, n]));
-        out.push([service, server, w.requests, w.errors, bins]);
+        out.push([service, server, w.requests, w.errors, bins, w.bytesIn, w.bytesOut]);
       }
     }
     return out;

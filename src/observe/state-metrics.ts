@@ -1,12 +1,14 @@
 // The metrics of the control plane's state (prom-client): each server's health, admin state,
-// sessions and requests in flight, each data center's state, the session store's, and counts of
-// control-plane events (ejections, failovers, kickstarts, reloads). Read from the services when
+// sessions and requests in flight, each data center's state, the session store's, the active
+// checks' durations, and counts of control-plane events (ejections, failovers, kickstarts, reloads). Read from the services when
 // scraped. Label values are bounded by the config: service, server id, data center, state.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { MooringEvent } from '../core/events.ts';
 import type { ServiceHandle } from '../topology/service.ts';
 import { datacenterRows, serverRows, type DatacenterRow } from '../topology/view.ts';
 import { registerBuildInfo } from './process-metrics.ts';
+import { countedHistogram } from './counted-histogram.ts';
+import { CHECK_SECONDS } from '../health/check-log.ts';
 
 export class StateMetrics {
   readonly registry = new Registry();
@@ -102,6 +104,15 @@ export class StateMetrics {
       'mooring_datacenter_connection_time_seconds',
       "best-connection-time: a data center's measured time to answer its probe (a moving average); absent for other modes and before the first measure",
       (dc) => (dc.connectionTimeMs === undefined ? undefined : dc.connectionTimeMs / 1000),
+    );
+    this.registry.registerMetric(
+      countedHistogram('mooring_health_check_duration_seconds', 'Time an active health check took, by result (ok, failed; a check that timed out counts as failed, at its timeout)', CHECK_SECONDS, function* () {
+        for (const runtime of runtimes()) {
+          for (const [server, d] of runtime.checks.durations) {
+            for (const [result, c] of [['ok', d.ok], ['failed', d.failed]] as const) yield { labels: { service: runtime.name, server, result }, buckets: c.buckets, count: c.count, sum: c.seconds };
+          }
+        }
+      }),
     );
     new Gauge({
       name: 'mooring_session_store_up',

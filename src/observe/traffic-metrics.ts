@@ -7,6 +7,7 @@ import { Counter, Registry, type Metric } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics.ts';
 import { registerListenerMetrics, type ListenerFact } from './listener-metrics.ts';
 import type { RequestRecord } from './record.ts';
+import { countedHistogram } from './counted-histogram.ts';
 import { CLASSES, SECONDS, TrafficCounts } from './traffic-counts.ts';
 
 export class TrafficMetrics {
@@ -103,27 +104,7 @@ export class TrafficMetrics {
 
 /** mooring_request_duration_seconds, built from the plain counts at scrape time. */
 function durationHistogram(counts: TrafficCounts): Metric {
-  const name = 'mooring_request_duration_seconds';
-  const help = 'Time from the request to the last byte of its answer';
-  return {
-    name,
-    help,
-    type: 'histogram',
-    aggregator: 'sum',
-    reset: () => {},
-    get: async () => {
-      const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
-      for (const [service, server, s] of counts.series.entries()) {
-        let cumulative = 0;
-        SECONDS.forEach((le, i) => {
-          cumulative += s.buckets[i]!;
-          values.push({ metricName: `${name}_bucket`, labels: { le, service, server }, value: cumulative });
-        });
-        values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', service, server }, value: s.requests });
-        values.push({ metricName: `${name}_sum`, labels: { service, server }, value: s.seconds });
-        values.push({ metricName: `${name}_count`, labels: { service, server }, value: s.requests });
-      }
-      return { name, help, type: 'histogram', aggregator: 'sum', values };
-    },
-  } as unknown as Metric;
+  return countedHistogram('mooring_request_duration_seconds', 'Time from the request to the last byte of its answer', SECONDS, function* () {
+    for (const [service, server, s] of counts.series.entries()) yield { labels: { service, server }, buckets: s.buckets, count: s.requests, sum: s.seconds };
+  });
 }

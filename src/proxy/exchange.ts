@@ -131,6 +131,10 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
     this.timer = setTimeout(onQueueTimeout, this.ctx.timeouts.queue, this);
   }
 
+  get waitsFor(): string | undefined {
+    return this.routing.pinned;
+  }
+
   tryAgain(): boolean {
     if (this.finished) return true;
     const choice = this.routing.choose();

@@ -77,6 +77,11 @@ export class Routing implements PickContext {
     return this.service.health.weightFactor(server.id, this.now);
   }
 
+  /** The server a request told to wait waits for: its session's; undefined for any server with room. */
+  get pinned(): string | undefined {
+    return this.current?.pinned?.id;
+  }
+
   /** The server for this attempt, or why there is none. */
   choose(): Choice {
     this.current ??= this.adopt(plan(this.identity, this.service));

@@ -4,6 +4,7 @@
 import { newLoad, type ServerLoad } from '../core/server.ts';
 import { WaitQueue } from '../core/wait-queue.ts';
 import type { HealthTable } from '../health/table.ts';
+import { CheckLog } from '../health/check-log.ts';
 import { EndedSessions } from '../persistence/ended-sessions.ts';
 import { NewKeyBudget } from '../persistence/new-key-budget.ts';
 import type { PersistenceMethod, SessionParts } from '../persistence/types.ts';
@@ -15,6 +16,8 @@ import type { DatacenterLatency } from '../gslb/latency.ts';
 export class ServiceRuntime implements SessionParts {
   private readonly loads = new Map<string, ServerLoad>();
   readonly queue = new WaitQueue();
+  /** What active checks found per server: the last check, and every check's duration. */
+  readonly checks = new CheckLog();
   /** Weights an operator set through the admin API, by server id, over the configured ones. */
   readonly weights = new Map<string, number>();
   /** Sessions ended early (an operator, a logout), kept whatever a reload changes. */
@@ -61,9 +64,10 @@ export class ServiceRuntime implements SessionParts {
     return load;
   }
 
-  /** Forgets the counters of servers no longer configured (requests still on them keep the object). */
-  keepLoads(ids: ReadonlySet<string>): void {
+  /** Forgets the counters and checks of servers no longer configured (requests still on them keep the object). */
+  keepServers(ids: ReadonlySet<string>): void {
     for (const id of this.loads.keys()) if (!ids.has(id)) this.loads.delete(id);
+    this.checks.keep(ids);
   }
 
   /** Sessions bound to server `id` plus requests under way on it: what a drain waits for. */

@@ -96,7 +96,7 @@ export class Topology {
     runtime.health.reconcile(tableServers(service), healthSettings(service), stateChanged, now);
     runtime.upstream.reconcile(service.servers.map((s) => ({ id: s.id, origin: s.url, tls: s.tls })), poolSettings(service, config), graceMs);
     const ids = new Set(service.servers.map((s) => s.id));
-    runtime.keepLoads(ids);
+    runtime.keepServers(ids);
     // An operator's weight stays until the file changes that server's weight (or removes it).
     const configured = new Map(r.config.servers.map((s) => [s.id, s.weight]));
     for (const s of service.servers) if (configured.get(s.id) !== s.weight) runtime.weights.delete(s.id);
@@ -177,7 +177,7 @@ export class Topology {
     const now = () => this.env.clock.now();
     const { link } = this.stores;
     const votes = service.quorum && link ? new InstanceVotes(link, service.name, service.quorum.required, runtime.health, now) : undefined;
-    return new HealthScheduler(monitored, service.monitorsRequired, runtime.health, now, this.env.random, votes);
+    return new HealthScheduler(monitored, service.monitorsRequired, runtime.health, now, this.env.random, votes, runtime.checks);
   }
 
   private evaluateFailover(service: string): void {

@@ -1,6 +1,7 @@
 // What the control plane shows of a service's servers (admin API, dashboard, metrics): one row per
 // server, read from the runtime and the current snapshot; nothing here changes state.
 import type { ServerHealth } from '../health/table.ts';
+import type { LastCheck } from '../health/check-log.ts';
 import type { ServiceHandle } from './service.ts';
 
 export interface ServerRow extends ServerHealth {
@@ -16,6 +17,10 @@ export interface ServerRow extends ServerHealth {
   readonly sessions: number;
   /** Sessions and requests a drain still waits for. */
   readonly remaining: number;
+  /** Requests waiting for room on it (onOverload: queue). */
+  readonly queued: number;
+  /** Its last active check; undefined: none yet (or no monitor). */
+  readonly lastCheck: LastCheck | undefined;
 }
 
 export function serverRows(runtime: ServiceHandle, now: number): ServerRow[] {
@@ -30,6 +35,8 @@ export function serverRows(runtime: ServiceHandle, now: number): ServerRow[] {
     inflight: s.load.inflight,
     sessions: runtime.sessionsOn(s.id),
     remaining: runtime.remaining(s.id),
+    queued: runtime.queue.countFor(s.id),
+    lastCheck: runtime.checks.lastOf(s.id),
     ...runtime.health.describe(s.id, now),
     // Healthy and enabled is not enough: a server at its maxSessions or maxConnections takes no new session either.
     acceptsNew: snapshot.acceptsNew(s),

@@ -1,6 +1,6 @@
 // The dashboard: reads the admin API every two seconds, follows its event stream, draws the last
 // five minutes of each server's traffic with uPlot, and sends an operator's drain / disable /
-// enable. The token is asked once and kept in sessionStorage (this tab only), or taken from the
+// enable, weight changes and session ends. The token is asked once and kept in sessionStorage (this tab only), or taken from the
 // URL's fragment (#token=…, which a browser never sends to the server) and wiped from the address
 // bar. Every value from the API is written with textContent, never as HTML.
 'use strict';
@@ -94,8 +94,9 @@ function fill(tableId, items, draw) {
 
 function drawServices(services) {
   fill('services', services, (row, s) => {
+    row.dataset.service = s.name;
     cell(row, s.name);
-    pill(row, s.up ? 'up' : 'down');
+    pill(row, s.state);
     cell(row, s.algorithm || '–');
     cell(row, s.persistence || '–');
     cell(row, `${s.eligible} of ${s.servers}`, 'num');
@@ -153,20 +154,70 @@ function drainText(s) {
   return s.drain.done ? 'done' : `${s.drain.remaining} left`;
 }
 
+/** How long ago `iso` was, short: 45 s, 12 min, 3 h, 2 d. */
+function age(iso) {
+  const s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+  if (s < 90) return `${s} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} d`;
+}
+
+function bytes(perSecond) {
+  if (perSecond >= 1048576) return `${(perSecond / 1048576).toFixed(1)} MiB/s`;
+  if (perSecond >= 1024) return `${(perSecond / 1024).toFixed(1)} KiB/s`;
+  return `${Math.round(perSecond)} B/s`;
+}
+
+function healthCell(row, s) {
+  const td = row.insertCell();
+  const span = document.createElement('span');
+  const shown = s.ejectedUntil ? 'ejected' : s.health;
+  span.className = `pill ${shown}`;
+  span.textContent = shown;
+  const since = document.createElement('span');
+  since.className = 'muted since';
+  since.textContent = s.healthSince ? ` for ${age(s.healthSince)}` : '';
+  td.append(span, since);
+}
+
+function checkCell(row, s) {
+  const check = s.lastCheck;
+  if (!check) return cell(row, '–', 'muted');
+  const td = cell(row, `${check.ok ? 'passed' : 'failed'} · ${num(check.durationMs, 1)} ms · ${age(check.at)} ago`, check.ok ? 'check' : 'check failed');
+  td.title = `${check.monitor}: ${check.detail} (${clock(check.at)})`;
+  return td;
+}
+
+/** A button in a cell: the value it shows, what clicking it does. */
+function buttonCell(row, text, action, title, onClick) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'value';
+  button.textContent = text;
+  button.dataset.action = action;
+  button.title = title;
+  button.addEventListener('click', onClick);
+  row.insertCell().append(button);
+}
+
 function drawServers(servers) {
   fill('servers', servers, (row, s) => {
     row.dataset.server = s.id;
     row.dataset.state = s.state;
     cell(row, `${s.service} / ${s.id}`);
-    pill(row, s.ejectedUntil ? 'ejected' : s.health);
+    healthCell(row, s);
+    checkCell(row, s);
     pill(row, s.state);
-    cell(row, String(s.weight), 'num');
-    cell(row, num(s.sessions), 'num');
+    buttonCell(row, String(s.weight), 'weight', 'Change the weight', () => changeWeight(s));
+    buttonCell(row, num(s.sessions), 'sessions', 'List its sessions', () => showSessions(s));
     cell(row, num(s.inflight), 'num');
+    cell(row, num(s.queued), 'num');
     cell(row, num(s.requestsPerSecond, 1), 'num');
     cell(row, s.p50Ms === null ? '–' : `${num(s.p50Ms, 1)} ms`, 'num');
     cell(row, s.p99Ms === null ? '–' : `${num(s.p99Ms, 1)} ms`, 'num');
     cell(row, `${num(s.errorRate * 100, 1)} %`, 'num');
+    cell(row, `${bytes(s.bytesInPerSecond)} / ${bytes(s.bytesOutPerSecond)}`, 'num');
     cell(row, drainText(s));
     const actions = document.createElement('div');
     actions.className = 'actions';
@@ -187,16 +238,82 @@ function drawServers(servers) {
   });
 }
 
-async function setState(id, state, button) {
-  button.disabled = true;
+async function patchServer(id, body) {
   $('action-error').textContent = '';
   try {
-    await api('PATCH', `/api/v1/servers/${encodeURIComponent(id)}`, { state });
+    await api('PATCH', `/api/v1/servers/${encodeURIComponent(id)}`, body);
   } catch (err) {
     $('action-error').textContent = `${id}: ${err.message}`;
   }
   await refresh();
 }
+
+async function setState(id, state, button) {
+  button.disabled = true;
+  await patchServer(id, { state });
+}
+
+async function changeWeight(s) {
+  const given = prompt(`Weight of ${s.service} / ${s.id} (a whole number from 1 to 10000; it holds until the config changes this server's weight):`, String(s.weight));
+  if (given === null) return;
+  const weight = Number(given.trim());
+  if (!Number.isInteger(weight) || weight < 1 || weight > 10000) {
+    $('action-error').textContent = `${s.id}: weight must be a whole number from 1 to 10000, not ${JSON.stringify(given)}`;
+    return;
+  }
+  await patchServer(s.id, { weight });
+}
+
+// ---- Sessions of one server -----------------------------------------------------------------
+
+let sessionsOf;
+
+async function showSessions(s) {
+  sessionsOf = s;
+  $('sessions-title').textContent = `Sessions on ${s.service} / ${s.id}`;
+  if (!$('sessions').open) $('sessions').showModal();
+  await listSessions();
+}
+
+async function listSessions() {
+  const s = sessionsOf;
+  $('sessions-error').textContent = '';
+  let listed;
+  try {
+    listed = await api('GET', `/api/v1/sessions?server=${encodeURIComponent(s.id)}&limit=100`);
+  } catch (err) {
+    $('sessions-error').textContent = err.message;
+    return;
+  }
+  const service = listed.services.find((x) => x.service === s.service) || { count: 0, sample: [] };
+  $('sessions-count').textContent = service.count > service.sample.length ? `${service.count} sessions; the ${service.sample.length} least recently seen:` : `${service.count} session(s)`;
+  fill('sessions-table', service.sample, (row, session) => {
+    row.dataset.session = session.key;
+    cell(row, session.key, 'key');
+    cell(row, `${age(session.lastSeen)} ago`);
+    cell(row, session.expires ? clock(session.expires) : '–');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'End';
+    button.dataset.action = 'end-session';
+    button.title = 'End it: its next request is placed as a new session';
+    button.addEventListener('click', () => endSession(session.key, button));
+    row.insertCell().append(button);
+  });
+}
+
+async function endSession(key, button) {
+  button.disabled = true;
+  try {
+    await api('DELETE', `/api/v1/sessions/${encodeURIComponent(key)}`);
+  } catch (err) {
+    $('sessions-error').textContent = err.message;
+  }
+  await listSessions();
+  await refresh();
+}
+
+$('sessions-close').addEventListener('click', () => $('sessions').close());
 
 // ---- Charts ---------------------------------------------------------------------------------
 
