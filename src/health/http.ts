@@ -7,6 +7,7 @@
 import { UpstreamError, type UpstreamClient, type UpstreamHandler, type UpstreamRequest } from '../upstream/client.ts';
 import { makeUpstreamClient } from '../upstream/make-client.ts';
 import type { MonitorKind, ProbeResult } from './monitor.ts';
+import { deadlinesFor, type Deadlines, type Expiring } from './probe-deadlines.ts';
 import type { MonitorConfig } from './schema.ts';
 
 /** Most body bytes read for a body expectation. */
@@ -27,19 +28,26 @@ function judge(status: number, text: string | undefined, config: MonitorConfig):
 }
 
 /** One probe's hearing of the answer: its status and, when a body is expected, its first BODY_LIMIT bytes. */
-class Probe implements UpstreamHandler {
+class Probe implements UpstreamHandler, Expiring {
   private status = 0;
   private chunks: Buffer[] | undefined;
   private size = 0;
   private abort: ((reason: Error) => void) | undefined;
   private settled = false;
-  private readonly timer: NodeJS.Timeout;
+  readonly expiresAt: number;
+  private readonly deadlines: Deadlines;
 
   constructor(
     private readonly config: MonitorConfig,
     private readonly resolve: (result: ProbeResult) => void,
   ) {
-    this.timer = setTimeout(onProbeTimeout, config.timeout, this);
+    this.expiresAt = performance.now() + config.timeout;
+    this.deadlines = deadlinesFor(config.timeout);
+    this.deadlines.add(this);
+  }
+
+  expire(): void {
+    this.cut(`no answer within ${this.config.timeout}ms`);
   }
 
   cut(detail: string): void {
@@ -50,7 +58,7 @@ class Probe implements UpstreamHandler {
   private finish(result: ProbeResult): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.deadlines.release(this);
     this.resolve(result);
   }
 
@@ -91,14 +99,6 @@ class Probe implements UpstreamHandler {
   onError(err: Error): void {
     this.finish({ ok: false, detail: err.message });
   }
-
-  get timeoutMs(): number {
-    return this.config.timeout;
-  }
-}
-
-function onProbeTimeout(probe: Probe): void {
-  probe.cut(`no answer within ${probe.timeoutMs}ms`);
 }
 
 export const httpMonitor: MonitorKind = {

@@ -1,6 +1,7 @@
 // type: tcp — the server accepts a connection within the timeout; nothing is sent.
 import { connect } from 'node:net';
 import type { MonitorKind, ProbeResult } from './monitor.ts';
+import { deadlinesFor, type Expiring } from './probe-deadlines.ts';
 
 export const tcpMonitor: MonitorKind = {
   type: 'tcp',
@@ -12,13 +13,15 @@ export const tcpMonitor: MonitorKind = {
         const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
         return new Promise<ProbeResult>((resolve) => {
           const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
+          const deadlines = deadlinesFor(config.timeout);
           const finish = (result: ProbeResult) => {
-            clearTimeout(timer);
+            deadlines.release(attempt);
             stop.removeEventListener('abort', onStop);
             socket.destroy();
             resolve(result);
           };
-          const timer = setTimeout(() => finish({ ok: false, detail: `no connection within ${config.timeout}ms` }), config.timeout);
+          const attempt: Expiring = { expiresAt: performance.now() + config.timeout, expire: () => finish({ ok: false, detail: `no connection within ${config.timeout}ms` }) };
+          deadlines.add(attempt);
           const onStop = () => finish({ ok: false, detail: 'stopped' });
           stop.addEventListener('abort', onStop, { once: true });
           socket.once('connect', () => finish({ ok: true, detail: 'connected' }));

@@ -164,7 +164,7 @@ describe('health: active monitors', () => {
     }
   });
 
-  it('200 servers probed every second: probes are spread, never bunched in a 50 ms window', async () => {
+  it('200 servers probed every second: probes are spread over the interval, never bunched', async () => {
     const accepted: number[] = [];
     const listener = createServer((s: Socket) => {
       accepted.push(performance.now());
@@ -186,7 +186,8 @@ describe('health: active monitors', () => {
       while (accepted[i]! - accepted[j]! > 50) j++;
       worst = Math.max(worst, i - j + 1);
     }
-    // 200 probes a second is 10 per 50 ms on average; all at once would be 200.
-    assert.ok(worst <= 20, `${worst} probes within one 50 ms window`);
+    // Probes start on the scheduler's ticks (a tenth of the interval: 100 ms), 20 per tick for 200
+    // a second; all at once would be 200.
+    assert.ok(worst <= 30, `${worst} probes within one 50 ms window`);
   });
 });
