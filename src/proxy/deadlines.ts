@@ -41,6 +41,11 @@ export class DeadlineList {
     this.ticker ??= setInterval(tick, this.tickMs, this).unref();
   }
 
+  /** Starts `entry`'s allowance again from now. */
+  restart(entry: DeadlineEntry): void {
+    this.add(entry, this.now());
+  }
+
   remove(entry: DeadlineEntry): void {
     if (!entry.hasDeadline) return;
     const { previousDeadline: previous, nextDeadline: next } = entry;

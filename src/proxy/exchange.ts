@@ -1,16 +1,18 @@
-// One client request's trip upstream: ask its Routing for a server, send it through the service's
-// upstream client, stream the answer back, retry when allowed, commit the session, and account
-// exactly once. It is its own upstream handler, so a request allocates no closures.
+// One client request's trip upstream, the orchestrator of its attempts: ask its Routing for a
+// server, send an Attempt there, stream the answer back to the client, try again when allowed,
+// commit the session, and account exactly once. Shared listeners hang off the response, so a
+// request allocates no closures; each try is one Attempt object (attempt.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { UpstreamError, type UpstreamHandler } from '../upstream/client.ts';
+import { UpstreamError } from '../upstream/client.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import { recordTtfb, type Server } from '../core/server.ts';
+import type { Server } from '../core/server.ts';
+import { Attempt, type AttemptOwner } from './attempt.ts';
 import type { ListenerContext } from './context.ts';
 import { responseHeaders } from './headers.ts';
 import { failureOf, perTryEligible } from './retry.ts';
 import { sendError } from './respond.ts';
-import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
+import type { DeadlineList } from './deadlines.ts';
 import type { Routing } from './routing.ts';
 import type { Waiter } from '../core/wait-queue.ts';
 import type { Body } from './body-buffer.ts';
@@ -32,29 +34,20 @@ class Cancelled extends Error {
   }
 }
 
-export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
-  private server: Server | undefined;
-  private abortUpstream: ((reason: Error) => void) | undefined;
-  private resumeUpstream: (() => void) | undefined;
-  private reachedServer = false;
+export class Exchange implements AttemptOwner, Waiter {
+  /** The try under way, or the last one. */
+  private attempt: Attempt | undefined;
   private responding = false;
   private finished = false;
   private waiting = false;
   private cancelled: Cancelled | undefined;
-  /** The wait for room (onOverload: queue); the upstream call's deadline is in ctx.deadlines. */
+  /** The wait for room (onOverload: queue); each attempt's deadline is in ctx.deadlines. */
   private timer: NodeJS.Timeout | undefined;
-  deadlineAt = 0;
-  previousDeadline: DeadlineEntry | undefined = undefined;
-  nextDeadline: DeadlineEntry | undefined = undefined;
-  hasDeadline = false;
-  private sentAt = 0;
-  /** When a connection to the server took this attempt (after any wait in the pool's line). */
-  private connectedAt = 0;
   private bodyBytes = 0;
   private body: Body | null = null;
   // For the record: when it began, was first dispatched and first answered; bytes sent back.
   private readonly startedAt = performance.now();
-  /** The list this call's deadline lives in, kept even if a reload brings a new one. */
+  /** The list the attempts' deadlines live in, kept even if a reload brings a new one. */
   private readonly deadlines: DeadlineList;
   private dispatchedAt = -1;
   private answeredAt = -1;
@@ -62,8 +55,6 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
   private lastServer: Server | undefined;
   /** Set while the client does not take the answer as fast as it comes (backpressure). */
   private stallTimer: NodeJS.Timeout | undefined;
-  /** The server whose pool connection this request holds as a slow client (see holdAsSlow). */
-  private slowHeldOn: Server | undefined;
 
   constructor(
     private readonly ctx: ListenerContext,
@@ -96,25 +87,20 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
 
   private dispatch(server: Server): void {
     const { routing } = this;
+    const attempt = new Attempt(server, routing.service, this.deadlines, this);
     // An upload larger than the read-ahead streams in at the client's pace, holding the connection:
     // refused when slow clients already hold all they may of this server's pool.
     const { body } = this;
     if (body instanceof Readable && !body.readableEnded) {
-      if (!this.holdAsSlow(server)) return this.answer('MOORING_OVERLOADED', true);
+      if (!attempt.holdAsSlow()) return this.answer('MOORING_OVERLOADED', true);
       (body as Tagged<Readable>)[kExchange] = this;
       body.once('end', onUploadEnd);
     }
     routing.sending(server, this.headers);
-    this.server = this.lastServer = server;
-    routing.service.acquire(server);
-    this.reachedServer = false;
-    this.abortUpstream = undefined;
-    this.sentAt = performance.now();
-    if (this.dispatchedAt < 0) this.dispatchedAt = this.sentAt;
-    // Overall deadline: covers waiting in the pool's queue, which the client's own timers do not.
-    this.deadlines.add(this, this.sentAt);
-    const answerTimeout = this.perTry(routing);
-    routing.service.runtime.upstream.dispatch(server, { path: this.req.url!, method: this.req.method!, headers: this.headers, body: this.body, answerTimeout }, this);
+    this.attempt = attempt;
+    this.lastServer = server;
+    if (this.dispatchedAt < 0) this.dispatchedAt = attempt.sentAt;
+    attempt.send({ path: this.req.url!, method: this.req.method!, headers: this.headers, body: this.body, answerTimeout: this.perTry(routing) });
   }
 
   /** The per-try answer timeout (retryOn: [timeout]), for an idempotent request without a body. */
@@ -157,24 +143,14 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
     this.answer('MOORING_QUEUE_TIMEOUT');
   }
 
-  // --- the upstream client's callbacks ---
+  // --- what the attempt reports ---
 
-  onConnect(abort: (reason: Error) => void): void {
-    this.abortUpstream = abort;
-    this.reachedServer = true;
-    this.connectedAt = performance.now();
-    if (this.cancelled) abort(this.cancelled);
-  }
-
-  onHeaders(statusCode: number, rawHeaders: readonly (Buffer | string)[], resume: () => void): boolean {
-    this.deadlines.remove(this);
-    const server = this.server!;
+  answerHead(attempt: Attempt, statusCode: number, rawHeaders: readonly (Buffer | string)[]): boolean {
+    const { server } = attempt;
     this.answeredAt = performance.now();
-    recordTtfb(server.load, this.answeredAt - this.sentAt);
-    this.resumeUpstream = resume;
     const response = responseHeaders(rawHeaders);
     if (response === undefined) {
-      this.abortUpstream?.(new UpstreamError('bad-answer', 'transfer coding other than chunked'));
+      attempt.abort(new UpstreamError('bad-answer', 'transfer coding other than chunked'));
       return false;
     }
     // A 204 has no body and must not say it has a length (RFC 9110 §8.6).
@@ -188,7 +164,7 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
       this.res.writeHead(statusCode, response);
     } catch (err) {
       // Header bytes node refuses to send: the server answered garbage.
-      this.abortUpstream?.(new UpstreamError('bad-answer', (err as Error).message, { cause: err }));
+      attempt.abort(new UpstreamError('bad-answer', (err as Error).message, { cause: err }));
       return false;
     }
     this.responding = true;
@@ -201,7 +177,7 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
     return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  answerData(attempt: Attempt, chunk: Buffer): boolean {
     this.bytesOut += chunk.length;
     const { res } = this;
     // Up to bufferResponseBytes are read ahead of the client: a short answer frees its connection
@@ -209,7 +185,7 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
     if (res.write(chunk) || res.writableLength <= this.ctx.limits.bufferResponseBytes) return true;
     // Further behind, the client holds the connection until it catches up: allowed within the
     // pool's share for slow clients; beyond it the client is cut, keeping the reserve for others.
-    if (!this.holdAsSlow(this.server!)) {
+    if (!attempt.holdAsSlow()) {
       this.cancelled = new Cancelled('client-too-slow');
       res.destroy();
       return false;
@@ -220,24 +196,21 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
     return false;
   }
 
-  onComplete(): void {
-    this.release();
+  answerEnd(): void {
     this.res.end();
     this.finish('complete');
   }
 
-  onBodySent(bytes: number): void {
+  bodySent(_attempt: Attempt, bytes: number): boolean {
     this.bodyBytes += bytes;
-    if (this.bodyBytes > this.ctx.limits.maxBodyBytes && !this.cancelled) return this.cancel(new Cancelled('body-too-large'));
-    // The server's time to answer counts from the last byte sent: an upload still flowing is never
-    // cut by the deadline (a stalled one is, by timeouts.idle on the client connection).
-    if (this.hasDeadline) this.deadlines.add(this, performance.now());
+    if (this.bodyBytes <= this.ctx.limits.maxBodyBytes || this.cancelled) return true;
+    this.cancel(new Cancelled('body-too-large'));
+    return false;
   }
 
-  onError(err: Error): void {
-    const server = this.server;
-    this.release();
-    if (this.finished || !server) return;
+  attemptFailed(attempt: Attempt, err: Error): void {
+    const { server } = attempt;
+    if (this.finished) return;
     if (this.responding) {
       // The answer already began: a clean end would pass off a truncated body as whole.
       this.res.destroy(err);
@@ -247,52 +220,27 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
     if (this.cancelled) {
       // The allowance ran out: the server's fault only if it had the request for as long as a server
       // may take to answer; otherwise the time went waiting in line for a connection (a flash crowd).
-      if (this.cancelled.reason === 'deadline' && performance.now() - this.connectedAt >= this.ctx.timeouts.response) routing.reportFailure(server, 'timeout');
+      if (this.cancelled.reason === 'deadline' && performance.now() - attempt.connectedAt >= this.ctx.timeouts.response) routing.reportFailure(server, 'timeout');
       return this.answerCancelled(this.cancelled);
     }
     const kind = err instanceof UpstreamError ? err.kind : 'reset-before-answer';
     // The client refused the request itself before sending anything: the client's request is at fault.
     if (kind === 'bad-request') return this.answer('MOORING_BAD_REQUEST', true);
     this.ctx.log.warn({ server: server.id, kind: failureOf(kind), err: err.message, attempt: routing.attempt }, 'upstream attempt failed');
-    if (routing.attemptFailed(server, kind, this.reachedServer, this.req.method!, this.hasBody)) return this.start();
+    if (routing.attemptFailed(server, kind, attempt.reachedServer, this.req.method!, this.hasBody)) return this.start();
     this.answer(routing.failure());
   }
 
+  deadlinePassed(): void {
+    if (!this.responding) this.cancel(new Cancelled('deadline'));
+  }
+
   // --- internals ---
-
-  /** Ends this attempt's hold on its server (once per attempt), and lets a waiting request in. */
-  private release(): void {
-    this.releaseSlowHold();
-    this.deadlines.remove(this);
-    const server = this.server;
-    if (!server) return;
-    const { service } = this.routing;
-    service.release(server);
-    this.server = undefined;
-    const { queue } = service.runtime;
-    if (queue.length > 0) queue.wake();
-  }
-
-  /** Counts this request among its server's slow holds, unless the share is full (false). */
-  private holdAsSlow(server: Server): boolean {
-    if (this.slowHeldOn) return true;
-    if (server.load.slowHolds >= this.routing.service.runtime.upstream.slowHoldCap) return false;
-    server.load.slowHolds++;
-    this.slowHeldOn = server;
-    return true;
-  }
-
-  releaseSlowHold(): void {
-    if (!this.slowHeldOn) return;
-    this.slowHeldOn.load.slowHolds--;
-    this.slowHeldOn = undefined;
-  }
 
   private finish(ended: Ending): void {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.stallTimer);
-    this.deadlines.remove(this);
     this.stopWaiting();
     this.ctx.activity.requests--;
     this.ctx.records?.(this.record(ended));
@@ -314,10 +262,11 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
   private cancel(reason: Cancelled): void {
     if (this.finished) return;
     this.cancelled = reason;
-    if (this.abortUpstream) return this.abortUpstream(reason);
+    const { attempt } = this;
+    if (attempt?.abort(reason)) return;
     // Waiting for room, or still queued in the pool (the client gives no handle to abort it yet):
-    // answer now; an upstream call that connects later is aborted in onConnect.
-    this.release();
+    // answer now; an upstream call that connects later is aborted by its attempt.
+    attempt?.release();
     this.answerCancelled(reason);
   }
 
@@ -342,10 +291,14 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
   }
 
   resumeAfterDrain(): void {
-    this.releaseSlowHold(); // caught up
+    this.attempt?.releaseSlowHold(); // caught up
     clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
-    this.resumeUpstream?.();
+    this.attempt?.resume();
+  }
+
+  uploadEnded(): void {
+    this.attempt?.releaseSlowHold();
   }
 
   clientStalled(): void {
@@ -355,10 +308,6 @@ export class Exchange implements UpstreamHandler, Waiter, DeadlineEntry {
 
   clientClosed(): void {
     if (!this.finished) this.cancel(this.cancelled ?? new Cancelled('client-gone'));
-  }
-
-  deadlinePassed(): void {
-    if (!this.responding) this.cancel(new Cancelled('deadline'));
   }
 }
 
@@ -374,7 +323,7 @@ function onResponseDrain(this: Tagged<ServerResponse>): void {
   this[kExchange]?.resumeAfterDrain();
 }
 function onUploadEnd(this: Tagged<Readable>): void {
-  this[kExchange]?.releaseSlowHold();
+  this[kExchange]?.uploadEnded();
 }
 function onClientStalled(exchange: Exchange): void {
   exchange.clientStalled();
