@@ -1,7 +1,12 @@
 // Country and continent of a client address, from a MaxMind DB file read once at start (and at a
 // reload). Lookups are cached; a lookup that throws counts as "unknown", never as a failed request.
 import { readFileSync, statSync } from 'node:fs';
-import { Reader, type CountryResponse } from 'maxmind';
+import { createRequire } from 'node:module';
+import type { CountryResponse, Reader } from 'maxmind';
+
+/** maxmind's Reader, loaded with the first database: a config without geoip: never holds it. */
+let ReaderClass: typeof Reader | undefined;
+const readerClass = () => (ReaderClass ??= (createRequire(import.meta.url)('maxmind') as { Reader: typeof Reader }).Reader);
 
 export interface Place {
   readonly country: string | undefined;
@@ -45,7 +50,7 @@ export class GeoDatabase {
     try {
       stat = statSync(file);
       if (lastOpened?.file === file && lastOpened.mtimeMs === stat.mtimeMs && lastOpened.size === stat.size) return lastOpened.db;
-      reader = new Reader<CountryResponse>(readFileSync(file));
+      reader = new (readerClass())<CountryResponse>(readFileSync(file));
     } catch (err) {
       throw new Error(`geoip.database ${file}: cannot be read as a MaxMind DB file: ${(err as Error).message}`, { cause: err });
     }

@@ -9,8 +9,10 @@ import { upgradeOverNodeHttp } from './node-upgrade.ts';
 
 // undici's index loads all of undici (fetch, WebSocket, caches, mocks) and through them node's own
 // bundled copy: ~8 MiB of resident memory that Mooring never uses (measured: 59.5 vs 51.3 MiB idle).
-// The Pool module is undici's public Pool class itself; only its file is named directly.
-const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof PoolType;
+// The Pool module is undici's public Pool class itself; only its file is named directly, and only
+// when this client is used (Mooring's own client is the default).
+let PoolClass: typeof PoolType | undefined;
+const poolClass = () => (PoolClass ??= createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof PoolType);
 type Pool = PoolType;
 
 /** undici's codes for an answer that broke the protocol (a wrong Content-Length, a head too large). */
@@ -101,7 +103,7 @@ export class UndiciClient implements UpstreamClient {
       const { connections, keepAlive, timeouts } = this.settings;
       const { servername, ca, verify } = endpointOf(server.origin, server.tls);
       const tls = server.origin.startsWith('https:') ? { servername, ca, rejectUnauthorized: verify } : {};
-      pool = new Pool(server.origin, {
+      pool = new (poolClass())(server.origin, {
         connections,
         pipelining: 1,
         connect: { timeout: timeouts.connect, ...tls },

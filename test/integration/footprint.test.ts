@@ -1,5 +1,6 @@
-// Memory footprint: the running proxy loads only undici's Pool, not the rest of undici (fetch,
-// WebSocket, caches) nor node's own bundled copy of it, ~8 MiB of resident memory it would never use.
+// Memory footprint: a proxy on its own upstream client, with sessions in memory and no geo-IP
+// database, loads no part of undici (nor node's own bundled copy), nor node-redis, nor maxmind:
+// ~40 MiB of resident memory it would never use (measured: 75 against 92 MiB after loading the CLI).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,7 +11,7 @@ import { startBackend } from '../helpers.ts';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('footprint', () => {
-  it('a proxied request loads neither undici\'s index nor node\'s bundled undici', async () => {
+  it('a proxied request loads neither undici (its own or node\'s bundled copy), nor node-redis, nor maxmind', async () => {
     const backend = await startBackend('a');
     try {
       // A separate process: this test runner has loaded undici for its own clients.
@@ -28,16 +29,15 @@ describe('footprint', () => {
         }).on('error', reject));
         await app.stop(0);
         const loaded = Object.keys(require.cache ?? {}).concat(process.moduleLoadList);
-        console.log(JSON.stringify({ body, index: loaded.some((m) => m.endsWith('undici/index.js')), bundled: loaded.some((m) => m.includes('deps/undici')) }));`;
+        const any = (part) => loaded.some((m) => m.includes(part));
+        console.log(JSON.stringify({ body, undici: any('node_modules/undici/'), bundled: any('deps/undici'), redis: any('node_modules/@redis/') || any('node_modules/redis/'), maxmind: any('node_modules/maxmind/') }));`;
       // Asynchronous: the backend answers from this process.
       const { stdout: out } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { createRequire } = await import('node:module'); globalThis.require = createRequire(import.meta.url); ${script}`], {
         cwd: root,
         timeout: 30_000,
       });
-      const result = JSON.parse(out.trim().split('\n').pop()!) as { body: string; index: boolean; bundled: boolean };
-      assert.equal(result.body, 'a', 'the request went through');
-      assert.equal(result.index, false, "undici's index was loaded");
-      assert.equal(result.bundled, false, "node's bundled undici was loaded");
+      const result = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+      assert.deepEqual(result, { body: 'a', undici: false, bundled: false, redis: false, maxmind: false });
     } finally {
       await backend.close();
     }
