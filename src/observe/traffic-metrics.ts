@@ -17,77 +17,49 @@ export class TrafficMetrics {
   constructor(listeners: () => readonly ListenerFact[] = () => []) {
     const registers = [this.registry];
     const counts = this.counts;
-    new Counter({
-      name: 'mooring_requests_total',
-      help: 'Requests finished, by service, server and status class (server "none": answered by Mooring before any server; class "none": no answer, the client left)',
-      labelNames: ['service', 'server', 'class'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, server, s] of counts.series.entries()) CLASSES.forEach((c, i) => this.inc({ service, server, class: c }, s.byClass[i]!));
+    /** A counter read from the plain counts when scraped: `values` gives each series' labels and total. */
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], values: () => Iterable<readonly [Record<L, string>, number]>) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const [labels, n] of values()) this.inc(labels as Partial<Record<L, string>>, n);
+        },
+      });
+    /** One figure of each service/server pair's traffic. */
+    const perServer = (field: 'tunnels' | 'bytesIn' | 'bytesOut') =>
+      function* () {
+        for (const [service, server, s] of counts.series.entries()) yield [{ service, server }, s[field]] as const;
+      };
+    const perService = (map: ReadonlyMap<string, number>) =>
+      function* () {
+        for (const [service, n] of map) yield [{ service }, n] as const;
+      };
+    counter(
+      'mooring_requests_total',
+      'Requests finished, by service, server and status class (server "none": answered by Mooring before any server; class "none": no answer, the client left)',
+      ['service', 'server', 'class'],
+      function* () {
+        for (const [service, server, s] of counts.series.entries()) for (let i = 0; i < CLASSES.length; i++) yield [{ service, server, class: CLASSES[i]! }, s.byClass[i]!] as const;
       },
-    });
-    new Counter({
-      name: 'mooring_tunnels_total',
-      help: 'WebSocket upgrades finished (tunnels closed, upgrades refused or declined)',
-      labelNames: ['service', 'server'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, server, s] of counts.series.entries()) this.inc({ service, server }, s.tunnels);
-      },
-    });
+    );
+    counter('mooring_tunnels_total', 'WebSocket upgrades finished (tunnels closed, upgrades refused or declined)', ['service', 'server'], perServer('tunnels'));
     this.registry.registerMetric(durationHistogram(counts));
-    new Counter({
-      name: 'mooring_persistence_decisions_total',
-      help: 'Why requests went where they went (new, honored, target-down, drained, …)',
-      labelNames: ['service', 'decision'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, decision, d] of counts.decisions.entries()) this.inc({ service, decision }, d.n);
-      },
+    counter('mooring_persistence_decisions_total', 'Why requests went where they went (new, honored, target-down, drained, …)', ['service', 'decision'], function* () {
+      for (const [service, decision, d] of counts.decisions.entries()) yield [{ service, decision }, d.n] as const;
     });
-    new Counter({
-      name: 'mooring_persistence_degraded_total',
-      help: "Requests whose persistence decision was made while the shared session store (Redis) was unreachable: from this process's own sessions",
-      labelNames: ['service'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, n] of counts.degraded) this.inc({ service }, n);
-      },
-    });
-    new Counter({
-      name: 'mooring_retries_total',
-      help: 'Attempts on another server after a failed one',
-      labelNames: ['service'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, n] of counts.retries) this.inc({ service }, n);
-      },
-    });
-    new Counter({
-      name: 'mooring_server_received_bytes_total',
-      help: 'Body bytes received from clients and sent on to each server (for a tunnel: bytes from the client)',
-      labelNames: ['service', 'server'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, server, s] of counts.series.entries()) this.inc({ service, server }, s.bytesIn);
-      },
-    });
-    new Counter({
-      name: 'mooring_server_sent_bytes_total',
-      help: 'Body bytes sent to clients from each server (for a tunnel: bytes to the client)',
-      labelNames: ['service', 'server'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [service, server, s] of counts.series.entries()) this.inc({ service, server }, s.bytesOut);
-      },
-    });
+    counter(
+      'mooring_persistence_degraded_total',
+      "Requests whose persistence decision was made while the shared session store (Redis) was unreachable: from this process's own sessions",
+      ['service'],
+      perService(counts.degraded),
+    );
+    counter('mooring_retries_total', 'Attempts on another server after a failed one', ['service'], perService(counts.retries));
+    counter('mooring_server_received_bytes_total', 'Body bytes received from clients and sent on to each server (for a tunnel: bytes from the client)', ['service', 'server'], perServer('bytesIn'));
+    counter('mooring_server_sent_bytes_total', 'Body bytes sent to clients from each server (for a tunnel: bytes to the client)', ['service', 'server'], perServer('bytesOut'));
     registerProcessMetrics(this.registry);
     registerListenerMetrics(this.registry, listeners);
   }
