@@ -188,6 +188,44 @@ for (const kind of kinds) {
   });
 }
 
+describe('session store: redis, a provisional session across instances', () => {
+  const config = storeSchema.parse({ type: 'redis', url: 'redis://127.0.0.1:6379', prefix: `mooring-test:${randomBytes(6).toString('hex')}:`, timeout: '2s' }) as RedisStoreConfig;
+  const links = [new RedisLink(config, silentLogger), new RedisLink(config, silentLogger)];
+  before(async () => {
+    for (const link of links) link.start();
+    const until = Date.now() + 5000;
+    while (!links.every((l) => l.up) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(links.every((l) => l.up), "the machine's Redis on 127.0.0.1:6379 answers");
+  });
+  after(async () => {
+    const keys: string[] = [];
+    for await (const batch of links[0]!.client.scanIterator({ MATCH: `${config.prefix}*`, COUNT: 1000 })) keys.push(...batch);
+    if (keys.length > 0) await links[0]!.client.del(keys);
+    await Promise.all(links.map((l) => l.close()));
+  });
+
+  it('made on one instance, it counts for the group once its client comes back through another', async () => {
+    const limits = { maxEntries: 100, idleMs: 60_000, provisionalMs: 10_000 };
+    const [a, b] = links.map((link) => new RedisSessionStore(link, 'svc:cookie', limits, () => ['s'])) as [RedisSessionStore, RedisSessionStore];
+    const now = Date.now();
+    keepSession(a, 'visitor', 's', now, false);
+    await a.flush();
+    a.sweep(now);
+    await a.flush();
+    assert.equal(a.countOn('s'), 0, 'provisional: not counted');
+    await b.fetch('visitor');
+    const seen = live(b.find('visitor', now + 10));
+    assert.deepEqual([seen.server, seen.provisional], ['s', true], 'the other instance knows it, as provisional');
+    keepSession(b, 'visitor', 's', now + 20, true);
+    await b.flush();
+    a.sweep(now + 30);
+    await a.flush();
+    assert.equal(a.countOn('s'), 1, 'counted for the group, as the first instance reads it');
+    a.close();
+    b.close();
+  });
+});
+
 describe('session store: memory, the only home of its sessions', () => {
   it('binds an entry evicted for room again when its key comes back, to the same server', () => {
     const s = new MemorySessionStore({ maxEntries: 2, idleMs: 60_000 });
