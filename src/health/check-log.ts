@@ -24,8 +24,11 @@ export class CheckDurations {
   add(seconds: number): void {
     this.count++;
     this.seconds += seconds;
-    const i = CHECK_SECONDS.findIndex((le) => seconds <= le);
-    if (i >= 0) this.buckets[i]!++;
+    for (let i = 0; i < CHECK_SECONDS.length; i++) {
+      if (seconds > CHECK_SECONDS[i]!) continue;
+      this.buckets[i]!++;
+      return;
+    }
   }
 }
 
