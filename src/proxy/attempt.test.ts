@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { newLoad, type Server } from '../core/server.ts';
 import { WaitQueue } from '../core/wait-queue.ts';
-import { UpstreamError, type UpstreamClient, type UpstreamHandler, type UpstreamRequest } from '../upstream/client.ts';
+import { UpstreamError, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest } from '../upstream/client.ts';
+import { PassThrough } from 'node:stream';
 import { Attempt, type AttemptOwner, type AttemptService } from './attempt.ts';
 import { DeadlineList } from './deadlines.ts';
 
@@ -17,7 +18,11 @@ const REQUEST: UpstreamRequest = { method: 'GET', path: '/', headers: [], body: 
 function fakeService(slowHoldCap = 1) {
   const calls: UpstreamHandler[] = [];
   const counts = { acquired: 0, released: 0 };
-  const upstream = { dispatch: (_t: unknown, _r: UpstreamRequest, handler: UpstreamHandler) => calls.push(handler), slowHoldCap } as unknown as UpstreamClient;
+  const upstream = {
+    dispatch: (_t: unknown, _r: UpstreamRequest, handler: UpstreamHandler) => calls.push(handler),
+    upgrade: (_t: unknown, _r: UpstreamRequest, handler: UpgradeHandler) => calls.push(handler),
+    slowHoldCap,
+  } as unknown as UpstreamClient;
   const service: AttemptService = {
     acquire: (s) => void (counts.acquired++, s.load.inflight++),
     release: (s) => void (counts.released++, s.load.inflight--),
@@ -116,6 +121,29 @@ describe('Attempt', () => {
     calls[1]!.onBodySent(10);
     assert.equal(stopped.hasDeadline, false, 'not re-armed once the owner said stop');
     deadlines.stop();
+  });
+
+  it('an upgrade: no deadline; the switch goes to its owner, whose tunnel releases the server once', () => {
+    const { service, calls, counts } = fakeService();
+    const { owner } = fakeOwner();
+    const switched: string[] = [];
+    owner.upgraded = (attempt, status, _headers, socket) => {
+      switched.push(`${status}`);
+      socket.once('close', () => attempt.release());
+    };
+    const attempt = new Attempt(server(), service, new DeadlineList(10_000), owner);
+    attempt.sendUpgrade(REQUEST);
+    assert.deepEqual([counts.acquired, attempt.hasDeadline], [1, false]);
+    const socket = new PassThrough();
+    (calls[0] as UpgradeHandler).onUpgrade(101, ['upgrade', 'websocket'], socket, Buffer.alloc(0));
+    assert.deepEqual([switched, counts.released], [['101'], 0], 'held while the tunnel is open');
+    socket.destroy();
+    return new Promise<void>((resolve) => setImmediate(() => {
+      assert.equal(counts.released, 1);
+      attempt.release();
+      assert.equal(counts.released, 1, 'released once');
+      resolve();
+    }));
   });
 
   it('holds at most the pool\'s share for slow clients, and gives its hold back on release', () => {

@@ -1,10 +1,12 @@
-// One try of a request on one server: the upstream client's handler for that call. It counts the
-// server's load while the try lasts (released exactly once), keeps the call's overall deadline and
-// the slow-client hold on the server's pool, and hands what the server says to its owner (the
-// Exchange), which decides what the client gets and whether to try again.
+// One try of a request (or an upgrade) on one server: the upstream client's handler for that call.
+// It counts the server's load while the try lasts (released exactly once), keeps the call's overall
+// deadline and the slow-client hold on the server's pool, and hands what the server says to its
+// owner (the Exchange, or a WebSocket upgrade's), which decides what the client gets and whether to
+// try again.
 import { recordTtfb, type Server } from '../core/server.ts';
 import type { WaitQueue } from '../core/wait-queue.ts';
-import type { UpstreamClient, UpstreamHandler, UpstreamRequest } from '../upstream/client.ts';
+import type { Duplex } from 'node:stream';
+import type { UpgradeHandler, UpstreamClient, UpstreamRequest } from '../upstream/client.ts';
 import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
 
 /** What an attempt needs of its service: the load it counts, the client it sends through. */
@@ -29,9 +31,11 @@ export interface AttemptOwner {
   attemptFailed(attempt: Attempt, err: Error): void;
   /** The overall deadline passed. */
   deadlinePassed(attempt: Attempt): void;
+  /** An upgrade's server switched protocols: `socket` is the owner's, which releases the attempt once its tunnel closes. */
+  upgraded?(attempt: Attempt, status: number, rawHeaders: readonly (Buffer | string)[], socket: Duplex, head: Buffer): void;
 }
 
-export class Attempt implements UpstreamHandler, DeadlineEntry {
+export class Attempt implements UpgradeHandler, DeadlineEntry {
   deadlineAt = 0;
   previousDeadline: DeadlineEntry | undefined = undefined;
   nextDeadline: DeadlineEntry | undefined = undefined;
@@ -60,6 +64,13 @@ export class Attempt implements UpstreamHandler, DeadlineEntry {
     this.service.acquire(this.server);
     this.deadlines.add(this, this.sentAt);
     this.service.runtime.upstream.dispatch(this.server, request, this);
+  }
+
+  /** Sends an upgrade on a connection of its own. No overall deadline: the client's connect and
+   *  answer timeouts bound the handshake, and a tunnel has its own idle timeout. */
+  sendUpgrade(request: UpstreamRequest): void {
+    this.service.acquire(this.server);
+    this.service.runtime.upstream.upgrade(this.server, request, this);
   }
 
   /** Aborts the call with `reason`: true when it was under way (its onError follows); false when no connection has it yet (it is aborted once one does). */
@@ -138,6 +149,12 @@ export class Attempt implements UpstreamHandler, DeadlineEntry {
     if (this.released) return;
     this.release();
     this.owner.attemptFailed(this, err);
+  }
+
+  onUpgrade(status: number, rawHeaders: readonly (Buffer | string)[], socket: Duplex, head: Buffer): void {
+    if (this.owner.upgraded) return this.owner.upgraded(this, status, rawHeaders, socket, head);
+    socket.destroy();
+    this.onError(new Error('an upgrade answered a request that asked for none'));
   }
 
   deadlinePassed(): void {

@@ -12,7 +12,8 @@ import { answerOnSocket, rawHead, refuseOnSocket } from './respond.ts';
 import { recordRefusal, recordUpgrade } from './records.ts';
 import { errorCatalog, type ErrorCode } from '../core/errors.ts';
 import { refusal, resolveRequest, routeThroughRules } from './handler.ts';
-import { UpstreamError, type UpgradeHandler } from '../upstream/client.ts';
+import { UpstreamError } from '../upstream/client.ts';
+import { Attempt, type AttemptOwner } from './attempt.ts';
 import { Routing } from './routing.ts';
 
 interface Upgrade {
@@ -38,8 +39,8 @@ export function handleUpgrade(ctx: ListenerContext, req: IncomingMessage, client
   if (!(routing instanceof Routing)) return routing === 'MOORING_NO_ROUTE' ? refuseOnSocket(client, routing) : answerOnSocket(client, routing);
   const upgrade: Upgrade = { ctx, req, client, clientHead, headers: resolved.head.headers, routing, startedAt };
   const lookup = routing.lookup();
-  if (lookup) void lookup.then(() => attempt(upgrade), () => attempt(upgrade));
-  else attempt(upgrade);
+  if (lookup) void lookup.then(() => tryUpgrade(upgrade), () => tryUpgrade(upgrade));
+  else tryUpgrade(upgrade);
 }
 
 /** Mooring answers the upgrade itself with an error, and records it. */
@@ -49,7 +50,7 @@ function refuse(u: Upgrade, code: ErrorCode, server?: Server): void {
   recordUpgrade(u.ctx, u.req, u.routing, u.startedAt, { status, server, ended: 'mooring-answer', bytesIn: 0, bytesOut: 0, answeredAt: -1 });
 }
 
-function attempt(u: Upgrade): void {
+function tryUpgrade(u: Upgrade): void {
   const choice = u.routing.choose();
   // A tunnel does not wait in the queue: a session whose server is full is answered 503 at once.
   if (!('server' in choice)) return refuse(u, 'refuse' in choice ? choice.refuse : 'MOORING_SESSION_SERVER_BUSY');
@@ -57,61 +58,49 @@ function attempt(u: Upgrade): void {
 }
 
 /**
- * One try of an upgrade on one server, through the service's upstream client: the switch becomes a
- * tunnel; a declined upgrade's answer is relayed with its framing (a body without a length is sent
- * chunked, so a cut-short answer cannot pass for whole) and the client, promised
- * `Connection: close`, is closed after it; a failure goes through the same retry rules as requests.
+ * One try of an upgrade on one server: the owner of its Attempt (which holds the server's load and
+ * talks to the upstream client). The switch becomes a tunnel; a declined upgrade's answer is
+ * relayed with its framing (a body without a length is sent chunked, so a cut-short answer cannot
+ * pass for whole) and the client, promised `Connection: close`, is closed after it; a failure goes
+ * through the same retry rules as requests.
  */
-class UpgradeAttempt implements UpgradeHandler {
-  private reached = false;
+class UpgradeAttempt implements AttemptOwner {
   private settled = false;
-  private released = false;
   private answering = false;
   private chunked = false;
   private bytesOut = 0;
   private answeredAt = -1;
   private status = 0;
   private clientLeft = false;
-  private abort: ((reason: Error) => void) | undefined;
+  private readonly attempt: Attempt;
 
   constructor(
     private readonly u: Upgrade,
     private readonly server: Server,
-  ) {}
+  ) {
+    this.attempt = new Attempt(server, u.routing.service, u.ctx.deadlines, this);
+  }
 
   send(): void {
     const { u, server } = this;
-    const { routing } = u;
-    routing.sending(server, u.headers);
-    routing.service.acquire(server);
+    u.routing.sending(server, u.headers);
     u.client.once('close', this.onClientClose);
-    routing.service.runtime.upstream.upgrade(server, { method: u.req.method ?? 'GET', path: u.req.url ?? '/', headers: u.headers, body: null }, this);
+    this.attempt.sendUpgrade({ method: u.req.method ?? 'GET', path: u.req.url ?? '/', headers: u.headers, body: null });
   }
 
-  readonly release = (): void => {
-    if (!this.released) this.u.routing.service.release(this.server);
-    this.released = true;
-  };
-
-  /** A client that leaves ends the upstream call too (a tunnel's own sockets are closed in tunnel()). */
+  /** A client that leaves ends the upstream call too, now or once a connection takes it (a tunnel's own sockets are closed in tunnel()). */
   private readonly onClientClose = (): void => {
     this.clientLeft = true;
-    if (!this.settled) this.abort?.(new UpstreamError('reset-before-answer', 'the client left'));
+    if (!this.settled) this.attempt.abort(new UpstreamError('reset-before-answer', 'the client left'));
   };
 
-  onConnect(abort: (reason: Error) => void): void {
-    this.reached = true;
-    this.abort = abort;
-    if (this.clientLeft) abort(new UpstreamError('reset-before-answer', 'the client left'));
-  }
-
-  onHeaders(status: number, rawHeaders: readonly (Buffer | string)[], resume: () => void): boolean {
+  answerHead(attempt: Attempt, status: number, rawHeaders: readonly (Buffer | string)[]): boolean {
     const { u, server } = this;
     const response = responseHeaders(rawHeaders);
     if (response === undefined) {
       this.settle();
       u.routing.reportFailure(server, 'bad-response');
-      this.abort?.(new UpstreamError('bad-answer', 'transfer coding other than chunked'));
+      attempt.abort(new UpstreamError('bad-answer', 'transfer coding other than chunked'));
       refuse(u, 'MOORING_UPSTREAM_BAD_RESPONSE', server);
       return false;
     }
@@ -124,13 +113,13 @@ class UpgradeAttempt implements UpgradeHandler {
     const { client } = u;
     // The client hung up before the whole answer: stop relaying (its close ends the upstream call).
     client.once('end', () => client.destroy());
-    client.on('drain', resume);
+    client.on('drain', () => attempt.resume());
     client.write(rawHead(status, http.STATUS_CODES[status] ?? '', response));
     this.answeredAt = performance.now();
     return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  answerData(_attempt: Attempt, chunk: Buffer): boolean {
     const { client } = this.u;
     this.bytesOut += chunk.length;
     if (!this.chunked) return client.write(chunk);
@@ -142,15 +131,17 @@ class UpgradeAttempt implements UpgradeHandler {
     return room;
   }
 
-  onComplete(): void {
+  answerEnd(): void {
     this.settle();
     this.u.client.end(this.chunked ? '0\r\n\r\n' : undefined);
     this.record('complete');
   }
 
-  onBodySent(): void {}
+  bodySent(): boolean {
+    return true; // an upgrade request has no body
+  }
 
-  onError(err: Error): void {
+  attemptFailed(attempt: Attempt, err: Error): void {
     if (this.settled) return;
     this.settle();
     const { u, server } = this;
@@ -160,23 +151,24 @@ class UpgradeAttempt implements UpgradeHandler {
     }
     if (this.clientLeft || u.client.destroyed) return;
     const kind = err instanceof UpstreamError ? err.kind : 'reset-before-answer';
-    if (u.routing.attemptFailed(server, kind, this.reached, u.req.method ?? 'GET', false)) return attempt(u);
+    if (u.routing.attemptFailed(server, kind, attempt.reachedServer, u.req.method ?? 'GET', false)) return tryUpgrade(u);
     refuse(u, u.routing.failure(), server);
   }
 
-  onUpgrade(status: number, rawHeaders: readonly (Buffer | string)[], socket: Duplex, head: Buffer): void {
-    this.settled = true;
-    this.u.client.off('close', this.onClientClose);
+  deadlinePassed(): void {} // upgrades are sent without an overall deadline (Attempt.sendUpgrade)
+
+  upgraded(attempt: Attempt, status: number, rawHeaders: readonly (Buffer | string)[], socket: Duplex, head: Buffer): void {
+    this.settle();
     const response = rawHeaders.map(String);
     this.u.routing.answered(this.server, status, response);
     this.u.client.write(rawHead(status, http.STATUS_CODES[status] ?? 'Switching Protocols', response));
-    tunnel(this.u, this.server, socket as Socket, head, this.release);
+    tunnel(this.u, this.server, socket as Socket, head, () => attempt.release());
   }
 
+  /** No more of this try reaches the client's side from here: its close no longer aborts the call. */
   private settle(): void {
     this.settled = true;
     this.u.client.off('close', this.onClientClose);
-    this.release();
   }
 
   private record(ended: 'complete' | 'client-gone' | 'broken'): void {
