@@ -163,10 +163,10 @@ function age(iso) {
   return `${Math.round(s / 86400)} d`;
 }
 
-function bytes(perSecond) {
-  if (perSecond >= 1048576) return `${(perSecond / 1048576).toFixed(1)} MiB/s`;
-  if (perSecond >= 1024) return `${(perSecond / 1024).toFixed(1)} KiB/s`;
-  return `${Math.round(perSecond)} B/s`;
+function bytes(n) {
+  if (n >= 1048576) return `${(n / 1048576).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${Math.round(n)} B`;
 }
 
 function healthCell(row, s) {
