@@ -161,4 +161,22 @@ describe('health table', () => {
     t.setMonitored('a', 'down', 'http GET /health: status 500', 1234);
     assert.deepEqual(events.recent()[0], { at: 1234, type: 'down', service: 'svc', server: 'a', from: 'unknown', to: 'down', reason: 'http GET /health: status 500' });
   });
+  it('counts serving servers per data center through reloads that move, demote and remove them', () => {
+    const events = new EventLog();
+    const server = (id: string, datacenter: string, backup: boolean): TableServer => ({ id, datacenter, backup, admin: 'enabled', assume: 'up' });
+    const settings = { slowStart: 5000, passive: undefined, drainDeadline: 0, drainRate: 10 };
+    const t = new HealthTable('svc', [server('a', 'dc1', false), server('b', 'dc1', true), server('c', 'dc2', false)], settings, events, 0);
+    const seen = () => ({ dc1: t.servingIn('dc1'), dc2: t.servingIn('dc2'), backupTakesNew: t.acceptsNew('b'), ramping: t.anyRamping });
+    assert.deepEqual(seen(), { dc1: 1, dc2: 1, backupTakesNew: false, ramping: false }, 'at start');
+    t.setMonitored('a', 'down', 'test', 1);
+    assert.deepEqual(seen(), { dc1: 1, dc2: 1, backupTakesNew: true, ramping: false }, 'primary down: the backup serves');
+    t.reconcile([server('a', 'dc1', false), server('b', 'dc1', true), server('c', 'dc1', false)], settings, new Set(), 2);
+    assert.deepEqual(seen(), { dc1: 1, dc2: 0, backupTakesNew: false, ramping: false }, 'c moved to dc1');
+    t.reconcile([server('a', 'dc1', false), server('b', 'dc1', true)], settings, new Set(), 3);
+    assert.deepEqual(seen(), { dc1: 1, dc2: 0, backupTakesNew: true, ramping: false }, 'c removed');
+    t.reconcile([server('a', 'dc1', false), server('b', 'dc1', false)], settings, new Set(), 4);
+    assert.deepEqual(seen(), { dc1: 1, dc2: 0, backupTakesNew: true, ramping: false }, 'b no longer a backup');
+    t.setMonitored('a', 'up', 'test', 5);
+    assert.deepEqual(seen(), { dc1: 2, dc2: 0, backupTakesNew: true, ramping: true }, 'a back up, ramping');
+  });
 });

@@ -126,7 +126,7 @@ export class HealthTable {
   /** Healthy, enabled, and (for a backup) no primary of its data center is. */
   acceptsNew(id: string): boolean {
     const e = this.entries.get(id);
-    return e !== undefined && e.eligible && (!e.backup || this.primariesUp.get(e.datacenter) === 0);
+    return e !== undefined && e.eligible && (!e.backup || (this.primariesUp.get(e.datacenter) ?? 0) === 0);
   }
 
   /** Whether a primary of `datacenter` takes new sessions (sessions on backups then move back). */
@@ -274,6 +274,7 @@ export class HealthTable {
     for (const e of [...this.entries.values()]) {
       if (kept.has(e.id)) continue;
       this.setRamp(e, undefined);
+      if (e.eligible) this.countEligible(e, -1);
       this.entries.delete(e.id);
     }
     for (const s of servers) {
@@ -282,14 +283,15 @@ export class HealthTable {
         this.add(s, now);
         continue;
       }
+      // Counted again under its new data center and role.
+      if (e.eligible) this.countEligible(e, -1);
       e.datacenter = s.datacenter;
       e.backup = s.backup;
+      if (e.eligible) this.countEligible(e, 1);
       e.assume = s.assume;
+      this.derive(e, now);
       if (adminFromConfig.has(s.id)) this.setAdmin(s.id, s.admin, 'configured state changed by a reload', now);
     }
-    this.primariesUp.clear();
-    this.backupsUp.clear();
-    for (const e of this.entries.values()) this.derive(e, now);
   }
 
   /** What monitors last said of `id` (unknown before any verdict): where a restarted scheduler begins. */
@@ -340,15 +342,13 @@ export class HealthTable {
     if (e.eligible && !was && e.everEligible && this.settings.slowStart > 0) this.setRamp(e, now);
     if (!e.eligible) this.setRamp(e, undefined);
     e.everEligible ||= e.eligible;
-    let up = 0;
-    let backups = 0;
-    for (const x of this.entries.values()) {
-      if (x.datacenter !== e.datacenter || !x.eligible) continue;
-      if (x.backup) backups++;
-      else up++;
-    }
-    this.primariesUp.set(e.datacenter, up);
-    this.backupsUp.set(e.datacenter, backups);
+    if (e.eligible !== was) this.countEligible(e, e.eligible ? 1 : -1);
+  }
+
+  /** Kept as each server changes, not counted over all of them (1,000 servers coming up at start made that quadratic). */
+  private countEligible(e: Entry, delta: 1 | -1): void {
+    const counts = e.backup ? this.backupsUp : this.primariesUp;
+    counts.set(e.datacenter, (counts.get(e.datacenter) ?? 0) + delta);
   }
 
   private setRamp(e: Entry, from: number | undefined): void {
