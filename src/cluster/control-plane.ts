@@ -212,12 +212,18 @@ export class ControlPlane {
     return answers.flatMap(({ answer }) => (answer.kind === 'report' ? [answer.report] : []));
   }
 
-  /** Requests in flight per server, the sum of what each worker last reported. */
+  /** Requests in flight and waiting per server, the sums of what each worker last reported. */
   private applyLoads(): void {
-    const sums = new Map<string, number>();
-    for (const load of this.loads.values()) for (const [service, server, n] of load.inflight) sums.set(`${service}\0${server}`, (sums.get(`${service}\0${server}`) ?? 0) + n);
+    const inflight = new Map<string, Map<string, number>>();
+    const queued = new Map<string, Map<string, number>>();
+    for (const load of this.loads.values()) {
+      addUp(inflight, load.inflight);
+      addUp(queued, load.queued);
+    }
     for (const handle of this.topology.handles.values()) {
-      for (const s of handle.current.servers) handle.loadOf(s.id).inflight = sums.get(`${handle.name}\0${s.id}`) ?? 0;
+      const running = inflight.get(handle.name);
+      for (const s of handle.current.servers) handle.loadOf(s.id).inflight = running?.get(s.id) ?? 0;
+      handle.queue.setElsewhere(queued.get(handle.name) ?? new Map());
     }
   }
 
@@ -277,5 +283,14 @@ export class ControlPlane {
 
   private post(worker: Worker, message: ControlMessage): void {
     if (worker.isConnected()) worker.send(message, undefined, () => undefined);
+  }
+}
+
+/** Adds a worker's [service, server, n] figures into service → server → sum. */
+function addUp(sums: Map<string, Map<string, number>>, figures: readonly (readonly [string, string, number])[]): void {
+  for (const [service, server, n] of figures) {
+    let servers = sums.get(service);
+    if (!servers) sums.set(service, (servers = new Map()));
+    servers.set(server, (servers.get(server) ?? 0) + n);
   }
 }

@@ -12,6 +12,8 @@ export interface LoadMessage {
   readonly mooring: 'control-load';
   /** [service, server, requests and tunnels under way], servers with none left out. */
   readonly inflight: readonly (readonly [string, string, number])[];
+  /** [service, server, requests waiting for room on it], servers with none left out. */
+  readonly queued: readonly (readonly [string, string, number])[];
   readonly requests: number;
   readonly tunnels: number;
 }

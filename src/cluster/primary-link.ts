@@ -101,16 +101,18 @@ export class PrimaryLink {
     }
   }
 
-  /** Requests under way per server, when they changed since the last report (or it is old). */
+  /** Requests under way and waiting per server, when they changed since the last report (or it is old). */
   private reportLoad(): void {
     const parts = this.parts;
     if (!parts) return;
     const inflight: [string, string, number][] = [];
+    const queued: [string, string, number][] = [];
     for (const handle of parts.topology.handles.values()) {
       for (const s of handle.current.servers) if (s.load.inflight > 0) inflight.push([handle.name, s.id, s.load.inflight]);
+      for (const [server, n] of handle.queue.countsByServer()) queued.push([handle.name, server, n]);
     }
     const { requests, tunnels } = parts.activity();
-    const message: LoadMessage = { mooring: 'control-load', inflight, requests, tunnels };
+    const message: LoadMessage = { mooring: 'control-load', inflight, queued, requests, tunnels };
     const text = JSON.stringify(message);
     const now = this.now();
     if (text === this.lastLoad && now - this.lastLoadAt < LOAD_AT_LEAST_EVERY_MS) return;

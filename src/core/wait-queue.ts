@@ -10,16 +10,30 @@ export interface Waiter {
 
 export class WaitQueue {
   private waiting: Waiter[] = [];
+  /** With workers, on the primary: what each server's waiters in the workers add up to, as last reported. */
+  private elsewhere: ReadonlyMap<string, number> = new Map();
 
   get length(): number {
     return this.waiting.length;
   }
 
-  /** Waiters for server `id` (their sessions' server). */
+  /** Waiters for server `id` (their sessions' server), here and, on a primary, in its workers. */
   countFor(id: string): number {
-    let n = 0;
+    let n = this.elsewhere.get(id) ?? 0;
     for (const w of this.waiting) if (w.waitsFor === id) n++;
     return n;
+  }
+
+  /** Waiters here per server they wait for (waiters for any server are left out). */
+  countsByServer(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const w of this.waiting) if (w.waitsFor !== undefined) counts.set(w.waitsFor, (counts.get(w.waitsFor) ?? 0) + 1);
+    return counts;
+  }
+
+  /** The primary's view of its workers' waiters, replaced at each report. */
+  setElsewhere(counts: ReadonlyMap<string, number>): void {
+    this.elsewhere = counts;
   }
 
   add(waiter: Waiter): void {

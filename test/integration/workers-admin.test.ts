@@ -1,5 +1,5 @@
 // workers: 2 with admin: — the primary answers for the whole group: sessions made on either worker
-// are listed, /metrics sums the workers' traffic, requests in flight on both workers are counted,
+// are listed, /metrics sums the workers' traffic, requests in flight and queued on both workers are counted,
 // a drain or an ended session made through the API holds in every worker, a passive ejection seen
 // by one worker holds for both, and a reload is made by every worker (or refused by all).
 import { after, before, describe, it } from 'node:test';
@@ -149,10 +149,11 @@ ${extra}`;
   });
   }
 
-  it('counts the requests in flight on both workers', async () => {
+  it('counts the requests in flight and those waiting for room on both workers', async () => {
     const waiting: (() => void)[] = [];
     const slow = await startBackend('slow', (req, res, name) => {
       req.resume();
+      if (req.url === '/quick') return void res.end(name);
       waiting.push(() => res.end(name));
     });
     const file = join(dir, 'inflight.yaml');
@@ -170,6 +171,33 @@ ${extra}`;
       await stop(group);
     } finally {
       group.run.child.kill('SIGKILL');
+    }
+
+    // maxConnections 2: one request at a time per worker; six pinned clients, so four wait in the workers' queues.
+    writeFileSync(
+      file,
+      config(`{ id: slow, url: "${slow.url}", maxConnections: 2 }`).replace('persistence: { method: header, header: X-Session }', 'persistence: { method: header, header: X-Session, onOverload: queue }').replace('timeouts: { shutdown: 5s }', 'timeouts: { shutdown: 5s, queue: 20s }'),
+    );
+    const queueing = await startGroup(file);
+    try {
+      const users = Array.from({ length: 6 }, (_, i) => ({ 'x-session': `queued-${i}` }));
+      for (const user of users) assert.equal((await ask(`${queueing.url}quick`, user)).status, 200);
+      const answers = users.map((user) => ask(queueing.url, user));
+      await waitFor(() => waiting.length === 2, 5000, 'one request per worker on the slow server');
+      const row = async () => (await queueing.api('/api/v1/servers')).json.servers[0] as { inflight: number; queued: number };
+      await until(async () => {
+        const r = await row();
+        return r.inflight === 2 && r.queued === 4;
+      }, 3000, 'two in flight and four queued in the group');
+      for (let released = 0; released < 6; released++) {
+        await waitFor(() => waiting.length > 0, 5000, `request ${released + 1} on the slow server`);
+        waiting.shift()!();
+      }
+      assert.deepEqual((await Promise.all(answers)).map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+      await until(async () => (await row()).queued === 0, 3000, 'none queued');
+      await stop(queueing);
+    } finally {
+      queueing.run.child.kill('SIGKILL');
       await slow.close();
     }
   });
