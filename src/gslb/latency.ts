@@ -8,7 +8,7 @@
 // fastest when within JOIN of the best, and leaves only when beyond LEAVE, so two data centers
 // that answer alike share new sessions instead of one winning on noise, and none flaps in and out.
 import { httpMonitor } from '../health/http.ts';
-import type { Monitor } from '../health/monitor.ts';
+import type { Monitor, ProbeResult } from '../health/monitor.ts';
 import { monitorSchema } from '../health/schema.ts';
 import type { DatacenterMeasures } from './types.ts';
 import { connectionKey, type UpstreamTls } from '../upstream/client.ts';
@@ -104,7 +104,8 @@ export class DatacenterLatency implements DatacenterMeasures {
     if (target.servers.length === 0) return;
     const { origin, tls } = target.servers[turn % target.servers.length]!;
     const started = performance.now();
-    const result = await this.monitorFor(connectionKey({ id: origin, origin, tls })).probe(origin, this.stop.signal, tls);
+    const monitor = this.monitorFor(connectionKey({ id: origin, origin, tls }));
+    const result = await new Promise<ProbeResult>((done) => monitor.probe(origin, this.stop.signal, tls, done));
     // A probe that failed measures nothing: health checks and passive health judge failures.
     if (result.ok) this.measured(target.name, performance.now() - started);
   }

@@ -118,7 +118,7 @@ export const httpMonitor: MonitorKind = {
     let stopHeard: AbortSignal | undefined;
     return {
       label: `http ${config.method} ${config.path}`,
-      probe(target, signal, tls) {
+      probe(target, signal, tls, done) {
         client ??= makeUpstreamClient({
           connections: 1,
           keepAlive: PROBE_KEEP_ALIVE_MS,
@@ -134,14 +134,12 @@ export const httpMonitor: MonitorKind = {
           stopHeard = signal;
           signal.addEventListener('abort', () => running?.cut('stopped'), { once: true });
         }
-        if (signal.aborted) return Promise.resolve({ ok: false, detail: 'stopped' });
-        return new Promise<ProbeResult>((resolve) => {
-          running = new Probe(config, (result) => {
-            running = undefined;
-            resolve(result);
-          });
-          client!.dispatch({ id: origin, origin, tls }, requestFor!, running);
+        if (signal.aborted) return done({ ok: false, detail: 'stopped' });
+        running = new Probe(config, (result) => {
+          running = undefined;
+          done(result);
         });
+        client.dispatch({ id: origin, origin, tls }, requestFor!, running);
       },
       close() {
         client?.destroy();

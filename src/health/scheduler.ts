@@ -5,7 +5,7 @@ import type { UpstreamTls } from '../upstream/client.ts';
 import { setMaxListeners } from 'node:events';
 import type { Random } from '../core/clock.ts';
 import { buildMonitor } from './registry.ts';
-import type { Monitor } from './monitor.ts';
+import type { Monitor, ProbeResult } from './monitor.ts';
 import { quorum, votesNeeded, type Required } from './quorum.ts';
 import { nextVerdict, UNKNOWN, type RiseFall } from './rise-fall.ts';
 import type { MonitorConfig } from './schema.ts';
@@ -39,6 +39,9 @@ class Pair {
   verdict: RiseFall = UNKNOWN;
   running = false;
   plannedAt = 0;
+  startedAt = 0;
+  /** Hears each probe's result (made once: a probe allocates no callback of its own). */
+  heard: (result: ProbeResult) => void = () => undefined;
 
   constructor(
     readonly server: MonitoredServer,
@@ -70,6 +73,7 @@ export class HealthScheduler {
       const known = table.monitored(server.id);
       for (const config of server.monitors) {
         const pair = new Pair(server, config, buildMonitor(config), siblings);
+        pair.heard = (result) => this.heard(pair, result);
         if (known !== 'unknown') pair.verdict = { state: known, passes: 0, fails: 0 };
         siblings.push(pair);
       }
@@ -107,17 +111,17 @@ export class HealthScheduler {
       pair.plannedAt += pair.config.interval;
       // Far behind (the process was stalled): go on from now rather than probe in a burst.
       if (pair.plannedAt <= now) pair.plannedAt = now + pair.config.interval;
-      if (!pair.running) void this.probe(pair);
+      if (pair.running) continue;
+      pair.running = true;
+      pair.startedAt = now;
+      pair.monitor.probe(pair.server.origin, this.stopper.signal, pair.server.tls, pair.heard);
     }
   }
 
-  private async probe(pair: Pair): Promise<void> {
-    pair.running = true;
-    const started = performance.now();
-    const result = await pair.monitor.probe(pair.server.origin, this.stopper.signal, pair.server.tls);
+  private heard(pair: Pair, result: ProbeResult): void {
     pair.running = false;
     if (this.stopper.signal.aborted) return;
-    this.checks.record(pair.server.id, { at: this.now(), ok: result.ok, monitor: pair.monitor.label, detail: result.detail, ms: performance.now() - started });
+    this.checks.record(pair.server.id, { at: this.now(), ok: result.ok, monitor: pair.monitor.label, detail: result.detail, ms: performance.now() - pair.startedAt });
     const before = pair.verdict.state;
     pair.verdict = nextVerdict(pair.verdict, result.ok, pair.config);
     if (pair.verdict.state === before) return;

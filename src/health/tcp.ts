@@ -8,25 +8,26 @@ export const tcpMonitor: MonitorKind = {
   build(config) {
     return {
       label: 'tcp',
-      probe(origin, stop) {
+      probe(origin, stop, _tls, done) {
         const url = new URL(origin);
         const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-        return new Promise<ProbeResult>((resolve) => {
-          const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
-          const deadlines = deadlinesFor(config.timeout);
-          const finish = (result: ProbeResult) => {
-            deadlines.release(attempt);
-            stop.removeEventListener('abort', onStop);
-            socket.destroy();
-            resolve(result);
-          };
-          const attempt: Expiring = { expiresAt: performance.now() + config.timeout, expire: () => finish({ ok: false, detail: `no connection within ${config.timeout}ms` }) };
-          deadlines.add(attempt);
-          const onStop = () => finish({ ok: false, detail: 'stopped' });
-          stop.addEventListener('abort', onStop, { once: true });
-          socket.once('connect', () => finish({ ok: true, detail: 'connected' }));
-          socket.once('error', (err: NodeJS.ErrnoException) => finish({ ok: false, detail: `cannot connect: ${err.code ?? err.message}` }));
-        });
+        const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
+        const deadlines = deadlinesFor(config.timeout);
+        let settled = false;
+        const finish = (result: ProbeResult) => {
+          if (settled) return;
+          settled = true;
+          deadlines.release(attempt);
+          stop.removeEventListener('abort', onStop);
+          socket.destroy();
+          done(result);
+        };
+        const attempt: Expiring = { expiresAt: performance.now() + config.timeout, expire: () => finish({ ok: false, detail: `no connection within ${config.timeout}ms` }) };
+        deadlines.add(attempt);
+        const onStop = () => finish({ ok: false, detail: 'stopped' });
+        stop.addEventListener('abort', onStop, { once: true });
+        socket.once('connect', () => finish({ ok: true, detail: 'connected' }));
+        socket.once('error', (err: NodeJS.ErrnoException) => finish({ ok: false, detail: `cannot connect: ${err.code ?? err.message}` }));
       },
     };
   },
