@@ -43,6 +43,19 @@ const KEEP_ALIVE_MARGIN_MS = 1000;
 
 type Phase = 'connecting' | 'busy' | 'idle' | 'closed';
 
+/** The last Keep-Alive value read and its timeout: a server sends the same one on every answer, so it is parsed once. */
+let lastHint = '';
+let lastHintSeconds: number | undefined;
+
+function keepAliveSeconds(value: string): number | undefined {
+  if (value !== lastHint) {
+    const seconds = /timeout\s*=\s*(\d+)/i.exec(value)?.[1];
+    lastHint = value;
+    lastHintSeconds = seconds === undefined ? undefined : Number(seconds);
+  }
+  return lastHintSeconds;
+}
+
 export class Connection implements ParserEvents, CallRunner {
   readonly socket: Socket;
   private readonly parser: ResponseParser;
@@ -294,9 +307,9 @@ export class Connection implements ParserEvents, CallRunner {
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
-      const seconds = /timeout\s*=\s*(\d+)/i.exec(headers[i + 1]!)?.[1];
+      const seconds = keepAliveSeconds(headers[i + 1]!);
       if (seconds === undefined) return;
-      const ms = Number(seconds) * 1000 - KEEP_ALIVE_MARGIN_MS;
+      const ms = seconds * 1000 - KEEP_ALIVE_MARGIN_MS;
       if (ms <= 0) this.reusable = false;
       else this.keepAliveMs = Math.min(this.pool.keepAliveMs, ms);
       return;

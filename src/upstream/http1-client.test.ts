@@ -376,6 +376,29 @@ describe('own upstream client: connections', () => {
     assert.equal(sockets.size, 0, 'closed after keepAlive');
   });
 
+  it("closes an idle connection a second before the server's Keep-Alive timeout says it would, and keeps none when that is under a second", async () => {
+    const twoSeconds = await raw((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=2, max=100\r\n\r\nok'));
+    let reusedUnderOneSecond = 0;
+    const oneSecond = await raw((socket, _head, count) => {
+      if (count > 1) reusedUnderOneSecond++;
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nkeep-alive: Timeout = 1\r\n\r\nok');
+    });
+    const client = newClient({ keepAlive: 60_000 });
+    // The two hints in turn: each connection keeps its own server's.
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await send(client, twoSeconds.port)).body, 'ok');
+      assert.equal((await send(client, oneSecond.port)).body, 'ok');
+    }
+    assert.equal(twoSeconds.sockets.size, 1, 'timeout=2: one connection, reused');
+    assert.equal(reusedUnderOneSecond, 0, 'timeout=1: a new connection for each request');
+    const started = Date.now();
+    while ((oneSecond.sockets.size > 0 || twoSeconds.sockets.size > 0) && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
+    const closedAfter = Date.now() - started;
+    assert.equal(oneSecond.sockets.size, 0, 'timeout=1: closed after each answer');
+    assert.equal(twoSeconds.sockets.size, 0, 'timeout=2: closed before the server would');
+    assert.ok(closedAfter >= 700 && closedAfter < 1900, `timeout=2: closed after about a second idle, not 60 s nor at once (${closedAfter} ms)`);
+  });
+
   it('1,000 aborts mid-download and mid-upload leave no upstream socket and no file descriptor behind', async () => {
     const fds = () => readdirSync('/proc/self/fd').length;
     const { port, sockets } = await raw((socket, head) => {
