@@ -2,7 +2,7 @@
 // probes a second each armed and cleared a timer of its own, and each cost the event loop a wake-up
 // (measured in bench/probe-cpu.ts). A probe is cut up to one tick (a tenth of its timeout, 10 to
 // 100 ms) after its time is up.
-import { watch, type Sweepable } from '../upstream/sweeper.ts';
+import { wake, watch, type Sweepable } from '../upstream/sweeper.ts';
 
 export interface Expiring {
   /** When its time is up, in performance.now() milliseconds. */
@@ -18,18 +18,20 @@ export class Deadlines implements Sweepable {
 
   add(e: Expiring): void {
     this.running.add(e);
+    wake(this);
   }
 
   release(e: Expiring): void {
     this.running.delete(e);
   }
 
-  sweep(now: number): void {
+  sweep(now: number): boolean {
     for (const e of this.running) {
       if (now < e.expiresAt) continue;
       this.running.delete(e);
       e.expire();
     }
+    return this.running.size > 0;
   }
 }
 

@@ -5,7 +5,7 @@ import { Call } from './call.ts';
 import { connectionKey, poolsToRetire, slowHoldCapOf, type ClientSettings, type UpgradeHandler, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from './client.ts';
 import type { NativeParserClass } from './llhttp.ts';
 import { endpointOf, Pool, type PoolSettings } from './pool.ts';
-import { unwatch, watch, type Sweepable } from './sweeper.ts';
+import { unwatch, wake, watch, type Sweepable } from './sweeper.ts';
 
 /** How often timeouts are checked: a small share of the shortest, within [10 ms, 250 ms]. */
 function tickOf(settings: PoolSettings): number {
@@ -34,10 +34,12 @@ export class Http1Client implements UpstreamClient, Sweepable {
 
   dispatch(target: UpstreamTarget, request: UpstreamRequest, handler: UpstreamHandler): void {
     this.pool(target).dispatch(new Call(request, handler));
+    wake(this);
   }
 
   upgrade(target: UpstreamTarget, request: UpstreamRequest, handler: UpgradeHandler): void {
     this.pool(target).upgrade(new Call(request, handler, handler));
+    wake(this);
   }
 
   private pool(target: UpstreamTarget): Pool {
@@ -51,11 +53,13 @@ export class Http1Client implements UpstreamClient, Sweepable {
     return pool;
   }
 
-  /** Checks every connection's timeouts; unwatched once no pool is left. */
-  sweep(now: number): void {
-    for (const pool of this.pools.values()) pool.sweep(now);
+  /** Checks every connection's timeouts; unwatched once no pool is left. False: nothing under way. */
+  sweep(now: number): boolean {
+    let busy = this.retiring.size > 0;
+    for (const pool of this.pools.values()) busy = pool.sweep(now) || busy;
     for (const pool of this.retiring) pool.sweep(now);
     if (this.pools.size === 0 && this.retiring.size === 0) unwatch(this);
+    return busy;
   }
 
   /**

@@ -8,13 +8,6 @@ import type { Call } from './call.ts';
 import { Connection, type ConnectionPool, type Endpoint } from './connection.ts';
 import type { NativeParserClass } from './llhttp.ts';
 
-/**
- * While all of a pool's connections are idle, their keep-alive is checked this often rather than
- * on every tick: well inside the second kept before a server's own Keep-Alive timeout, and it
- * spares the ticker 1,000 health-probe pools swept every 50 ms (1.5% of a core).
- */
-const IDLE_CHECK_MS = 250;
-
 export interface PoolSettings {
   readonly connections: number;
   readonly keepAlive: number;
@@ -55,8 +48,6 @@ export class Pool implements ConnectionPool {
   private queueHead = 0;
   private closing = false;
   private whenEmpty: (() => void) | undefined;
-  /** When idle connections are next checked, while no connection is connecting or busy. */
-  private idleCheckAt = 0;
 
   constructor(
     readonly endpoint: Endpoint,
@@ -143,13 +134,11 @@ export class Pool implements ConnectionPool {
     this.open(call);
   }
 
-  sweep(now: number): void {
-    if (this.idle.length === this.connections.size && this.dedicated.size === 0) {
-      if (now < this.idleCheckAt) return;
-      this.idleCheckAt = now + IDLE_CHECK_MS;
-    }
+  /** Checks every connection's timeouts; false when only idle connections are left (nothing under way). */
+  sweep(now: number): boolean {
     for (const connection of this.connections) connection.sweep(now, this.settings.timeouts);
     for (const connection of this.dedicated) connection.sweep(now, this.settings.timeouts);
+    return this.idle.length !== this.connections.size || this.dedicated.size > 0 || this.queued > 0;
   }
 
   /**
