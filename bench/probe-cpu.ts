@@ -20,6 +20,12 @@ const INTERVAL_MS = 2000;
 /** Probes start in ticks of 100 ms, as the scheduler's do for a 2 s interval. */
 const TICK_MS = 100;
 const SECONDS = 12;
+/**
+ * Each layer runs this long before it is measured: the first seconds after start carry the JIT's
+ * background compiles and the collections of start-up garbage (2 s of warm-up read the prober
+ * 2–3% higher than 12 s did, all of it on V8's helper threads), which a long-running Mooring is past.
+ */
+const WARM_UP_MS = 10_000;
 const PORTS = [19411, 19412, 19413, 19414];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,7 +62,7 @@ async function bareSockets(): Promise<{ share: number; answers: number }> {
   });
   await sleep(1000);
   const stop = everyInterval((i) => sockets[i]!.write(head));
-  await sleep(2000);
+  await sleep(WARM_UP_MS);
   answers = 0;
   const share = await cpuShare(SECONDS * 1000);
   stop();
@@ -78,7 +84,7 @@ async function clientAlone(): Promise<{ share: number; answers: number }> {
   const clients = origins.map(() => makeUpstreamClient({ connections: 1, keepAlive: 120_000, reserved: 0, maxHeaderBytes: 65_536, timeouts: { connect: 1000, response: 1000, idle: 1000 } }));
   const requests = origins.map((origin) => ({ method: 'GET', path: '/1k', body: null, headers: ['user-agent', 'mooring-health', 'host', new URL(origin).host] }));
   const stop = everyInterval((i) => clients[i]!.dispatch({ id: `s${i}`, origin: origins[i]! }, requests[i]!, handler));
-  await sleep(2000);
+  await sleep(WARM_UP_MS);
   answers = 0;
   const share = await cpuShare(SECONDS * 1000);
   stop();
@@ -92,7 +98,7 @@ async function prober(): Promise<{ share: number; down: number }> {
   const table = new HealthTable('bench', servers.map((s) => ({ id: s.id, datacenter: 'dc', backup: false, admin: 'enabled' as const, assume: 'up' as const })), { slowStart: 0, passive: undefined, drainDeadline: 0, drainRate: 1 }, new EventLog(), Date.now());
   const scheduler = new HealthScheduler(servers, 'most', table, () => systemClock.now(), seededRandom(1));
   scheduler.start();
-  await sleep(2000); // every server probed once: connections warm, JIT done
+  await sleep(WARM_UP_MS);
   const share = await cpuShare(SECONDS * 1000);
   scheduler.stop();
   return { share, down: servers.filter((s) => table.health(s.id) !== 'up').length };
