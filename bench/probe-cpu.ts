@@ -50,46 +50,48 @@ function everyInterval(probe: (i: number) => void): () => void {
   return () => clearInterval(timer);
 }
 
+/** Sends `send(i)` to every server once per interval, warms up, then measures; answers are counted from the measure's start. */
+async function measureLoop(send: (i: number) => void, answered: { count: number }): Promise<{ share: number; answers: number }> {
+  const stop = everyInterval(send);
+  await sleep(WARM_UP_MS);
+  answered.count = 0;
+  const share = await cpuShare(SECONDS * 1000);
+  stop();
+  return { share, answers: answered.count };
+}
+
 /** The floor: the same requests written on 1,000 kept-open sockets, answers read and dropped unparsed. */
 async function bareSockets(): Promise<{ share: number; answers: number }> {
   const head = Buffer.from('GET /1k HTTP/1.1\r\nhost: 127.0.0.1\r\nuser-agent: mooring-health\r\nconnection: keep-alive\r\n\r\n', 'latin1');
-  let answers = 0;
+  const answered = { count: 0 };
   const sockets: Socket[] = origins.map((origin) => {
     const socket = connect(Number(new URL(origin).port), '127.0.0.1');
     socket.setNoDelay(true);
-    socket.on('data', () => answers++);
+    socket.on('data', () => answered.count++);
     return socket;
   });
   await sleep(1000);
-  const stop = everyInterval((i) => sockets[i]!.write(head));
-  await sleep(WARM_UP_MS);
-  answers = 0;
-  const share = await cpuShare(SECONDS * 1000);
-  stop();
+  const result = await measureLoop((i) => sockets[i]!.write(head), answered);
   for (const s of sockets) s.destroy();
-  return { share, answers };
+  return result;
 }
 
 /** Mooring's upstream client alone: one client per server (as monitors keep them), a handler that does nothing. */
 async function clientAlone(): Promise<{ share: number; answers: number }> {
-  let answers = 0;
+  const answered = { count: 0 };
   const handler: UpstreamHandler = {
     onConnect() {},
     onHeaders: () => true,
     onData: () => true,
-    onComplete: () => void answers++,
+    onComplete: () => void answered.count++,
     onBodySent() {},
     onError() {},
   };
   const clients = origins.map(() => makeUpstreamClient({ connections: 1, keepAlive: 120_000, reserved: 0, maxHeaderBytes: 65_536, timeouts: { connect: 1000, response: 1000, idle: 1000 } }));
   const requests = origins.map((origin) => ({ method: 'GET', path: '/1k', body: null, headers: ['user-agent', 'mooring-health', 'host', new URL(origin).host] }));
-  const stop = everyInterval((i) => clients[i]!.dispatch({ id: `s${i}`, origin: origins[i]! }, requests[i]!, handler));
-  await sleep(WARM_UP_MS);
-  answers = 0;
-  const share = await cpuShare(SECONDS * 1000);
-  stop();
+  const result = await measureLoop((i) => clients[i]!.dispatch({ id: `s${i}`, origin: origins[i]! }, requests[i]!, handler), answered);
   for (const c of clients) c.destroy();
-  return { share, answers };
+  return result;
 }
 
 /** Mooring's prober: the health scheduler with an http monitor per server. */
