@@ -1,10 +1,10 @@
 // A redis-server of a test's own, on a free loopback port, that the test may kill and start again
-// (outage tests never touch the machine's shared Redis on 6379); a replica of it; and a sentinel
-// that watches it.
+// (outage tests never touch the machine's shared Redis on 6379); a replica of it; a sentinel
+// that watches it; and a relay in front of it that holds subscriptions back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
@@ -45,6 +45,70 @@ export class OwnRedis {
   /** Kills it at once (a crash: no goodbye to clients). */
   async kill(): Promise<void> {
     await killNow(this.child);
+  }
+}
+
+/**
+ * A loopback relay to a Redis on `target` that holds back every connection's SUBSCRIBE (and all
+ * that connection sends after it) until `release()`: a client connected through it has its
+ * commands answered but hears no published message, as when its subscriber is slow to connect.
+ */
+export class SubscribeGate {
+  private readonly held = new Map<Socket, Buffer[]>();
+  private readonly sockets = new Set<Socket>();
+  private holding = true;
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(target: number): Promise<SubscribeGate> {
+    const server = createServer();
+    const gate = new SubscribeGate(server);
+    server.on('connection', (client) => gate.relay(client, target));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return gate;
+  }
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
+  }
+
+  /** Connections whose SUBSCRIBE is held now. */
+  get holds(): number {
+    return this.held.size;
+  }
+
+  /** Lets every held SUBSCRIBE through, and everything after it. */
+  release(): void {
+    this.holding = false;
+    for (const [upstream, chunks] of this.held) for (const chunk of chunks) upstream.write(chunk);
+    this.held.clear();
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((r) => this.server.close(r));
+  }
+
+  private relay(client: Socket, target: number): void {
+    const upstream = connect(target, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.held.delete(upstream);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    upstream.pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      const held = this.held.get(upstream);
+      if (held) return void held.push(chunk);
+      if (this.holding && /SUBSCRIBE/i.test(chunk.toString('latin1'))) return void this.held.set(upstream, [chunk]);
+      upstream.write(chunk);
+    });
   }
 }
 

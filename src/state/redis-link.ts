@@ -44,7 +44,6 @@ function connectionFor(config: RedisStoreConfig, commands: boolean): Client {
 export class RedisLink {
   readonly client: Client;
   private readonly subscriber: Client;
-  /** Tells this instance's own invalidations apart from others'. */
   /** This instance, among those sharing the Redis (it tells its own messages and votes apart). */
   readonly instance = randomBytes(6).toString('base64url');
   private readonly channel: string;
@@ -54,6 +53,12 @@ export class RedisLink {
   private readonly readyListeners: (() => void)[] = [];
   private lastComplaint = 0;
   private wasUp = false;
+  /**
+   * Whether invalidations and commands reach this process: the subscriber holds its
+   * subscriptions (node-redis subscribes again on each reconnect before it says `ready`).
+   */
+  private listening = false;
+  private subscribed = false;
   private closed = false;
 
   constructor(
@@ -66,7 +71,15 @@ export class RedisLink {
     this.commandChannel = `${config.prefix}commands`;
     for (const c of [this.client, this.subscriber]) c.on('error', (err: Error) => this.complain(err));
     this.client.on('ready', () => this.ready());
-    for (const event of ['end', 'reconnecting']) this.client.on(event, () => (this.wasUp = false));
+    this.subscriber.on('ready', () => {
+      if (!this.subscribed) return;
+      this.listening = true;
+      this.ready();
+    });
+    for (const event of ['end', 'reconnecting']) {
+      this.client.on(event, () => (this.wasUp = false));
+      this.subscriber.on(event, () => (this.listening = this.wasUp = false));
+    }
   }
 
   /** Connects in the background: Mooring serves from local state until Redis answers. */
@@ -80,12 +93,20 @@ export class RedisLink {
           this.subscriber.subscribe(this.commandChannel, (message) => this.heardCommand(message)),
         ]),
       )
+      .then(() => {
+        this.subscribed = true;
+        this.listening = this.subscriber.isReady;
+        this.ready();
+      })
       .catch((err: Error) => this.complain(err));
   }
 
-  /** Whether commands can be sent now. */
+  /**
+   * Whether Redis can be used now: commands can be sent and other instances' invalidations are
+   * heard. Without the second, a cached binding could outlive its move elsewhere unnoticed.
+   */
   get up(): boolean {
-    return this.client.isReady;
+    return this.client.isReady && this.listening;
   }
 
   /** `key`: the full key under the configured prefix. */
@@ -152,8 +173,9 @@ export class RedisLink {
     await Promise.allSettled([this.client, this.subscriber].map((c) => (c.isOpen ? c.close() : c.destroy())));
   }
 
+  /** Redis became usable (again): both connections are; what was missed meanwhile is reconciled by the listeners. */
   private ready(): void {
-    if (this.wasUp) return;
+    if (this.wasUp || !this.up) return;
     this.wasUp = true;
     if (this.lastComplaint !== 0) this.log.info({ store: describeStore(this.config) }, 'Redis session store reachable again');
     this.lastComplaint = 0;

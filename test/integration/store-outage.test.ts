@@ -1,12 +1,14 @@
 // Redis trouble never stops traffic: two instances share sessions through a redis-server of the
 // test's own, which is killed in the middle of a steady load and started again (empty). No request
 // fails; the sessions made while it was away reach Redis, and so the other instance, within 5 s.
+// An instance that cannot hear the others' invalidations yet routes from its own state until it
+// can, then takes the bindings made elsewhere meanwhile.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
 import type { App } from '../../src/app.ts';
 import { capturingLogger, get, startBackend, startMooring, waitFor, type Backend } from '../helpers.ts';
-import { OwnRedis } from '../redis-server.ts';
+import { OwnRedis, SubscribeGate } from '../redis-server.ts';
 
 describe('Redis outage', () => {
   let backends: Backend[];
@@ -82,6 +84,41 @@ describe('Redis outage', () => {
     } finally {
       await probe.close().catch(() => undefined);
       await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
+
+  it('while its subscription is not in place an instance routes from local state; once it is, a binding moved elsewhere meanwhile replaces its copy', async () => {
+    const gate = await SubscribeGate.start(redis.port);
+    const store = { type: 'redis', url: redis.url, prefix: 'gate:', timeout: '250ms' };
+    const service = { persistence: { method: 'header', header: 'X-Session', debugHeader: true } };
+    const b = await startMooring(backends, { service, top: { store } });
+    const a = await startMooring(backends, { service, top: { store: { ...store, url: `redis://127.0.0.1:${gate.port}` } } }).catch(async (err: unknown) => {
+      await b.stop(0);
+      throw err;
+    });
+    const aStore = a.services.get('app')!.store;
+    try {
+      await waitFor(() => b.services.get('app')!.store.fetch?.('probe') !== undefined, 5000, 'B to reach Redis');
+      await waitFor(() => gate.holds > 0, 5000, "A's subscriber to send its SUBSCRIBE");
+      const first = (await get(b.url(), { 'x-session': 'mover' })).body;
+      const onA = await get(a.url(), { 'x-session': 'mover' });
+      assert.match(String(onA.headers['mooring-decision']), /; degraded$/, 'A, deaf to invalidations, routes from local state and says so');
+      assert.equal(aStore.degraded, true, "A's store reads degraded");
+      b.operator.apply({ type: 'server-state', service: 'app', server: first, state: 'disabled' });
+      const moved = (await get(b.url(), { 'x-session': 'mover' })).body;
+      assert.notEqual(moved, first, 'B moved the session');
+      gate.release();
+      await waitFor(() => aStore.degraded === false, 5000, 'A to listen and count Redis as up');
+      let seen = '';
+      for (let i = 0; i < 50 && seen !== moved; i++) {
+        seen = (await get(a.url(), { 'x-session': 'mover' })).body;
+        if (seen !== moved) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(seen, moved, "A took the binding B made while A could not hear it");
+    } finally {
+      gate.release(); // a held SUBSCRIBE would keep A's subscriber from closing
+      await Promise.all([a.stop(0), b.stop(0)]);
+      await gate.close();
     }
   });
 });
