@@ -25,13 +25,13 @@ export class Deadlines implements Sweepable {
     this.running.delete(e);
   }
 
-  sweep(now: number): boolean {
+  sweep(now: number): number {
     for (const e of this.running) {
       if (now < e.expiresAt) continue;
       this.running.delete(e);
       e.expire();
     }
-    return this.running.size > 0;
+    return this.running.size > 0 ? now : Infinity;
   }
 }
 

@@ -116,7 +116,7 @@ export class Connection implements ParserEvents, CallRunner {
     this.skipBody = request.method === 'HEAD';
     call.handler.onConnect(call.abort);
     if (this.call !== call) return false;
-    const head = wireHead(request, call.upgrade !== undefined);
+    const head = request.wire ?? wireHead(request, call.upgrade !== undefined);
     const { body } = request;
     const { socket } = this;
     this.written = true;
@@ -406,6 +406,11 @@ export class Connection implements ParserEvents, CallRunner {
     const failure = this.failure ?? new Error(this.answered ? 'the server closed the connection mid-answer' : 'the server closed the connection before answering');
     call.handler.onError(socketFailure(failure, this.answered));
   };
+
+  /** When an idle connection's keep-alive runs out (performance.now() ms). */
+  get idleUntil(): number {
+    return this.activeAt + this.keepAliveMs;
+  }
 
   /** The pool's periodic check: a timeout that passed closes the connection. */
   sweep(now: number, timeouts: { readonly connect: number; readonly response: number; readonly idle: number }): void {

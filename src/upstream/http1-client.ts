@@ -54,12 +54,12 @@ export class Http1Client implements UpstreamClient, Sweepable {
   }
 
   /** Checks every connection's timeouts; unwatched once no pool is left. False: nothing under way. */
-  sweep(now: number): boolean {
-    let busy = this.retiring.size > 0;
-    for (const pool of this.pools.values()) busy = pool.sweep(now) || busy;
+  sweep(now: number): number {
+    let next = this.retiring.size > 0 ? now : Infinity;
+    for (const pool of this.pools.values()) next = Math.min(next, pool.sweep(now));
     for (const pool of this.retiring) pool.sweep(now);
     if (this.pools.size === 0 && this.retiring.size === 0) unwatch(this);
-    return busy;
+    return next;
   }
 
   /**

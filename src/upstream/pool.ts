@@ -134,11 +134,17 @@ export class Pool implements ConnectionPool {
     this.open(call);
   }
 
-  /** Checks every connection's timeouts; false when only idle connections are left (nothing under way). */
-  sweep(now: number): boolean {
+  /**
+   * Checks every connection's timeouts; says when the next check is needed: `now` while anything
+   * is under way, else when the first idle connection's keep-alive runs out (Infinity: none left).
+   */
+  sweep(now: number): number {
     for (const connection of this.connections) connection.sweep(now, this.settings.timeouts);
     for (const connection of this.dedicated) connection.sweep(now, this.settings.timeouts);
-    return this.idle.length !== this.connections.size || this.dedicated.size > 0 || this.queued > 0;
+    if (this.idle.length !== this.connections.size || this.dedicated.size > 0 || this.queued > 0) return now;
+    let next = Infinity;
+    for (const connection of this.idle) next = Math.min(next, connection.idleUntil);
+    return next;
   }
 
   /**
