@@ -32,25 +32,46 @@ export class CheckDurations {
   }
 }
 
-export class CheckLog {
-  private readonly last = new Map<string, LastCheck>();
-  /** server → result ('ok' | 'failed') → durations. */
-  readonly durations = new Map<string, { ok: CheckDurations; failed: CheckDurations }>();
+/** A server's checks: the last one, written over in place (a new object per check lived two seconds, long enough to cost its promotion and an old-space collection), and the durations. */
+class ServerChecks implements LastCheck {
+  at = 0;
+  ok = false;
+  monitor = '';
+  detail = '';
+  ms = 0;
+  readonly passed = new CheckDurations();
+  readonly failed = new CheckDurations();
+}
 
-  record(server: string, check: LastCheck): void {
-    this.last.set(server, check);
-    let d = this.durations.get(server);
-    if (!d) this.durations.set(server, (d = { ok: new CheckDurations(), failed: new CheckDurations() }));
-    (check.ok ? d.ok : d.failed).add(check.ms / 1000);
+export class CheckLog {
+  private readonly servers = new Map<string, ServerChecks>();
+
+  record(server: string, at: number, ok: boolean, monitor: string, detail: string, ms: number): void {
+    let checks = this.servers.get(server);
+    if (!checks) this.servers.set(server, (checks = new ServerChecks()));
+    checks.at = at;
+    checks.ok = ok;
+    checks.monitor = monitor;
+    checks.detail = detail;
+    checks.ms = ms;
+    (ok ? checks.passed : checks.failed).add(ms / 1000);
   }
 
+  /** A copy of the last check (the log's own record changes with the next). */
   lastOf(server: string): LastCheck | undefined {
-    return this.last.get(server);
+    const checks = this.servers.get(server);
+    if (!checks) return undefined;
+    const { at, ok, monitor, detail, ms } = checks;
+    return { at, ok, monitor, detail, ms };
+  }
+
+  /** Each server's check durations, by result. */
+  *durations(): IterableIterator<[server: string, durations: { ok: CheckDurations; failed: CheckDurations }]> {
+    for (const [server, checks] of this.servers) yield [server, { ok: checks.passed, failed: checks.failed }];
   }
 
   /** Forgets servers no longer configured. */
   keep(ids: ReadonlySet<string>): void {
-    for (const id of this.last.keys()) if (!ids.has(id)) this.last.delete(id);
-    for (const id of this.durations.keys()) if (!ids.has(id)) this.durations.delete(id);
+    for (const id of this.servers.keys()) if (!ids.has(id)) this.servers.delete(id);
   }
 }

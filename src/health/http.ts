@@ -4,8 +4,9 @@
 // one keep-alive connection, as Envoy's checks do (a fresh connection per probe costs ~2× the CPU,
 // measured in bench/probe-cpu.ts), and a reused connection that turns out closed is sent again on
 // a fresh one by the client itself, so a keep-alive race never counts as a failure.
-import { UpstreamError, type UpstreamClient, type UpstreamHandler, type UpstreamRequest } from '../upstream/client.ts';
+import { UpstreamError, type UpstreamClient, type UpstreamHandler, type UpstreamRequest, type UpstreamTarget } from '../upstream/client.ts';
 import { makeUpstreamClient } from '../upstream/make-client.ts';
+import { wireHead } from '../upstream/request-head.ts';
 import type { MonitorKind, ProbeResult } from './monitor.ts';
 import { deadlinesFor, type Deadlines, type Expiring } from './probe-deadlines.ts';
 import type { MonitorConfig } from './schema.ts';
@@ -19,10 +20,20 @@ function statusOk(status: number, ranges: readonly (readonly [number, number])[]
   return ranges.some(([lo, hi]) => status >= lo && status <= hi);
 }
 
+/** Results that depend on the status alone, made once each (a probe a second per server made a new one every time). */
+const byStatus = new Map<number, ProbeResult>();
+
+function statusResult(status: number, ok: boolean): ProbeResult {
+  const key = ok ? status : -status;
+  let result = byStatus.get(key);
+  if (!result) byStatus.set(key, (result = { ok, detail: `status ${status}` }));
+  return result;
+}
+
 function judge(status: number, text: string | undefined, config: MonitorConfig): ProbeResult {
   const { body } = config.expect;
-  if (!statusOk(status, config.expect.status)) return { ok: false, detail: `status ${status}` };
-  if (text === undefined || body === undefined) return { ok: true, detail: `status ${status}` };
+  if (!statusOk(status, config.expect.status)) return statusResult(status, false);
+  if (text === undefined || body === undefined) return statusResult(status, true);
   const found = typeof body === 'string' ? text.includes(body) : body.test(text);
   return found ? { ok: true, detail: `status ${status}, body matched` } : { ok: false, detail: `status ${status}, body does not match ${String(body)}` };
 }
@@ -39,7 +50,8 @@ class Probe implements UpstreamHandler, Expiring {
 
   constructor(
     private readonly config: MonitorConfig,
-    private readonly resolve: (result: ProbeResult) => void,
+    private readonly owner: { running: Probe | undefined },
+    private readonly done: (result: ProbeResult) => void,
   ) {
     this.expiresAt = performance.now() + config.timeout;
     this.deadlines = deadlinesFor(config.timeout);
@@ -59,7 +71,8 @@ class Probe implements UpstreamHandler, Expiring {
     if (this.settled) return;
     this.settled = true;
     this.deadlines.release(this);
-    this.resolve(result);
+    if (this.owner.running === this) this.owner.running = undefined;
+    this.done(result);
   }
 
   onConnect(abort: (reason: Error) => void): void {
@@ -109,12 +122,14 @@ export const httpMonitor: MonitorKind = {
     const own = Object.entries(config.headers).filter(([name]) => name.toLowerCase() !== 'host');
     const headers = [...(own.some(([name]) => name.toLowerCase() === 'user-agent') ? [] : ['user-agent', 'mooring-health']), ...own.flat()];
     const request = { method: config.method, path: config.path, body: null };
-    // The request for the origin probed last (a monitor is built per server; its URL rarely changes).
+    // The target and request for the origin probed last, the head encoded once (a monitor is built
+    // per server; its URL rarely changes).
     let origin = '';
     let requestFor: UpstreamRequest | undefined;
+    let targetFor: UpstreamTarget | undefined;
     // One probe runs at a time per (server, monitor); the stop is heard once per monitor, not per
     // probe (a signal shared by 1,000 monitors makes each listener added or removed a long walk).
-    let running: Probe | undefined;
+    const state: { running: Probe | undefined } = { running: undefined };
     let stopHeard: AbortSignal | undefined;
     return {
       label: `http ${config.method} ${config.path}`,
@@ -128,18 +143,18 @@ export const httpMonitor: MonitorKind = {
         });
         if (target !== origin) {
           origin = target;
-          requestFor = { ...request, headers: [...headers, 'host', config.host ?? new URL(target).host] };
+          targetFor = undefined;
+          const probe = { ...request, headers: [...headers, 'host', config.host ?? new URL(target).host] };
+          requestFor = { ...probe, wire: wireHead(probe) };
         }
         if (stopHeard !== signal) {
           stopHeard = signal;
-          signal.addEventListener('abort', () => running?.cut('stopped'), { once: true });
+          signal.addEventListener('abort', () => state.running?.cut('stopped'), { once: true });
         }
         if (signal.aborted) return done({ ok: false, detail: 'stopped' });
-        running = new Probe(config, (result) => {
-          running = undefined;
-          done(result);
-        });
-        client.dispatch({ id: origin, origin, tls }, requestFor!, running);
+        state.running = new Probe(config, state, done);
+        if (!targetFor || targetFor.tls !== tls) targetFor = { id: origin, origin, tls };
+        client.dispatch(targetFor, requestFor!, state.running);
       },
       close() {
         client?.destroy();

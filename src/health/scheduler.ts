@@ -121,7 +121,7 @@ export class HealthScheduler {
   private heard(pair: Pair, result: ProbeResult): void {
     pair.running = false;
     if (this.stopper.signal.aborted) return;
-    this.checks.record(pair.server.id, { at: this.now(), ok: result.ok, monitor: pair.monitor.label, detail: result.detail, ms: performance.now() - pair.startedAt });
+    this.checks.record(pair.server.id, this.now(), result.ok, pair.monitor.label, result.detail, performance.now() - pair.startedAt);
     const before = pair.verdict.state;
     pair.verdict = nextVerdict(pair.verdict, result.ok, pair.config);
     if (pair.verdict.state === before) return;

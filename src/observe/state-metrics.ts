@@ -108,7 +108,7 @@ export class StateMetrics {
     this.registry.registerMetric(
       countedHistogram('mooring_health_check_duration_seconds', 'Time an active health check took, by result (ok, failed; a check that timed out counts as failed, at its timeout)', CHECK_SECONDS, function* () {
         for (const runtime of runtimes()) {
-          for (const [server, d] of runtime.checks.durations) {
+          for (const [server, d] of runtime.checks.durations()) {
             for (const [result, c] of [['ok', d.ok], ['failed', d.failed]] as const) yield { labels: { service: runtime.name, server, result }, buckets: c.buckets, count: c.count, sum: c.seconds };
           }
         }

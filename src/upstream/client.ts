@@ -1,7 +1,9 @@
 // The upstream seam: how the proxy sends one request to one server and hears the answer, in
-// Mooring's own terms. proxy/ sees no HTTP-client type and no client's error codes; an
-// implementation (undici-client.ts today) turns its own into these.
+// Mooring's own terms. proxy/ sees no HTTP-client type and no client's error codes; each
+// implementation (http1-client.ts, Mooring's own; undici-client.ts where Node's parser is missing)
+// turns its own into these.
 import type { Duplex, Readable } from 'node:stream';
+import type { WireHead } from './request-head.ts';
 
 /**
  * How an attempt failed. `reset-before-answer` and the connect kinds are the ones a request can be
@@ -69,6 +71,8 @@ export interface UpstreamRequest {
   readonly body: Buffer | Readable | null;
   /** A shorter wait for the answer's head than the client's `timeouts.response` (a per-try timeout), in ms. */
   readonly answerTimeout?: number | undefined;
+  /** The head already encoded from the fields above, for a request sent again and again (a health probe). */
+  readonly wire?: WireHead | undefined;
 }
 
 /** How an https:// server's certificate is checked (`tls:` on a server or its service). */
