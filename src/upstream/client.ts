@@ -3,7 +3,6 @@
 // implementation (http1-client.ts, Mooring's own; undici-client.ts where Node's parser is missing)
 // turns its own into these.
 import type { Duplex, Readable } from 'node:stream';
-import type { WireHead } from './request-head.ts';
 
 /**
  * How an attempt failed. `reset-before-answer` and the connect kinds are the ones a request can be
@@ -60,6 +59,14 @@ export function socketFailure(err: unknown, answering: boolean): UpstreamError {
   if (code === 'ETIMEDOUT') return new UpstreamError('connect-timeout', message, { cause: err });
   if (code.startsWith('HPE_') || e?.name === 'HTTPParserError') return new UpstreamError('bad-answer', message, { cause: err });
   return new UpstreamError(answering ? 'reset-mid-answer' : 'reset-before-answer', message, { cause: err });
+}
+
+/** A request's head as it goes on the wire (request-head.ts makes it). */
+export interface WireHead {
+  /** Request line, headers and the blank line, in latin1 (as node:http decoded them). */
+  readonly text: string;
+  /** The body is sent as chunks, ended by a zero-length chunk. */
+  readonly chunked: boolean;
 }
 
 export interface UpstreamRequest {

@@ -1,14 +1,7 @@
 // A request's head as it goes on the wire to the server, in one string, with its body's framing:
 // the client's Content-Length when it sent one, a Content-Length for a body read whole, chunked
 // for a streamed body of unknown length (Mooring's own framing, never the client's bytes).
-import type { UpstreamRequest } from './client.ts';
-
-export interface WireHead {
-  /** Request line, headers and the blank line, in latin1 (as node:http decoded them). */
-  readonly text: string;
-  /** The body is sent as chunks, ended by a zero-length chunk. */
-  readonly chunked: boolean;
-}
+import type { UpstreamRequest, WireHead } from './client.ts';
 
 /** Methods whose requests carry a body by meaning: without one, the server is told its length is 0. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
