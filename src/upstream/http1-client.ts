@@ -53,7 +53,7 @@ export class Http1Client implements UpstreamClient, Sweepable {
     return pool;
   }
 
-  /** Checks every connection's timeouts; unwatched once no pool is left. False: nothing under way. */
+  /** Checks every connection's timeouts; unwatched once no pool is left. Says when the next check is due (see Sweepable). */
   sweep(now: number): number {
     let next = this.retiring.size > 0 ? now : Infinity;
     for (const pool of this.pools.values()) next = Math.min(next, pool.sweep(now));

@@ -42,7 +42,8 @@ function sweepAll(): void {
   const now = performance.now();
   for (const client of active) {
     const next = client.sweep(now);
-    if (next <= now) continue;
+    // Still watched: a sweep may end with the client unwatching itself (its last pool gone).
+    if (next <= now || !active.has(client)) continue;
     active.delete(client);
     resting.set(client, next);
   }
@@ -51,6 +52,7 @@ function sweepAll(): void {
   for (const [client, due] of resting) {
     if (due > now) continue;
     const next = client.sweep(now);
+    if (!resting.has(client)) continue;
     if (next > now) resting.set(client, next);
     else {
       resting.delete(client);
