@@ -1,6 +1,6 @@
 // A redis-server of a test's own, on a free loopback port, that the test may kill and start again
 // (outage tests never touch the machine's shared Redis on 6379); a replica of it; a sentinel
-// that watches it; and a relay in front of it that holds subscriptions back.
+// that watches it; and a relay in front of it that holds subscriptions or published messages back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,20 +49,31 @@ export class OwnRedis {
 }
 
 /**
- * A loopback relay to a Redis on `target` that holds back every connection's SUBSCRIBE (and all
- * that connection sends after it) until `release()`: a client connected through it has its
+ * A loopback relay to a Redis on `target` that can hold pub/sub back. While it holds
+ * subscriptions (from the start, unless told otherwise, until `release()`), every connection's
+ * SUBSCRIBE and all that connection sends after it wait: a client connected through it has its
  * commands answered but hears no published message, as when its subscriber is slow to connect.
+ * While it holds messages (`holdMessages()` until `releaseMessages()`), what Redis sends to a
+ * subscribed connection waits: published messages arrive late, as over a slow link.
  */
 export class SubscribeGate {
   private readonly held = new Map<Socket, Buffer[]>();
   private readonly sockets = new Set<Socket>();
-  private holding = true;
+  /** Subscribed connections (toward the client), and what Redis sent them while messages are held. */
+  private readonly subscribers = new Map<Socket, Buffer[]>();
+  private holding: boolean;
+  private holdingMessages = false;
 
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    holdSubscribes: boolean,
+  ) {
+    this.holding = holdSubscribes;
+  }
 
-  static async start(target: number): Promise<SubscribeGate> {
+  static async start(target: number, { holdSubscribes = true } = {}): Promise<SubscribeGate> {
     const server = createServer();
-    const gate = new SubscribeGate(server);
+    const gate = new SubscribeGate(server, holdSubscribes);
     server.on('connection', (client) => gate.relay(client, target));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -78,11 +89,27 @@ export class SubscribeGate {
     return this.held.size;
   }
 
+  /** Connections that have subscribed. */
+  get subscribed(): number {
+    return this.subscribers.size;
+  }
+
   /** Lets every held SUBSCRIBE through, and everything after it. */
   release(): void {
     this.holding = false;
     for (const [upstream, chunks] of this.held) for (const chunk of chunks) upstream.write(chunk);
     this.held.clear();
+  }
+
+  /** From now on, what Redis sends to subscribed connections waits. */
+  holdMessages(): void {
+    this.holdingMessages = true;
+  }
+
+  /** Delivers the held messages, and lets later ones through. */
+  releaseMessages(): void {
+    this.holdingMessages = false;
+    for (const [client, chunks] of this.subscribers) for (const chunk of chunks.splice(0)) client.write(chunk);
   }
 
   async close(): Promise<void> {
@@ -98,15 +125,22 @@ export class SubscribeGate {
       socket.on('close', () => {
         this.sockets.delete(socket);
         this.held.delete(upstream);
+        this.subscribers.delete(client);
         client.destroy();
         upstream.destroy();
       });
     }
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      const waiting = this.subscribers.get(client);
+      if (waiting && this.holdingMessages) waiting.push(chunk);
+      else client.write(chunk);
+    });
     client.on('data', (chunk: Buffer) => {
+      const subscribing = /SUBSCRIBE/i.test(chunk.toString('latin1'));
+      if (subscribing && !this.subscribers.has(client)) this.subscribers.set(client, []);
       const held = this.held.get(upstream);
       if (held) return void held.push(chunk);
-      if (this.holding && /SUBSCRIBE/i.test(chunk.toString('latin1'))) return void this.held.set(upstream, [chunk]);
+      if (this.holding && subscribing) return void this.held.set(upstream, [chunk]);
       upstream.write(chunk);
     });
   }

@@ -2,7 +2,9 @@
 // front: a pinned request is answered from memory, never from Redis. A key this process has not
 // seen is fetched once (one GET, bounded by the store's timeout); binds and ends are written behind
 // the request, refreshes at most four times per idle window; other instances drop their cached copy
-// of a key that is bound anew or ended (pub/sub). Counts per server, for maxSessions, are the
+// of a key that is bound anew or ended (pub/sub). A refresh never undoes a move: it is written only
+// where Redis still binds the key to the same server (or to none), and where another instance has
+// bound it elsewhere meanwhile (its invalidation not heard here yet), that binding is taken here. Counts per server, for maxSessions, are the
 // group's (polled every sweep) plus what was bound here since. While Redis is away, everything is
 // local; once it returns, every session this process holds is written back where Redis has none
 // (Redis may have restarted empty), and where Redis has another binding (made elsewhere meanwhile,
@@ -18,6 +20,21 @@ import { provisionalMs, type BindTerms, type SessionEntry, type SharedSessions, 
 
 /** Refresh a session's TTL in Redis when its idle window is this far along since the last refresh. */
 const REFRESH_PARTS = 4;
+
+/**
+ * A refresh, atomic in Redis: the session key (KEYS[1]) is written only if it is gone or still
+ * names the same server (ARGV[1], "server\n"); then, unless provisional, the key joins the server's
+ * count set (KEYS[2]). Returns the other binding found instead, else nil.
+ */
+const REFRESH_SCRIPT = `
+local bound = redis.call('GET', KEYS[1])
+if bound and string.sub(bound, 1, #ARGV[1]) ~= ARGV[1] then return bound end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if KEYS[2] then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
+  redis.call('PEXPIRE', KEYS[2], ARGV[6])
+end
+return false`;
 
 export class RedisSessionStore extends CachedSessionStore {
   /** Live sessions per server across the group, as of the last poll. */
@@ -66,14 +83,14 @@ export class RedisSessionStore extends CachedSessionStore {
     if (!entry.provisional) return this.touch(key, entry, now);
     this.local.confirm(key, entry, now);
     this.counted(entry.server, 1);
-    if (this.link.up) this.write(key, entry, now);
+    if (this.link.up) this.refresh(key, entry, now);
   }
 
   touch(key: string, entry: SessionEntry, now: number): void {
     const part = this.local.limits.idleMs / REFRESH_PARTS;
     const due = Math.floor(now / part) !== Math.floor(entry.lastSeen / part);
     this.local.touch(key, entry, now);
-    if (due && this.link.up) this.write(key, entry, now);
+    if (due && this.link.up) this.refresh(key, entry, now);
   }
 
   end(key: string): SessionEntry | undefined {
@@ -174,7 +191,7 @@ export class RedisSessionStore extends CachedSessionStore {
     return `${entry.server}\n${entry.expiresAt}\n${entry.sessionId ?? ''}${entry.provisional ? '\np' : ''}`;
   }
 
-  /** Writes a binding (a failed write is retried by the session's next refresh). */
+  /** Writes a new binding, over whatever Redis held (a failed write is retried by the session's next refresh). */
   private write(key: string, entry: SessionEntry, now: number, leftServer?: string): void {
     const until = this.expiry(entry, now);
     if (until <= now) return;
@@ -185,12 +202,43 @@ export class RedisSessionStore extends CachedSessionStore {
     if (leftServer !== undefined) client.zRem(this.countKey(leftServer), key).catch(fail);
   }
 
+  /**
+   * Refreshes a binding this process holds, unless another instance has bound the key elsewhere
+   * since (its invalidation still on the way): then that binding replaces the one here.
+   */
+  private refresh(key: string, entry: SessionEntry, now: number): void {
+    const until = this.expiry(entry, now);
+    if (until <= now) return;
+    const keys = [this.sessionKey(key)];
+    if (!entry.provisional) keys.push(this.countKey(entry.server));
+    const args = [`${entry.server}\n`, RedisSessionStore.value(entry), String(until - now), String(until), key, String(this.countTtl(until, now))];
+    this.link.client
+      .eval(REFRESH_SCRIPT, { keys, arguments: args })
+      .then((other) => {
+        if (typeof other === 'string') this.adopt(key, entry, other);
+      })
+      .catch((err: Error) => this.link.complain(err));
+  }
+
+  /** Redis binds `key` elsewhere than `entry` says: unless the key was bound anew here since, Redis's binding is taken. */
+  private adopt(key: string, entry: SessionEntry, other: string): void {
+    if (this.local.find(key, Date.now()) !== entry) return;
+    this.local.end(key);
+    if (!entry.provisional) this.counted(entry.server, -1);
+    this.cache(key, other);
+  }
+
   /** `key` counts among `server`'s live sessions until `until`. */
   private counts(key: string, server: string, until: number, now: number): void {
     const fail = (err: Error) => this.link.complain(err);
     const countKey = this.countKey(server);
     this.link.client.zAdd(countKey, { score: until, value: key }).catch(fail);
-    this.link.client.pExpire(countKey, Math.max(until - now, this.local.limits.idleMs)).catch(fail);
+    this.link.client.pExpire(countKey, this.countTtl(until, now)).catch(fail);
+  }
+
+  /** A count set outlives its longest member, and at least an idle window. */
+  private countTtl(until: number, now: number): number {
+    return Math.max(until - now, this.local.limits.idleMs);
   }
 
   /**
@@ -208,12 +256,9 @@ export class RedisSessionStore extends CachedSessionStore {
         .then((existing) => {
           if (existing === null) return void (entry.provisional || this.counts(key, entry.server, until, now));
           const [server, , , flag] = existing.split('\n');
-          if (server !== entry.server) {
-            this.local.end(key);
-            return this.cache(key, existing);
-          }
+          if (server !== entry.server) return this.adopt(key, entry, existing);
           // The same binding, still provisional there: its client came back here meanwhile.
-          if (!entry.provisional && flag === 'p') this.write(key, entry, now);
+          if (!entry.provisional && flag === 'p') this.refresh(key, entry, now);
         })
         .catch((err: Error) => this.link.complain(err));
     }

@@ -13,7 +13,7 @@ import { App } from '../../src/app.ts';
 import { parseConfigObject } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
 import { CookieJar, get, jarGet, startBackend, startMooring, TEST_KEY, waitFor, type Backend } from '../helpers.ts';
-import { forgetPrefix } from '../redis-server.ts';
+import { forgetPrefix, SubscribeGate } from '../redis-server.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';
 
@@ -148,6 +148,43 @@ describe('sessions shared by two instances through Redis', () => {
       assert.equal(seen, moved, `A dropped its cached binding when B re-bound it (A: ${decision}, store degraded: ${storeOf(a).degraded}; B's move: ${String(movedOnB.headers['mooring-decision'])}, B degraded: ${storeOf(b).degraded}; Redis: ${JSON.stringify(inRedis)})`);
     } finally {
       await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
+
+  it('A, not yet told of B\'s move, refreshes the session without undoing the move, and takes it', async () => {
+    // A hears published messages through a relay that can hold them: B's invalidation arrives late.
+    const gate = await SubscribeGate.start(6379, { holdSubscribes: false });
+    const opts = (url: string) => ({ service: { persistence: { method: 'header', header: 'X-Session' } }, top: { store: { type: 'redis', url, prefix } } });
+    const a = await startMooring(backends, opts(`redis://127.0.0.1:${gate.port}`));
+    const b = await startMooring(backends, opts(REDIS));
+    const storeOf = (app: App) => app.services.get('app')!.store as unknown as { flush: () => Promise<void> };
+    try {
+      await waitForStore(a);
+      await waitForStore(b);
+      await waitFor(() => gate.subscribed > 0, 5000, "A's subscriber to subscribe");
+      // A places the session; its client has not come back, so A holds it as provisional.
+      const first = (await get(a.url(), { 'x-session': 'late-news' })).body;
+      await storeOf(a).flush();
+      await offset(b);
+      assert.equal((await get(b.url(), { 'x-session': 'late-news' })).body, first, "B honours A's binding");
+      gate.holdMessages();
+      b.operator.apply({ type: 'server-state', service: 'app', server: first, state: 'disabled' });
+      const moved = (await get(b.url(), { 'x-session': 'late-news' })).body;
+      assert.notEqual(moved, first);
+      await storeOf(b).flush();
+      // The client comes back through A, which still binds it to `first`: A confirms that binding in Redis.
+      assert.equal((await get(a.url(), { 'x-session': 'late-news' })).body, first, 'A has not heard of the move yet');
+      await storeOf(a).flush();
+      const inRedis = await readKey(`${prefix}s:app:header:late-news`);
+      assert.equal(inRedis?.split('\n')[0], moved, `Redis keeps B's move (holds ${JSON.stringify(inRedis)})`);
+      assert.equal((await get(a.url(), { 'x-session': 'late-news' })).body, moved, 'A took the move from what its refresh found');
+      gate.releaseMessages();
+      await storeOf(b).flush();
+      for (let i = 0; i < 5; i++) assert.equal((await get(a.url(), { 'x-session': 'late-news' })).body, moved, 'A keeps the move once the invalidation arrives');
+    } finally {
+      gate.releaseMessages();
+      await Promise.all([a.stop(0), b.stop(0)]);
+      await gate.close();
     }
   });
 
