@@ -511,4 +511,45 @@ describe('own upstream client: backpressure toward the caller', () => {
     assert.equal(second.body.length, body.length);
     assert.equal(sockets.size, 1, 'both on one connection');
   });
+
+  it('gives 16 answers read at once, half of them by slow readers, each exactly its own bytes', async () => {
+    // Each answer's bytes name it, written in pieces that interleave with the other connections'.
+    const pattern = (n: number) => Buffer.alloc(300 * 1024, `answer ${n};`);
+    const { port } = await raw((socket, head) => {
+      const n = Number(/^GET \/(\d+)/.exec(head)?.[1]);
+      const body = pattern(n);
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`);
+      let at = 0;
+      const more = () => {
+        if (at >= body.length) return;
+        socket.write(body.subarray(at, (at += 7_001)));
+        setImmediate(more);
+      };
+      more();
+    });
+    const client = newClient({ connections: 16 });
+    const read = (n: number, slow: boolean) =>
+      new Promise<{ body: Buffer; error?: Error }>((resolve) => {
+        const chunks: Buffer[] = [];
+        let resume = () => {};
+        client.dispatch({ id: `s${port}`, origin: `http://127.0.0.1:${port}` }, { method: 'GET', path: `/${n}`, headers: ['host', 'x'], body: null }, {
+          onConnect() {},
+          onHeaders: (_s, _h, r) => ((resume = r), true),
+          onData: (chunk) => {
+            chunks.push(chunk);
+            if (!slow) return true;
+            setTimeout(resume, 1);
+            return false;
+          },
+          onComplete: () => resolve({ body: Buffer.concat(chunks) }),
+          onBodySent() {},
+          onError: (error) => resolve({ body: Buffer.concat(chunks), error }),
+        });
+      });
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, n) => read(n, n % 2 === 1)));
+    answers.forEach((answer, n) => {
+      assert.equal(answer.error, undefined, `answer ${n}: ${answer.error?.message}`);
+      assert.ok(answer.body.equals(pattern(n)), `answer ${n} is its own bytes (${answer.body.length} bytes, starting ${JSON.stringify(answer.body.subarray(0, 20).toString())})`);
+    });
+  });
 });
