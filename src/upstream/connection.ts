@@ -38,14 +38,6 @@ export interface ConnectionPool {
   replay(call: Call): void;
 }
 
-/**
- * What every plain (not TLS, not upgrade) connection reads into: the parser copies all it keeps
- * (header strings, body chunks), so nothing refers to these bytes once a read is parsed, and an
- * answer costs no read buffer of its own (64 KiB allocated and resized per read otherwise, freed
- * only by a collection: under 100 KB answers, tens of MiB of them waited).
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
 /** A server's Keep-Alive hint is trusted up to this long before its own end (as undici does). */
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
@@ -99,14 +91,10 @@ export class Connection implements ParserEvents, CallRunner {
     this.owner = owner;
     this.keepAliveMs = pool.keepAliveMs;
     const { host, port, tls, servername, ca, verify } = pool.endpoint;
-    // A tunnel reads its socket as a stream: an upgrade's connection keeps the stream's own reads.
-    const shared = !tls && owner.upgrade === undefined;
-    const socket = tls
-      ? tlsConnect({ host, port, servername, ca, rejectUnauthorized: verify, ALPNProtocols: ['http/1.1'] })
-      : netConnect(shared ? { host, port, onread: { buffer: READ_BUFFER, callback: this.onSharedRead } } : { host, port });
+    const socket = tls ? tlsConnect({ host, port, servername, ca, rejectUnauthorized: verify, ALPNProtocols: ['http/1.1'] }) : netConnect({ host, port });
     socket.setNoDelay(true);
     socket.on(tls ? 'secureConnect' : 'connect', this.onConnected);
-    if (!shared) socket.on('data', this.onSocketData);
+    socket.on('data', this.onSocketData);
     socket.on('end', this.onSocketEnd);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onSocketClose);
@@ -356,12 +344,6 @@ export class Connection implements ParserEvents, CallRunner {
     if (typeof parsed !== 'number') this.failParse(parsed);
     else if (this.switched) this.handOver(data.subarray(parsed));
     if (this.completed) this.afterAnswer();
-  };
-
-  /** A read into the shared buffer; a pause for a slow reader is the connection's own (true: no other). */
-  private readonly onSharedRead = (bytes: number, buffer: Buffer): boolean => {
-    this.onSocketData(buffer.subarray(0, bytes));
-    return true;
   };
 
   /** The server switched protocols: the socket is the tunnel's from here on. */
