@@ -41,6 +41,19 @@ function connectionFor(config: RedisStoreConfig, commands: boolean): Client {
   }) as unknown as Client;
 }
 
+/** A kept operator command ("at\ncommand", at in ms since the epoch). */
+function keptCommand(value: string): { at: number; command: string } {
+  const nl = value.indexOf('\n');
+  return { at: Number(value.slice(0, nl)) || 0, command: value.slice(nl + 1) };
+}
+
+/** Writes a slot's command (ARGV[3]) made at ARGV[2] unless the hash (KEYS[1]) holds a later one for it (ARGV[1]); 1 if written. */
+const WRITE_IF_LATER = `
+local kept = redis.call('HGET', KEYS[1], ARGV[1])
+if kept and tonumber(string.match(kept, '^%d+')) > tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`;
+
 export class RedisLink {
   readonly client: Client;
   private readonly subscriber: Client;
@@ -49,7 +62,9 @@ export class RedisLink {
   private readonly channel: string;
   private readonly commandChannel: string;
   private readonly invalidated = new Map<string, (key: string) => void>();
-  private readonly commandListeners: ((command: string) => void)[] = [];
+  private readonly commandListeners: ((command: string, kept?: boolean) => void)[] = [];
+  /** Lasting operator commands made while Redis was away, per slot: written once it is back. */
+  private readonly unsent = new Map<string, { at: number; command: string }>();
   private readonly readyListeners: (() => void)[] = [];
   private lastComplaint = 0;
   private wasUp = false;
@@ -134,17 +149,25 @@ export class RedisLink {
     this.invalidated.delete(ns);
   }
 
-  /** Every other instance hears `command` (an operator's change, as text). */
-  sendCommand(command: string): void {
+  /**
+   * Every other instance hears `command` (an operator's change, as text). With `slot`, it is kept
+   * as that slot's latest; made while Redis is away, it is kept here and written once Redis is
+   * back (unless another instance made a later one meanwhile).
+   */
+  sendCommand(command: string, slot?: string): void {
+    const at = Date.now();
     if (!this.up) {
-      this.complain(new Error('an operator command could not be passed on to other instances: Redis is unreachable'));
-      return;
+      if (slot === undefined) return this.complain(new Error('an operator command could not be passed on to other instances: Redis is unreachable'));
+      this.unsent.set(slot, { at, command });
+      return this.complain(new Error('an operator command is passed on to other instances once Redis is reachable again'));
     }
-    this.client.publish(this.commandChannel, `${this.instance}\n${command}`).catch((err: Error) => this.complain(err));
+    const fail = (err: Error) => this.complain(err);
+    if (slot !== undefined) this.client.hSet(this.key('operator'), slot, `${at}\n${command}`).catch(fail);
+    this.client.publish(this.commandChannel, `${this.instance}\n${command}`).catch(fail);
   }
 
-  /** What to do with a command another instance sent. */
-  onCommand(listener: (command: string) => void): void {
+  /** What to do with a command another instance sent, or a lasting one Redis held (`kept`). */
+  onCommand(listener: (command: string, kept?: boolean) => void): void {
     this.commandListeners.push(listener);
   }
 
@@ -179,13 +202,47 @@ export class RedisLink {
     this.wasUp = true;
     if (this.lastComplaint !== 0) this.log.info({ store: describeStore(this.config) }, 'Redis session store reachable again');
     this.lastComplaint = 0;
+    this.catchUpCommands();
     for (const listener of this.readyListeners) listener();
+  }
+
+  /**
+   * Reachable (again): each lasting operator command Redis keeps is applied here (what was
+   * missed while away, or before this process started), unless one made here meanwhile is later;
+   * those are written and passed on, where Redis holds none later.
+   */
+  private catchUpCommands(): void {
+    const unsent = new Map(this.unsent);
+    this.unsent.clear();
+    const hash = this.key('operator');
+    this.bounded(this.client.hGetAll(hash))
+      .then((kept) => {
+        for (const [slot, value] of Object.entries(kept)) {
+          const { at, command } = keptCommand(value);
+          const mine = unsent.get(slot);
+          if (mine && mine.at >= at) continue;
+          unsent.delete(slot);
+          for (const listener of this.commandListeners) listener(command, true);
+        }
+        for (const [slot, { at, command }] of unsent) {
+          this.client
+            .eval(WRITE_IF_LATER, { keys: [hash], arguments: [slot, String(at), `${at}\n${command}`] })
+            .then((written) => {
+              if (written === 1) return this.client.publish(this.commandChannel, `${this.instance}\n${command}`);
+            })
+            .catch((err: Error) => this.complain(err));
+        }
+      })
+      .catch((err: Error) => {
+        for (const [slot, made] of unsent) if (!this.unsent.has(slot)) this.unsent.set(slot, made);
+        this.complain(err);
+      });
   }
 
   private heardCommand(message: string): void {
     const at = message.indexOf('\n');
     if (at < 0 || message.slice(0, at) === this.instance) return;
-    for (const listener of this.commandListeners) listener(message.slice(at + 1));
+    for (const listener of this.commandListeners) listener(message.slice(at + 1), false);
   }
 
   private heard(message: string): void {

@@ -30,8 +30,14 @@ export interface SessionStores {
 }
 
 export interface CommandChannel {
-  send(command: string): void;
-  receive(listener: (command: string) => void): void;
+  /**
+   * Passes `command` on. `slot` names what a lasting change sets (a server's state, its weight):
+   * the latest command of each slot is kept, so an instance cut off meanwhile, or started later,
+   * takes it once it reaches the store.
+   */
+  send(command: string, slot?: string): void;
+  /** Each command sent elsewhere; `kept`: a lasting one the store held, heard on (re)connecting. */
+  receive(listener: (command: string, kept?: boolean) => void): void;
 }
 
 export const memoryStores: SessionStores = {
@@ -75,7 +81,7 @@ export function sessionStores(config: StoreConfig, log: Logger, inWorker = false
       return taken === 'OK';
     },
     link,
-    commands: { send: (command) => link.sendCommand(command), receive: (listener) => link.onCommand(listener) },
+    commands: { send: (command, slot) => link.sendCommand(command, slot), receive: (listener) => link.onCommand(listener) },
     async close(waitMs) {
       if (link.up) await Promise.race([link.client.ping().catch(() => undefined), new Promise((r) => setTimeout(r, waitMs).unref())]);
       await link.close();

@@ -40,6 +40,13 @@ export function parseCommand(text: string): OperatorCommand | undefined {
   }
 }
 
+/** What a lasting command sets (the latest per slot is what holds); undefined for a one-off (end a session, fail back). */
+function lastingSlot(command: OperatorCommand): string | undefined {
+  if (command.type === 'server-state') return `state:${command.service}:${command.server}`;
+  if (command.type === 'server-weight') return `weight:${command.service}:${command.server}`;
+  return undefined;
+}
+
 export class Operator {
   private readonly listeners: CommandListener[] = [];
 
@@ -53,13 +60,14 @@ export class Operator {
    * applied here (not sent on again). `refused` hears what could not be used.
    */
   share(channel: CommandChannel, refused: (text: string, why: string) => void): void {
-    this.onApplied((command) => channel.send(JSON.stringify(command)));
-    channel.receive((text) => {
+    this.onApplied((command) => channel.send(JSON.stringify(command), lastingSlot(command)));
+    channel.receive((text, kept) => {
       const command = parseCommand(text);
       if (!command) return refused(text, 'not an operator command');
       const result = this.apply(command);
-      // A command for what this process does not run (a newer config elsewhere) changes nothing here.
-      if (!result.ok && result.why !== 'no-such-session') refused(text, result.why);
+      // A command for what this process does not run (a newer config elsewhere) changes nothing
+      // here; one kept for a server no longer configured anywhere is no news either.
+      if (!result.ok && result.why !== 'no-such-session' && !(kept && result.why === 'no-such-server')) refused(text, result.why);
     });
   }
 

@@ -2,7 +2,8 @@
 // test's own, which is killed in the middle of a steady load and started again (empty). No request
 // fails; the sessions made while it was away reach Redis, and so the other instance, within 5 s.
 // An instance that cannot hear the others' invalidations yet routes from its own state until it
-// can, then takes the bindings made elsewhere meanwhile.
+// can, then takes the bindings made elsewhere meanwhile. An operator's drain or weight made while
+// Redis was away reaches the other instances once it is back, and an instance started later.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
@@ -84,6 +85,35 @@ describe('Redis outage', () => {
     } finally {
       await probe.close().catch(() => undefined);
       await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
+
+  it("an operator's change made while Redis was away reaches the other instance once it is back, and an instance started later", async () => {
+    const store = { type: 'redis', url: redis.url, prefix: 'ops:', timeout: '250ms' };
+    const a = await startMooring(backends, { top: { store } });
+    const b = await startMooring(backends, { top: { store } }).catch(async (err: unknown) => {
+      await a.stop(0);
+      throw err;
+    });
+    let c: App | undefined;
+    const health = (app: App) => app.services.get('app')!.health;
+    const weight = (app: App) => app.services.get('app')!.current.server('c')!.weight;
+    try {
+      await waitFor(() => a.services.get('app')!.store.fetch?.('probe') !== undefined && b.services.get('app')!.store.fetch?.('probe') !== undefined, 5000, 'both instances to reach Redis');
+      await redis.kill();
+      await waitFor(() => a.services.get('app')!.store.degraded === true, 5000, 'A to notice Redis is gone');
+      assert.equal(a.operator.command({ type: 'server-state', service: 'app', server: 'b', state: 'disabled' }).ok, true);
+      assert.equal(a.operator.command({ type: 'server-weight', service: 'app', server: 'c', weight: 7 }).ok, true);
+      assert.equal(health(b).admin('b'), 'enabled', 'B cannot hear it while Redis is away');
+      await redis.restart();
+      await waitFor(() => health(b).admin('b') === 'disabled' && weight(b) === 7, 5000, "A's drain and weight to reach B once Redis is back");
+      c = await startMooring(backends, { top: { store } });
+      await waitFor(() => health(c!).admin('b') === 'disabled' && weight(c!) === 7, 5000, 'an instance started later to take them');
+      // The latest change wins: one made later on B replaces A's, everywhere.
+      assert.equal(b.operator.command({ type: 'server-state', service: 'app', server: 'b', state: 'enabled' }).ok, true);
+      await waitFor(() => health(a).admin('b') === 'enabled' && health(c!).admin('b') === 'enabled', 5000, "B's later enable to reach A and C");
+    } finally {
+      await Promise.all([a.stop(0), b.stop(0), c?.stop(0)]);
     }
   });
 
