@@ -62,7 +62,7 @@ export class RedisLink {
   private readonly channel: string;
   private readonly commandChannel: string;
   private readonly invalidated = new Map<string, (key: string) => void>();
-  private readonly commandListeners: ((command: string, kept?: boolean) => void)[] = [];
+  private readonly commandListeners: ((command: string, keptAt?: number) => void)[] = [];
   /** Lasting operator commands made while Redis was away, per slot: written once it is back. */
   private readonly unsent = new Map<string, { at: number; command: string }>();
   private readonly readyListeners: (() => void)[] = [];
@@ -166,8 +166,8 @@ export class RedisLink {
     this.client.publish(this.commandChannel, `${this.instance}\n${command}`).catch(fail);
   }
 
-  /** What to do with a command another instance sent, or a lasting one Redis held (`kept`). */
-  onCommand(listener: (command: string, kept?: boolean) => void): void {
+  /** What to do with a command another instance sent, or a lasting one Redis held (made at `keptAt`). */
+  onCommand(listener: (command: string, keptAt?: number) => void): void {
     this.commandListeners.push(listener);
   }
 
@@ -222,7 +222,7 @@ export class RedisLink {
           const mine = unsent.get(slot);
           if (mine && mine.at >= at) continue;
           unsent.delete(slot);
-          for (const listener of this.commandListeners) listener(command, true);
+          for (const listener of this.commandListeners) listener(command, at);
         }
         for (const [slot, { at, command }] of unsent) {
           this.client
@@ -242,7 +242,7 @@ export class RedisLink {
   private heardCommand(message: string): void {
     const at = message.indexOf('\n');
     if (at < 0 || message.slice(0, at) === this.instance) return;
-    for (const listener of this.commandListeners) listener(message.slice(at + 1), false);
+    for (const listener of this.commandListeners) listener(message.slice(at + 1));
   }
 
   private heard(message: string): void {

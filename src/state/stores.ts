@@ -36,8 +36,8 @@ export interface CommandChannel {
    * takes it once it reaches the store.
    */
   send(command: string, slot?: string): void;
-  /** Each command sent elsewhere; `kept`: a lasting one the store held, heard on (re)connecting. */
-  receive(listener: (command: string, kept?: boolean) => void): void;
+  /** Each command sent elsewhere; with `keptAt` (when it was made, ms since the epoch): a lasting one the store held, heard on (re)connecting. */
+  receive(listener: (command: string, keptAt?: number) => void): void;
 }
 
 export const memoryStores: SessionStores = {

@@ -95,4 +95,27 @@ describe('operator commands', () => {
       topology.stop();
     }
   });
+
+  it('applies a kept command only when it is later than the slot\'s last change here, and says nothing of a kept one for a server it does not run', () => {
+    const { topology, operator, app } = setup();
+    try {
+      const sent: [string, string | undefined][] = [];
+      const refused: string[] = [];
+      let deliver: (text: string, keptAt?: number) => void = () => {};
+      operator.share({ send: (t, slot) => sent.push([t, slot]), receive: (l) => (deliver = l) }, (_t, why) => refused.push(why));
+      operator.command({ type: 'server-state', service: 'app', server: 'a', state: 'draining' });
+      assert.equal(sent[0]![1], 'state:app:a', 'a server\'s state is a lasting change, kept under its slot');
+      operator.command({ type: 'end-session', key: 'nobody' });
+      assert.equal(sent.length, 1, 'a command that changed nothing is not sent');
+      const disable = JSON.stringify({ type: 'server-state', service: 'app', server: 'a', state: 'disabled' });
+      deliver(disable, Date.now() - 60_000);
+      assert.equal(app.health.admin('a'), 'draining', 'a kept change older than the one made here is not news');
+      deliver(disable, Date.now() + 1);
+      assert.equal(app.health.admin('a'), 'disabled', 'a later kept change applies');
+      deliver(JSON.stringify({ type: 'server-weight', service: 'app', server: 'zz', weight: 2 }), Date.now());
+      assert.deepEqual(refused, [], 'a kept change for a server not run here is not reported');
+    } finally {
+      topology.stop();
+    }
+  });
 });

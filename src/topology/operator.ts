@@ -60,14 +60,26 @@ export class Operator {
    * applied here (not sent on again). `refused` hears what could not be used.
    */
   share(channel: CommandChannel, refused: (text: string, why: string) => void): void {
-    this.onApplied((command) => channel.send(JSON.stringify(command), lastingSlot(command)));
-    channel.receive((text, kept) => {
+    // When each slot last changed here (made here or heard): a kept command no later is not news,
+    // and applying it again would undo what changed since (a reload's configured state).
+    const changed = new Map<string, number>();
+    const note = (command: OperatorCommand, at: number) => {
+      const slot = lastingSlot(command);
+      if (slot !== undefined) changed.set(slot, at);
+    };
+    this.onApplied((command) => {
+      note(command, Date.now());
+      channel.send(JSON.stringify(command), lastingSlot(command));
+    });
+    channel.receive((text, keptAt) => {
       const command = parseCommand(text);
       if (!command) return refused(text, 'not an operator command');
+      if (keptAt !== undefined && keptAt <= (changed.get(lastingSlot(command) ?? '') ?? 0)) return;
+      note(command, keptAt ?? Date.now());
       const result = this.apply(command);
       // A command for what this process does not run (a newer config elsewhere) changes nothing
       // here; one kept for a server no longer configured anywhere is no news either.
-      if (!result.ok && result.why !== 'no-such-session' && !(kept && result.why === 'no-such-server')) refused(text, result.why);
+      if (!result.ok && result.why !== 'no-such-session' && !(keptAt !== undefined && result.why === 'no-such-server')) refused(text, result.why);
     });
   }
 
