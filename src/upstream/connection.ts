@@ -4,7 +4,7 @@
 // about where the next one would begin.
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Readable } from 'node:stream';
+import { BodyUpload, type UploadEvents } from './body-upload.ts';
 import { socketFailure, UpstreamError } from './client.ts';
 import type { Call, CallRunner } from './call.ts';
 import { ResponseParser, type NativeParserClass, type ParseError, type ParserEvents } from './llhttp.ts';
@@ -56,7 +56,7 @@ function keepAliveSeconds(value: string): number | undefined {
   return lastHintSeconds;
 }
 
-export class Connection implements ParserEvents, CallRunner {
+export class Connection implements ParserEvents, CallRunner, UploadEvents {
   readonly socket: Socket;
   private readonly parser: ResponseParser;
   phase: Phase = 'connecting';
@@ -78,8 +78,8 @@ export class Connection implements ParserEvents, CallRunner {
   private paused = false;
   private parsing = false;
   private skipBody = false;
-  private body: Readable | undefined;
-  private chunked = false;
+  /** The request body being streamed, if any. */
+  private upload: BodyUpload | undefined;
   private failure: Error | undefined;
   /** The 101 to an upgrade request, while its head is being parsed. */
   private switched: { status: number; headers: string[] } | undefined;
@@ -121,20 +121,17 @@ export class Connection implements ParserEvents, CallRunner {
     const { socket } = this;
     this.written = true;
     this.activeAt = performance.now();
-    if (body === null) {
-      socket.write(head.text, 'latin1');
-      this.body = undefined;
-    } else if (Buffer.isBuffer(body)) {
+    this.upload = undefined;
+    if (body === null) socket.write(head.text, 'latin1');
+    else if (Buffer.isBuffer(body)) {
       socket.cork();
       socket.write(head.text, 'latin1');
       socket.write(body);
       socket.uncork();
-      this.body = undefined;
       call.handler.onBodySent(body.length);
     } else {
       socket.write(head.text, 'latin1');
-      this.chunked = head.chunked;
-      this.pump(body);
+      this.upload = new BodyUpload(socket, body, head.chunked, this);
     }
     return true;
   }
@@ -150,7 +147,7 @@ export class Connection implements ParserEvents, CallRunner {
   private detach(call: Call): void {
     this.call = undefined;
     call.runner = undefined;
-    this.stopBody();
+    this.upload?.stop();
   }
 
   /** Fails the running call with `err`; the connection cannot be trusted after it. */
@@ -175,53 +172,18 @@ export class Connection implements ParserEvents, CallRunner {
 
   // --- the request body, streamed ---
 
-  private pump(body: Readable): void {
-    this.body = body;
-    body.on('data', this.onBodyData);
-    body.on('end', this.onBodyEnd);
-    body.on('error', this.onBodyError);
-    if (body.destroyed) return this.onBodyError((body.errored as Error | null) ?? new Error('the body stream was closed'));
-    body.resume();
-  }
-
-  private stopBody(): void {
-    const body = this.body;
-    if (!body) return;
-    this.body = undefined;
-    body.off('data', this.onBodyData);
-    body.off('end', this.onBodyEnd);
-    body.off('error', this.onBodyError);
-  }
-
-  private readonly onBodyData = (chunk: Buffer): void => {
-    const call = this.call;
-    if (!call || chunk.length === 0) return;
-    const { socket } = this;
-    let room: boolean;
-    if (this.chunked) {
-      socket.cork();
-      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      socket.write(chunk);
-      room = socket.write('\r\n', 'latin1');
-      socket.uncork();
-    } else room = socket.write(chunk);
+  uploaded(bytes: number): void {
     this.activeAt = performance.now();
-    call.handler.onBodySent(chunk.length);
-    if (!room && this.body && this.call === call) this.body.pause();
-  };
+    this.call?.handler.onBodySent(bytes);
+  }
 
-  private readonly onBodyEnd = (): void => {
-    if (this.chunked) this.socket.write('0\r\n\r\n', 'latin1');
-    this.stopBody();
-  };
-
-  private readonly onBodyError = (err: Error): void => {
+  uploadFailed(err: Error): void {
     // The client's upload broke: the request is at fault, not the server.
     this.fail(new UpstreamError('bad-request', `the request body failed: ${err.message}`, { cause: err }));
-  };
+  }
 
   private readonly onSocketDrain = (): void => {
-    this.body?.resume();
+    this.upload?.drained();
   };
 
   // --- the answer ---
@@ -291,7 +253,7 @@ export class Connection implements ParserEvents, CallRunner {
       this.socket.resume();
     }
     // The server answered before the whole body was sent: the rest can never go on this connection.
-    if (this.body) this.reusable = false;
+    if (this.upload?.running) this.reusable = false;
     this.detach(call);
     call.handler.onComplete();
     if (!this.parsing) this.afterAnswer();
@@ -386,7 +348,7 @@ export class Connection implements ParserEvents, CallRunner {
 
   private readonly onSocketClose = (): void => {
     this.phase = 'closed';
-    this.stopBody();
+    this.upload?.stop();
     this.parser.close();
     this.pool.closed(this);
     const owner = this.owner;
