@@ -4,8 +4,9 @@
 // the request, refreshes at most four times per idle window; other instances drop their cached copy
 // of a key that is bound anew or ended (pub/sub). A refresh never undoes a move: it is written only
 // where Redis still binds the key to the same server (or to none), and where another instance has
-// bound it elsewhere meanwhile (its invalidation not heard here yet), that binding is taken here. Counts per server, for maxSessions, are the
-// group's (polled every sweep) plus what was bound here since. While Redis is away, everything is
+// bound it elsewhere meanwhile (its invalidation not heard here yet), that binding is taken here.
+// Counts per server, for maxSessions, are the group's (polled every sweep) plus what was bound
+// here since. While Redis is away, everything is
 // local; once it returns, every session this process holds is written back where Redis has none
 // (Redis may have restarted empty), and where Redis has another binding (made elsewhere meanwhile,
 // while invalidations could not arrive), that one replaces the copy here.

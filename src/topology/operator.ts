@@ -63,19 +63,20 @@ export class Operator {
     // When each slot last changed here (made here or heard): a kept command no later is not news,
     // and applying it again would undo what changed since (a reload's configured state).
     const changed = new Map<string, number>();
-    const note = (command: OperatorCommand, at: number) => {
-      const slot = lastingSlot(command);
-      if (slot !== undefined) changed.set(slot, at);
-    };
     this.onApplied((command) => {
-      note(command, Date.now());
-      channel.send(JSON.stringify(command), lastingSlot(command));
+      const slot = lastingSlot(command);
+      channel.send(JSON.stringify(command), slot);
+      // Noted after sending: no earlier than the time the channel keeps it under.
+      if (slot !== undefined) changed.set(slot, Date.now());
     });
     channel.receive((text, keptAt) => {
       const command = parseCommand(text);
       if (!command) return refused(text, 'not an operator command');
-      if (keptAt !== undefined && keptAt <= (changed.get(lastingSlot(command) ?? '') ?? 0)) return;
-      note(command, keptAt ?? Date.now());
+      const slot = lastingSlot(command);
+      if (slot !== undefined) {
+        if (keptAt !== undefined && keptAt <= (changed.get(slot) ?? 0)) return;
+        changed.set(slot, keptAt ?? Date.now());
+      }
       const result = this.apply(command);
       // A command for what this process does not run (a newer config elsewhere) changes nothing
       // here; one kept for a server no longer configured anywhere is no news either.
